@@ -1,0 +1,16 @@
+// Package rules loads, compiles and evaluates the moderation rules.
+//
+// A ruleset is a folder: rule files (*.rules.yaml), one routing policy
+// (policy.yaml) and one working-day calendar (calendar.yaml). Load compiles
+// every rule condition once, against the typed environment Env, refusing
+// unknown fields, unknown tags, duplicate ids and failing inline examples
+// with the file, line and rule id. A loaded *Ruleset is immutable and safe
+// for concurrent use; Evaluate is a pure function of a complaint, its
+// history facts and the decision time. The package does no I/O beyond
+// reading the rule files it is pointed at, so rule authors can use it
+// offline and it can be benchmarked on its own.
+//
+// To add a rule, edit a *.rules.yaml file (format: README.md, loader:
+// file.go). To change how rules are evaluated, see evaluate.go; how queues
+// are chosen, policy.go.
+package rules

@@ -1,0 +1,32 @@
+package schema
+
+import "time"
+
+// Decision is what the worker concludes about one complaint
+// (decision.schema.json). It is written to the review queue and the audit topic.
+type Decision struct {
+	ComplaintID   string     `json:"complaint_id"`
+	MerchantID    string     `json:"merchant_id"`
+	Category      string     `json:"category"`
+	Channel       string     `json:"channel"`
+	SubmittedAt   time.Time  `json:"submitted_at"`
+	Queue         string     `json:"queue"`
+	Score         int        `json:"score"`
+	Tags          []string   `json:"tags"`
+	Matched       []RuleHit  `json:"matched"`
+	Shadow        []RuleHit  `json:"shadow"`
+	Ruleset       string     `json:"ruleset"`
+	DecidedAt     time.Time  `json:"decided_at"`
+	RespondBy     time.Time  `json:"respond_by"`
+	EvidenceDueBy *time.Time `json:"evidence_due_by,omitempty"`
+	// Route names the routing step that chose the queue, for explanations.
+	Route string `json:"route"`
+}
+
+// RuleHit is one rule that matched: its id, what it added to the score and
+// the tags it emitted.
+type RuleHit struct {
+	ID    string   `json:"id"`
+	Score int      `json:"score"`
+	Tags  []string `json:"tags"`
+}
