@@ -67,7 +67,7 @@ func Compile(condition string, params map[string]int) (*vm.Program, error) {
 	}
 	prog, err := expr.Compile(condition, opts...)
 	if h.err != nil {
-		return nil, h.err // the helper's message is the precise one
+		return nil, h.err.Bind(file.NewSource(condition)) // the helper's message is the precise one
 	}
 	return prog, err
 }

@@ -39,6 +39,7 @@ func parseRuleFile(p *problems, file string, data []byte, pol *Policy) []*Rule {
 }
 
 func parseRule(p *problems, file string, n *yaml.Node, pol *Policy) *Rule {
+	before := len(p.list)
 	// Find the id first so every later problem can name the rule.
 	id := ""
 	if n.Kind == yaml.MappingNode {
@@ -90,7 +91,7 @@ func parseRule(p *problems, file string, n *yaml.Node, pol *Policy) *Rule {
 		}
 		r.Since = t
 	}
-	if r.Score == 0 && len(r.Tags) == 0 && r.Queue == "" {
+	if r.Score == 0 && len(r.Tags) == 0 && r.Queue == "" && len(p.list) == before {
 		p.add(file, r.Line, id, "rule does nothing: give it a score, tags or a queue")
 	}
 	if w := f["when"]; w != nil {

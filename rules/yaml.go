@@ -2,6 +2,8 @@ package rules
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -10,7 +12,8 @@ import (
 func yamlDoc(p *problems, file string, data []byte) *yaml.Node {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		p.add(file, 0, "", "%v", err)
+		line, msg := splitYAMLError(err)
+		p.add(file, line, "", "%s", msg)
 		return nil
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
@@ -28,15 +31,19 @@ func fields(p *problems, file, rule string, n *yaml.Node, what string, allowed .
 		p.add(file, n.Line, rule, "%s must be a mapping", what)
 		return nil
 	}
+	prefix := what + ": "
+	if what == "rule" {
+		prefix = "" // the message already names the rule
+	}
 	out := make(map[string]*yaml.Node, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if _, dup := out[k.Value]; dup {
-			p.add(file, k.Line, rule, "%s: key %q repeated", what, k.Value)
+			p.add(file, k.Line, rule, "%skey %q repeated", prefix, k.Value)
 			continue
 		}
 		if !slices.Contains(allowed, k.Value) && !slices.Contains(allowed, k.Value+"!") {
-			p.add(file, k.Line, rule, "%s: unknown key %q (allowed: %s)", what, k.Value, keyList(allowed))
+			p.add(file, k.Line, rule, "%sunknown key %q (allowed: %s)", prefix, k.Value, keyList(allowed))
 			continue
 		}
 		out[k.Value] = v
@@ -44,7 +51,7 @@ func fields(p *problems, file, rule string, n *yaml.Node, what string, allowed .
 	for _, a := range allowed {
 		if name, ok := cutSuffix(a, "!"); ok {
 			if _, found := out[name]; !found {
-				p.add(file, n.Line, rule, "%s: missing required key %q", what, name)
+				p.add(file, n.Line, rule, "%smissing required key %q", prefix, name)
 			}
 		}
 	}
@@ -80,6 +87,21 @@ func decodeInto(p *problems, file, rule, key string, n *yaml.Node, out any) bool
 		return false
 	}
 	return true
+}
+
+// splitYAMLError turns "yaml: line 4: msg" into (4, "yaml: msg").
+func splitYAMLError(err error) (int, string) {
+	msg := err.Error()
+	rest, ok := strings.CutPrefix(msg, "yaml: line ")
+	if !ok {
+		return 0, msg
+	}
+	num, text, ok := strings.Cut(rest, ": ")
+	line, convErr := strconv.Atoi(num)
+	if !ok || convErr != nil {
+		return 0, msg
+	}
+	return line, "yaml: " + text
 }
 
 func cleanYAMLError(err error) string {

@@ -77,12 +77,12 @@ func (d *Decoder) Complaint(b []byte, c *Complaint) error {
 	}
 	*c = Complaint{}
 	r := reader{}
-	r.object(v, "", func(key string, v *fastjson.Value, p string) {
-		switch key {
+	r.object(v, "", func(key []byte, v *fastjson.Value, p ptr) {
+		switch string(key) {
 		case "schema_version":
 			n := r.integer(v, p)
 			if r.err == nil && n != CurrentVersion {
-				r.err = &Error{Reason: ReasonUnsupportedVersion, Path: p, Msg: "schema_version " + strconv.FormatInt(n, 10) + " is not supported (want 1)"}
+				r.err = &Error{Reason: ReasonUnsupportedVersion, Path: p.String(), Msg: "schema_version " + strconv.FormatInt(n, 10) + " is not supported (want 1)"}
 			}
 			c.SchemaVersion = int(n)
 		case "complaint_id":
@@ -96,18 +96,18 @@ func (d *Decoder) Complaint(b []byte, c *Complaint) error {
 		case "subcategory":
 			c.Subcategory = r.str(v, p, 0, maxSubcategoryLen)
 		case "complainant":
-			r.complainant(v, p, &c.Complainant)
+			r.complainant(v, p.String(), &c.Complainant)
 		case "merchant":
-			r.merchant(v, p, &c.Merchant)
+			r.merchant(v, p.String(), &c.Merchant)
 		case "order":
 			c.Order = new(Order)
-			r.order(v, p, c.Order)
+			r.order(v, p.String(), c.Order)
 		case "description":
 			c.Description = r.str(v, p, 0, maxDescriptionLen)
 		case "demand":
 			c.Demand = r.enum(v, p, Demands)
 		case "evidence":
-			c.Evidence = r.evidenceList(v, p)
+			c.Evidence = r.evidenceList(v, p.String())
 		case "appeal_of":
 			c.AppealOf = r.id(v, p, false)
 		default:
@@ -126,8 +126,8 @@ func (d *Decoder) StatusEvent(b []byte, s *StatusEvent) error {
 	}
 	*s = StatusEvent{}
 	r := reader{}
-	r.object(v, "", func(key string, v *fastjson.Value, p string) {
-		switch key {
+	r.object(v, "", func(key []byte, v *fastjson.Value, p ptr) {
+		switch string(key) {
 		case "complaint_id":
 			s.ComplaintID = r.id(v, p, false)
 		case "status":
@@ -147,8 +147,8 @@ func (d *Decoder) StatusEvent(b []byte, s *StatusEvent) error {
 
 func (r *reader) complainant(v *fastjson.Value, path string, c *Complainant) {
 	hasUser := false
-	r.object(v, path, func(key string, v *fastjson.Value, p string) {
-		switch key {
+	r.object(v, path, func(key []byte, v *fastjson.Value, p ptr) {
+		switch string(key) {
 		case "user_id":
 			hasUser = true
 			c.UserID = r.id(v, p, true)
@@ -176,8 +176,8 @@ func (r *reader) complainant(v *fastjson.Value, path string, c *Complainant) {
 }
 
 func (r *reader) merchant(v *fastjson.Value, path string, m *Merchant) {
-	r.object(v, path, func(key string, v *fastjson.Value, p string) {
-		switch key {
+	r.object(v, path, func(key []byte, v *fastjson.Value, p ptr) {
+		switch string(key) {
 		case "merchant_id":
 			m.MerchantID = r.id(v, p, true)
 		case "name":
@@ -189,14 +189,14 @@ func (r *reader) merchant(v *fastjson.Value, path string, m *Merchant) {
 }
 
 func (r *reader) order(v *fastjson.Value, path string, o *Order) {
-	r.object(v, path, func(key string, v *fastjson.Value, p string) {
-		switch key {
+	r.object(v, path, func(key []byte, v *fastjson.Value, p ptr) {
+		switch string(key) {
 		case "order_id":
 			o.OrderID = r.id(v, p, false)
 		case "amount_minor":
 			o.AmountMinor = r.integer(v, p)
 			if r.err == nil && o.AmountMinor < 0 {
-				r.err = violation(p, "must be >= 0")
+				r.err = violation(p.String(), "must be >= 0")
 			}
 		case "currency":
 			o.Currency = r.currency(v, p)
@@ -231,8 +231,8 @@ func (r *reader) evidenceList(v *fastjson.Value, path string) []Evidence {
 }
 
 func (r *reader) evidence(v *fastjson.Value, path string, e *Evidence) {
-	r.object(v, path, func(key string, v *fastjson.Value, p string) {
-		switch key {
+	r.object(v, path, func(key []byte, v *fastjson.Value, p ptr) {
+		switch string(key) {
 		case "kind":
 			e.Kind = r.enum(v, p, EvidenceKinds)
 		case "uri":
@@ -240,7 +240,7 @@ func (r *reader) evidence(v *fastjson.Value, path string, e *Evidence) {
 		case "sha256":
 			e.SHA256 = r.sha256(v, p)
 		case "shows":
-			e.Shows = r.shows(v, p)
+			e.Shows = r.shows(v, p.String())
 		case "complete":
 			b := r.boolean(v, p)
 			e.Complete = &b
@@ -261,7 +261,7 @@ func (r *reader) shows(v *fastjson.Value, path string) []string {
 	}
 	out := make([]string, 0, len(items))
 	for i, item := range items {
-		s := r.enum(item, path+"/"+strconv.Itoa(i), ShowsValues)
+		s := r.enum(item, ptr{path, indexKey(i)}, ShowsValues)
 		if r.err != nil {
 			return nil
 		}
@@ -275,6 +275,14 @@ func (r *reader) shows(v *fastjson.Value, path string) []string {
 	}
 	return out
 }
+
+// ptr is a JSON pointer to a member, rendered only when an error needs it.
+type ptr struct {
+	parent string
+	key    []byte
+}
+
+func (p ptr) String() string { return p.parent + "/" + escapePointer(string(p.key)) }
 
 // reader walks a parsed document, keeping the first error it meets.
 type reader struct {
@@ -290,7 +298,7 @@ func (r *reader) result() error {
 
 // object visits every member of an object value, refusing duplicate keys and
 // reporting the first missing required key.
-func (r *reader) object(v *fastjson.Value, path string, f func(key string, v *fastjson.Value, path string), required ...string) {
+func (r *reader) object(v *fastjson.Value, path string, f func(key []byte, v *fastjson.Value, p ptr), required ...string) {
 	if r.err != nil {
 		return
 	}
@@ -299,16 +307,16 @@ func (r *reader) object(v *fastjson.Value, path string, f func(key string, v *fa
 		r.err = violation(path, "must be an object")
 		return
 	}
-	var seen [16]string
+	// Keys point into the parser's buffer, valid for this parse.
+	var seen [16][]byte
 	n := 0
-	o.Visit(func(k []byte, v *fastjson.Value) {
+	o.Visit(func(key []byte, v *fastjson.Value) {
 		if r.err != nil {
 			return
 		}
-		key := string(k)
 		for _, s := range seen[:n] {
-			if s == key {
-				r.err = &Error{Reason: ReasonMalformedJSON, Path: path + "/" + escapePointer(key), Msg: "duplicate key"}
+			if string(s) == string(key) {
+				r.err = &Error{Reason: ReasonMalformedJSON, Path: ptr{path, key}.String(), Msg: "duplicate key"}
 				return
 			}
 		}
@@ -316,7 +324,7 @@ func (r *reader) object(v *fastjson.Value, path string, f func(key string, v *fa
 			seen[n] = key
 			n++
 		}
-		f(key, v, path+"/"+escapePointer(key))
+		f(key, v, ptr{path, key})
 	})
 	if r.err != nil {
 		return
@@ -324,7 +332,7 @@ func (r *reader) object(v *fastjson.Value, path string, f func(key string, v *fa
 	for _, req := range required {
 		found := false
 		for _, s := range seen[:n] {
-			if s == req {
+			if string(s) == req {
 				found = true
 				break
 			}
@@ -336,28 +344,28 @@ func (r *reader) object(v *fastjson.Value, path string, f func(key string, v *fa
 	}
 }
 
-func (r *reader) unknown(path string) {
+func (r *reader) unknown(at ptr) {
 	if r.err == nil {
-		r.err = violation(path, "unknown property")
+		r.err = violation(at.String(), "unknown property")
 	}
 }
 
-func (r *reader) str(v *fastjson.Value, path string, minLen, maxLen int) string {
+func (r *reader) str(v *fastjson.Value, at ptr, minLen, maxLen int) string {
 	if r.err != nil {
 		return ""
 	}
 	b, err := v.StringBytes()
 	if err != nil {
-		r.err = violation(path, "must be a string")
+		r.err = violation(at.String(), "must be a string")
 		return ""
 	}
 	n := utf8.RuneCount(b)
 	if n < minLen {
-		r.err = violation(path, "must be at least %d characters", minLen)
+		r.err = violation(at.String(), "must be at least %d characters", minLen)
 		return ""
 	}
 	if n > maxLen {
-		r.err = violation(path, "must be at most %d characters", maxLen)
+		r.err = violation(at.String(), "must be at most %d characters", maxLen)
 		return ""
 	}
 	return string(b)
@@ -366,20 +374,20 @@ func (r *reader) str(v *fastjson.Value, path string, minLen, maxLen int) string 
 // id reads an identifier: 1 to 128 characters of [A-Za-z0-9._:-], starting
 // with a letter or digit. Identifiers end up in Kafka keys, so they are kept
 // printable and short. With allowEmpty, "" is accepted too.
-func (r *reader) id(v *fastjson.Value, path string, allowEmpty bool) string {
+func (r *reader) id(v *fastjson.Value, at ptr, allowEmpty bool) string {
 	if r.err != nil {
 		return ""
 	}
 	b, err := v.StringBytes()
 	if err != nil {
-		r.err = violation(path, "must be a string")
+		r.err = violation(at.String(), "must be a string")
 		return ""
 	}
 	if len(b) == 0 && allowEmpty {
 		return ""
 	}
 	if !validID(b) {
-		r.err = violation(path, "must be an identifier: 1 to %d of A-Z a-z 0-9 . _ : - starting with a letter or digit", maxIDLen)
+		r.err = violation(at.String(), "must be an identifier: 1 to %d of A-Z a-z 0-9 . _ : - starting with a letter or digit", maxIDLen)
 		return ""
 	}
 	return string(b)
@@ -400,13 +408,13 @@ func validID(b []byte) bool {
 	return true
 }
 
-func (r *reader) enum(v *fastjson.Value, path string, allowed []string) string {
+func (r *reader) enum(v *fastjson.Value, at ptr, allowed []string) string {
 	if r.err != nil {
 		return ""
 	}
 	b, err := v.StringBytes()
 	if err != nil {
-		r.err = violation(path, "must be a string")
+		r.err = violation(at.String(), "must be a string")
 		return ""
 	}
 	for _, a := range allowed {
@@ -414,29 +422,29 @@ func (r *reader) enum(v *fastjson.Value, path string, allowed []string) string {
 			return a // interned: no allocation
 		}
 	}
-	r.err = violation(path, "%q is not one of %v", truncate(b, 40), allowed)
+	r.err = violation(at.String(), "%q is not one of %v", truncate(b, 40), allowed)
 	return ""
 }
 
-func (r *reader) boolean(v *fastjson.Value, path string) bool {
+func (r *reader) boolean(v *fastjson.Value, at ptr) bool {
 	if r.err != nil {
 		return false
 	}
 	b, err := v.Bool()
 	if err != nil {
-		r.err = violation(path, "must be a boolean")
+		r.err = violation(at.String(), "must be a boolean")
 	}
 	return b
 }
 
 // integer reads a JSON number with no fractional part, as JSON Schema's
 // "integer" type does (so 1e3 and 2.0 are integers).
-func (r *reader) integer(v *fastjson.Value, path string) int64 {
+func (r *reader) integer(v *fastjson.Value, at ptr) int64 {
 	if r.err != nil {
 		return 0
 	}
 	if v.Type() != fastjson.TypeNumber {
-		r.err = violation(path, "must be an integer")
+		r.err = violation(at.String(), "must be an integer")
 		return 0
 	}
 	if n, err := v.Int64(); err == nil {
@@ -444,51 +452,51 @@ func (r *reader) integer(v *fastjson.Value, path string) int64 {
 	}
 	f, err := v.Float64()
 	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		r.err = violation(path, "must be an integer (at most 2^53 in magnitude)")
+		r.err = violation(at.String(), "must be an integer (at most 2^53 in magnitude)")
 		return 0
 	}
 	return int64(f)
 }
 
-func (r *reader) dateTime(v *fastjson.Value, path string) time.Time {
+func (r *reader) dateTime(v *fastjson.Value, at ptr) time.Time {
 	if r.err != nil {
 		return time.Time{}
 	}
 	b, err := v.StringBytes()
 	if err != nil {
-		r.err = violation(path, "must be a string")
+		r.err = violation(at.String(), "must be a string")
 		return time.Time{}
 	}
 	t, ok := parseRFC3339(b)
 	if !ok {
-		r.err = violation(path, "%q is not an RFC 3339 date-time", truncate(b, 40))
+		r.err = violation(at.String(), "%q is not an RFC 3339 date-time", truncate(b, 40))
 	}
 	return t
 }
 
-func (r *reader) currency(v *fastjson.Value, path string) string {
+func (r *reader) currency(v *fastjson.Value, at ptr) string {
 	if r.err != nil {
 		return ""
 	}
 	b, err := v.StringBytes()
 	if err != nil {
-		r.err = violation(path, "must be a string")
+		r.err = violation(at.String(), "must be a string")
 		return ""
 	}
 	if len(b) != 3 || !isUpper(b[0]) || !isUpper(b[1]) || !isUpper(b[2]) {
-		r.err = violation(path, "must be an ISO 4217 code of three capital letters")
+		r.err = violation(at.String(), "must be an ISO 4217 code of three capital letters")
 		return ""
 	}
 	return string(b)
 }
 
-func (r *reader) sha256(v *fastjson.Value, path string) string {
+func (r *reader) sha256(v *fastjson.Value, at ptr) string {
 	if r.err != nil {
 		return ""
 	}
 	b, err := v.StringBytes()
 	if err != nil {
-		r.err = violation(path, "must be a string")
+		r.err = violation(at.String(), "must be a string")
 		return ""
 	}
 	ok := len(b) == 64
@@ -498,10 +506,26 @@ func (r *reader) sha256(v *fastjson.Value, path string) string {
 		}
 	}
 	if !ok {
-		r.err = violation(path, "must be 64 lower-case hexadecimal digits")
+		r.err = violation(at.String(), "must be 64 lower-case hexadecimal digits")
 		return ""
 	}
 	return string(b)
+}
+
+// indexKeys are array indexes as pointer tokens, made once.
+var indexKeys = func() [][]byte {
+	out := make([][]byte, 64)
+	for i := range out {
+		out[i] = strconv.AppendInt(nil, int64(i), 10)
+	}
+	return out
+}()
+
+func indexKey(i int) []byte {
+	if i < len(indexKeys) {
+		return indexKeys[i]
+	}
+	return strconv.AppendInt(nil, int64(i), 10)
 }
 
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
