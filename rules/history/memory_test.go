@@ -32,8 +32,8 @@ func observe(t *testing.T, s history.Store, c *schema.Complaint) history.Facts {
 func TestDistinctComplainantWindows(t *testing.T) {
 	s := history.NewMemory(history.Config{})
 	observe(t, s, complaint("c1", "alice", "m", t0))
-	observe(t, s, complaint("c2", "alice", "m", t0.Add(time.Hour)))    // same buyer again
-	observe(t, s, complaint("c3", "", "m", t0.Add(2*time.Hour)))       // anonymous
+	observe(t, s, complaint("c2", "alice", "m", t0.Add(time.Hour)))      // same buyer again
+	observe(t, s, complaint("c3", "", "m", t0.Add(2*time.Hour)))         // anonymous
 	f := observe(t, s, complaint("c4", "bob", "m", t0.Add(3*time.Hour))) // second distinct buyer
 	if f.MerchantComplainants24h != 2 || f.MerchantComplainants30d != 2 {
 		t.Errorf("distinct: %+v, want 2 and 2", f)
