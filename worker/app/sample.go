@@ -43,3 +43,5 @@ func runSample(_ context.Context, args []string, stdio Stdio) int {
 	}
 	return ExitOK
 }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

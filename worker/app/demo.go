@@ -1,0 +1,245 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/valyala/fastjson"
+
+	"github.com/trustsafety/complaintd/schema"
+	"github.com/trustsafety/complaintd/worker/sample"
+	"github.com/trustsafety/complaintd/worker/stream"
+)
+
+func init() {
+	register("demo", "run the worker end to end on an embedded broker with the sample stream and print a summary", runDemo)
+}
+
+func runDemo(ctx context.Context, args []string, stdio Stdio) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	input := fs.String("input", "testdata/complaints.jsonl", "complaints to produce, JSON lines (generated when the file does not exist)")
+	malformed := fs.String("malformed", "testdata/malformed.jsonl", "malformed messages to produce, one per line (skipped when the file does not exist)")
+	serve := fs.Bool("serve", false, "keep running after the summary, for Prometheus and Grafana, until interrupted")
+	metricsAddr := fs.String("metrics-addr", "127.0.0.1:9464", "address of /metrics, /healthz and /readyz")
+	brokerAddr := fs.String("embedded-broker", "127.0.0.1:0", "address of the embedded broker (port 0: any free port)")
+	rulesDir := fs.String("rules", "", "ruleset folder (default: the shipped rules)")
+	timeout := fs.Duration("timeout", 2*time.Minute, "give up when not every complaint is decided by then")
+	logLevel := fs.String("log-level", "warn", "worker log level")
+	if code := parseFlags(fs, args, stdio); code >= 0 {
+		return code
+	}
+	good, err := readLines(*input, true)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "worker demo: %v\n", err)
+		return ExitUsage
+	}
+	bad, err := readLines(*malformed, false)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "worker demo: %v\n", err)
+		return ExitUsage
+	}
+	log, _ := newLogger(stdio.Err, "console", *logLevel)
+	cfg := RunConfig{
+		EmbeddedBroker: *brokerAddr, MetricsAddr: *metricsAddr, RulesDir: *rulesDir, Group: "complaintd-demo",
+		TopicPrefix: "moderation", BatchSize: 256, BatchWait: 10 * time.Millisecond, ShutdownTimeout: 10 * time.Second,
+		LogFormat: "console", LogLevel: *logLevel, WorkerID: "demo",
+	}
+	svc, err := Start(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "worker demo: %v\n", err)
+		return ExitFailure
+	}
+	defer svc.Stop()
+
+	out := stdio.Out
+	fmt.Fprintf(out, "embedded broker %s; metrics http://%s/metrics\n", strings.Join(svc.Config.Brokers, ","), svc.Server.Addr())
+	fmt.Fprintf(out, "producing %d complaints and %d malformed messages to %s\n", len(good.lines), len(bad.lines), svc.Config.ComplaintsTopic)
+
+	start := time.Now()
+	if err := produce(ctx, svc.Config.Brokers, svc.Config.ComplaintsTopic, append(good.lines, bad.lines...)); err != nil {
+		fmt.Fprintf(stdio.Err, "worker demo: producing: %v\n", err)
+		return ExitFailure
+	}
+	wctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	sum, err := collect(wctx, &svc.Config, good.ids, len(bad.lines))
+	elapsed := time.Since(start)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "worker demo: %v (decided %d of %d, dead letters %d of %d)\n", err, len(sum.queueOf), len(good.ids), sum.dead, len(bad.lines))
+		return ExitFailure
+	}
+	sum.print(out, elapsed)
+	if *serve {
+		fmt.Fprintf(out, "serving; metrics at http://%s/metrics, brokers at %s. Ctrl-C to stop.\n", svc.Server.Addr(), strings.Join(svc.Config.Brokers, ","))
+		<-ctx.Done()
+	}
+	return ExitOK
+}
+
+type lines struct {
+	lines [][]byte
+	ids   map[string]bool // complaint ids of the valid lines
+}
+
+// readLines reads a JSON-lines file; a missing complaints file is replaced
+// by a generated stream.
+func readLines(path string, generate bool) (lines, error) {
+	out := lines{ids: map[string]bool{}}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		if !generate {
+			return out, nil
+		}
+		var buf bytes.Buffer
+		for _, c := range sample.Generate(sample.Config{N: 3000, Seed: 1}) {
+			j, _ := jsonMarshal(c)
+			buf.Write(j)
+			buf.WriteByte('\n')
+		}
+		b = buf.Bytes()
+	} else if err != nil {
+		return out, err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, schema.MaxDocumentBytes+1)
+	var dec schema.Decoder
+	var c schema.Complaint
+	for sc.Scan() {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		line := bytes.Clone(sc.Bytes())
+		out.lines = append(out.lines, line)
+		if generate {
+			if err := dec.Complaint(line, &c); err != nil {
+				return out, fmt.Errorf("%s: line %d: %w", path, len(out.lines), err)
+			}
+			out.ids[c.ComplaintID] = true
+		}
+	}
+	return out, sc.Err()
+}
+
+// produce writes the lines to topic, keyed by complaint id where the line
+// has one (as a producer would), unkeyed otherwise.
+func produce(ctx context.Context, brokers []string, topic string, values [][]byte) error {
+	w := &kafka.Writer{Addr: kafka.TCP(brokers...), Topic: topic, Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll,
+		BatchSize: 500, BatchTimeout: 5 * time.Millisecond}
+	defer w.Close()
+	msgs := make([]kafka.Message, len(values))
+	for i, v := range values {
+		msgs[i] = kafka.Message{Value: v}
+		if id := fastjson.GetString(v, "complaint_id"); id != "" {
+			msgs[i].Key = []byte(id)
+		}
+	}
+	for i := 0; i < len(msgs); i += 500 {
+		if err := w.WriteMessages(ctx, msgs[i:min(i+500, len(msgs))]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type summary struct {
+	queueOf map[string]string // complaint id -> queue
+	tags    map[string]int
+	reasons map[string]int
+	dead    int
+	dupes   int
+}
+
+// collect reads the audit and dead-letter topics with an independent client
+// until every complaint has a decision and every malformed message a dead
+// letter.
+func collect(ctx context.Context, c *RunConfig, want map[string]bool, wantDead int) (*summary, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Brokers...), kgo.ConsumeTopics(c.AuditTopic, c.DeadLetterTopic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	s := &summary{queueOf: map[string]string{}, tags: map[string]int{}, reasons: map[string]int{}}
+	var p fastjson.Parser
+	for len(s.queueOf) < len(want) || s.dead < wantDead {
+		fetches := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			return s, fmt.Errorf("not every complaint was decided in time")
+		}
+		fetches.EachRecord(func(r *kgo.Record) {
+			if r.Topic == c.DeadLetterTopic {
+				s.dead++
+				for _, h := range r.Headers {
+					if h.Key == stream.HeaderReason {
+						s.reasons[string(h.Value)]++
+					}
+				}
+				return
+			}
+			v, err := p.ParseBytes(r.Value)
+			if err != nil {
+				return
+			}
+			id := string(v.GetStringBytes("complaint_id"))
+			if _, seen := s.queueOf[id]; seen {
+				s.dupes++ // at-least-once: a redelivered decision
+				return
+			}
+			s.queueOf[id] = string(v.GetStringBytes("queue"))
+			for _, t := range v.GetArray("tags") {
+				s.tags[string(t.GetStringBytes())]++
+			}
+		})
+	}
+	for id := range want {
+		if _, ok := s.queueOf[id]; !ok {
+			return s, fmt.Errorf("complaint %s has no decision", id)
+		}
+	}
+	return s, nil
+}
+
+func (s *summary) print(w io.Writer, elapsed time.Duration) {
+	perQueue := map[string]int{}
+	for _, q := range s.queueOf {
+		perQueue[q]++
+	}
+	fmt.Fprintf(w, "\ndecided %d complaints in %s (%.0f complaints/s end to end)\n", len(s.queueOf), elapsed.Round(time.Millisecond),
+		float64(len(s.queueOf))/elapsed.Seconds())
+	fmt.Fprintln(w, "\nper queue:")
+	printCounts(w, perQueue)
+	fmt.Fprintln(w, "\nper tag:")
+	printCounts(w, s.tags)
+	fmt.Fprintf(w, "\ndead letters: %d\n", s.dead)
+	printCounts(w, s.reasons)
+	if s.dupes > 0 {
+		fmt.Fprintf(w, "\nredelivered decisions (at-least-once): %d\n", s.dupes)
+	}
+}
+
+func printCounts(w io.Writer, m map[string]int) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	for _, k := range keys {
+		fmt.Fprintf(w, "  %-24s %6d\n", k, m[k])
+	}
+}

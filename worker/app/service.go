@@ -1,0 +1,235 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/rs/zerolog"
+
+	"github.com/trustsafety/complaintd/rules"
+	"github.com/trustsafety/complaintd/rules/history"
+	"github.com/trustsafety/complaintd/worker/embedded"
+	"github.com/trustsafety/complaintd/worker/metrics"
+	"github.com/trustsafety/complaintd/worker/stream"
+)
+
+// Service is a running worker: its stream, metrics server, rule reloader
+// and, with --embedded-broker, its broker.
+type Service struct {
+	Config   RunConfig
+	Broker   *embedded.Broker // nil unless embedded
+	Worker   *stream.Worker
+	Scorer   *rules.Scorer
+	Metrics  *metrics.Pipeline
+	Registry *prometheus.Registry
+	Server   *metrics.Server
+	log      zerolog.Logger
+
+	cancel   context.CancelFunc
+	runDone  chan struct{}
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	runErr   error
+	reloadMu sync.Mutex
+}
+
+// newLogger builds the zerolog logger the flags ask for.
+func newLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
+	lvl, err := zerolog.ParseLevel(level)
+	if err != nil || level == "" {
+		return zerolog.Nop(), fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	if format == "console" {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Str("service", "complaintd").Logger(), nil
+}
+
+// EmbeddedTopics are the topics an embedded broker is created with.
+func EmbeddedTopics(c *RunConfig, rs *rules.Ruleset) []embedded.Topic {
+	ts := []embedded.Topic{
+		{Name: c.ComplaintsTopic, Partitions: 6},
+		{Name: c.AuditTopic, Partitions: 6},
+		{Name: c.DeadLetterTopic, Partitions: 3},
+		{Name: c.TopicPrefix + ".status", Partitions: 6},
+	}
+	for _, q := range rs.Policy().Queues {
+		ts = append(ts, embedded.Topic{Name: c.ReviewPrefix + q.Name, Partitions: 3})
+	}
+	return ts
+}
+
+// Start validates cfg and starts the service; it runs until Stop.
+func Start(ctx context.Context, cfg RunConfig, log zerolog.Logger) (*Service, error) {
+	if err := cfg.finish(); err != nil {
+		return nil, fmt.Errorf("%w: %w", stream.ErrConfig, err)
+	}
+	rs, err := loadRuleset(cfg.RulesDir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: rules: %w", stream.ErrConfig, err)
+	}
+	tc, mech, err := cfg.security()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", stream.ErrConfig, err)
+	}
+	s := &Service{Config: cfg, log: log}
+	if cfg.EmbeddedBroker != "" {
+		s.Broker, err = embedded.Start(cfg.EmbeddedBroker, EmbeddedTopics(&cfg, rs))
+		if err != nil {
+			return nil, err
+		}
+		s.Config.Brokers = s.Broker.Addrs()
+		log.Info().Strs("brokers", s.Config.Brokers).Msg("embedded broker started")
+	}
+	s.Registry = prometheus.NewRegistry()
+	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.Metrics = metrics.New(s.Registry)
+	s.Metrics.SetRuleset(rs.Hash())
+	s.Scorer = rules.NewScorer(rs, history.NewMemory(history.Config{}))
+	s.Worker, err = stream.New(s.Config.streamConfig(tc, mech), s.Scorer, s.Metrics, log)
+	if err != nil {
+		s.closeBroker()
+		return nil, err
+	}
+	s.Server, err = metrics.Listen(cfg.MetricsAddr, s.Registry, s.Worker.Ready)
+	if err != nil {
+		s.closeBroker()
+		return nil, fmt.Errorf("metrics address: %w", err)
+	}
+	log.Info().Str("addr", s.Server.Addr()).Str("ruleset", rs.Hash()).Int("rules", len(rs.Rules())).Msg("serving /metrics, /healthz, /readyz")
+
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel = cancel
+	s.runDone = make(chan struct{})
+	s.wg.Add(3)
+	go func() {
+		defer s.wg.Done()
+		if err := s.Server.Serve(); err != nil {
+			log.Error().Err(err).Msg("metrics server")
+		}
+	}()
+	go func() {
+		defer s.wg.Done()
+		defer close(s.runDone)
+		s.setErr(s.run(runCtx))
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.watchRules(runCtx)
+	}()
+	return s, nil
+}
+
+// run consumes until ctx ends.
+func (s *Service) run(ctx context.Context) error { return s.Worker.Run(ctx) }
+
+func (s *Service) setErr(err error) {
+	if err == nil {
+		return
+	}
+	s.log.Error().Err(err).Msg("worker stopped with an error")
+	s.mu.Lock()
+	s.runErr = err
+	s.mu.Unlock()
+}
+
+// Stop stops fetching, finishes the batch in flight, commits, closes the
+// clients and the metrics server, then the embedded broker. It returns the
+// worker's error, if it had one.
+func (s *Service) Stop() error {
+	s.cancel()
+	select {
+	case <-s.runDone:
+	case <-time.After(s.Config.ShutdownTimeout + 5*time.Second):
+		s.log.Error().Msg("the worker did not stop in time")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.Server.Shutdown(ctx)
+	s.wg.Wait()
+	s.closeBroker()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.runErr
+}
+
+// Done is closed when the worker has stopped (after Stop, or on a fatal error).
+func (s *Service) Done() <-chan struct{} { return s.runDone }
+
+func (s *Service) closeBroker() {
+	if s.Broker != nil {
+		s.Broker.Close()
+	}
+}
+
+// Reload reloads the rules from the --rules folder: the new set is compiled
+// and validated first and swapped in whole; a set that fails to load keeps
+// the running one and is reported. It returns whether a new ruleset was
+// installed.
+func (s *Service) Reload() (bool, error) {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	if s.Config.RulesDir == "" {
+		return false, nil // the embedded rules cannot change
+	}
+	rs, err := rules.LoadDir(s.Config.RulesDir)
+	if err != nil {
+		s.Metrics.RuleReloads.WithLabelValues("failure").Inc()
+		s.log.Error().Err(err).Str("rules", s.Config.RulesDir).Str("kept", s.Scorer.Ruleset().Hash()).
+			Msg("rule reload failed; keeping the running ruleset")
+		return false, err
+	}
+	if rs.Hash() == s.Scorer.Ruleset().Hash() {
+		return false, nil
+	}
+	old := s.Scorer.Swap(rs)
+	s.Metrics.RuleReloads.WithLabelValues("success").Inc()
+	s.Metrics.SetRuleset(rs.Hash())
+	s.log.Info().Str("from", old.Hash()).Str("to", rs.Hash()).Int("rules", len(rs.Rules())).Msg("rules reloaded")
+	return true, nil
+}
+
+// reloadRequests is fed by package main on SIGHUP.
+var reloadRequests = make(chan struct{}, 1)
+
+// RequestReload asks every running service to reload its rules now.
+func RequestReload() {
+	select {
+	case reloadRequests <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Service) watchRules(ctx context.Context) {
+	var tick <-chan time.Time
+	if s.Config.RulesDir != "" && s.Config.ReloadInterval > 0 {
+		t := time.NewTicker(s.Config.ReloadInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+		case <-reloadRequests:
+		}
+		s.Reload()
+	}
+}
+
+func loadRuleset(dir string) (*rules.Ruleset, error) {
+	if dir == "" {
+		return rules.LoadShipped()
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return nil, err
+	}
+	return rules.LoadDir(dir)
+}

@@ -1,0 +1,101 @@
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+const namespace = "complaintd"
+
+// Pipeline holds the collectors of the consume-decide-produce pipeline.
+type Pipeline struct {
+	Consumed        prometheus.Counter
+	Decided         *prometheus.CounterVec // queue, category, channel
+	DeadLettered    *prometheus.CounterVec // reason
+	RuleHits        *prometheus.CounterVec // rule, mode
+	RuleErrors      *prometheus.CounterVec // rule
+	Tags            *prometheus.CounterVec // tag
+	DecisionLatency prometheus.Histogram   // message timestamp -> decision written
+	BatchSize       prometheus.Histogram
+	WriteRetries    prometheus.Counter
+	CommitFailures  prometheus.Counter
+	FetchErrors     prometheus.Counter
+	RuleReloads     *prometheus.CounterVec // result: success|failure
+	RulesetInfo     *prometheus.GaugeVec   // ruleset hash, value 1 for the active one
+	Ready           prometheus.Gauge
+}
+
+// New creates the collectors and registers them on reg.
+func New(reg prometheus.Registerer) *Pipeline {
+	p := &Pipeline{
+		Consumed: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "complaints_consumed_total",
+			Help: "Complaint messages fetched from the complaints topic.",
+		}),
+		Decided: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "decisions_total",
+			Help: "Decisions written, by review queue, complaint category and channel.",
+		}, []string{"queue", "category", "channel"}),
+		DeadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "dead_letters_total",
+			Help: "Messages written to the dead-letter topic, by reason.",
+		}, []string{"reason"}),
+		RuleHits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "rule_hits_total",
+			Help: "Rule matches, by rule id and mode (enforce or shadow).",
+		}, []string{"rule", "mode"}),
+		RuleErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "rule_errors_total",
+			Help: "Rule conditions that failed at run time (counted as not matched), by rule id.",
+		}, []string{"rule"}),
+		Tags: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "decision_tags_total",
+			Help: "Tags on decisions written, by tag.",
+		}, []string{"tag"}),
+		DecisionLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "decision_latency_seconds",
+			Help:    "Time from the complaint message's timestamp to its decision being written.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+		}),
+		BatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "batch_messages",
+			Help:    "Messages per fetch-decide-write-commit batch.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
+		}),
+		WriteRetries: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "write_retries_total",
+			Help: "Retried writes of decisions or dead letters.",
+		}),
+		CommitFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "commit_failures_total",
+			Help: "Offset commits that failed (the messages will be redelivered).",
+		}),
+		FetchErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "fetch_errors_total",
+			Help: "Errors fetching from the complaints topic.",
+		}),
+		RuleReloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "rule_reloads_total",
+			Help: "Ruleset reloads, by result (success or failure).",
+		}, []string{"result"}),
+		RulesetInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "ruleset_info",
+			Help: "The active ruleset's content hash (value 1).",
+		}, []string{"ruleset"}),
+		Ready: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "ready",
+			Help: "1 when the worker can fetch and write, 0 otherwise.",
+		}),
+	}
+	reg.MustRegister(p.Consumed, p.Decided, p.DeadLettered, p.RuleHits, p.RuleErrors, p.Tags, p.DecisionLatency,
+		p.BatchSize, p.WriteRetries, p.CommitFailures, p.FetchErrors, p.RuleReloads, p.RulesetInfo, p.Ready)
+	for _, r := range []string{"success", "failure"} {
+		p.RuleReloads.WithLabelValues(r)
+	}
+	return p
+}
+
+// SetRuleset marks hash as the active ruleset.
+func (p *Pipeline) SetRuleset(hash string) {
+	p.RulesetInfo.Reset()
+	p.RulesetInfo.WithLabelValues(hash).Set(1)
+}

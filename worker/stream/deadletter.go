@@ -1,0 +1,54 @@
+package stream
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// Headers set on dead-lettered messages. The key and value are the original
+// message's, byte for byte.
+const (
+	HeaderReason          = "dlq.reason"       // a schema.Reason: bounded, for routing and metrics
+	HeaderError           = "dlq.error"        // the decoder's message: where and what
+	HeaderSourceTopic     = "dlq.source.topic" // where the message was read
+	HeaderSourcePartition = "dlq.source.partition"
+	HeaderSourceOffset    = "dlq.source.offset"
+	HeaderSourceTimestamp = "dlq.source.timestamp" // RFC 3339
+	HeaderWorker          = "dlq.worker"           // the worker instance that refused it
+)
+
+// Headers set on decisions.
+const (
+	HeaderRuleset     = "ruleset"      // the content hash of the rules that decided
+	HeaderQueue       = "queue"        // the review queue
+	HeaderContentType = "content-type" // application/json
+	HeaderSchema      = "schema"       // decision/v1
+)
+
+// Errors of this package.
+var (
+	// ErrConfig is matched by every configuration error.
+	ErrConfig = errors.New("stream: invalid configuration")
+	// ErrMissingTopic means a topic the worker needs does not exist.
+	ErrMissingTopic = errors.New("stream: missing topic")
+)
+
+func deadLetter(topic, worker string, m kafka.Message, reason, detail string) kafka.Message {
+	return kafka.Message{
+		Topic: topic,
+		Key:   m.Key,
+		Value: m.Value,
+		Headers: append(append([]kafka.Header(nil), m.Headers...),
+			kafka.Header{Key: HeaderReason, Value: []byte(reason)},
+			kafka.Header{Key: HeaderError, Value: []byte(detail)},
+			kafka.Header{Key: HeaderSourceTopic, Value: []byte(m.Topic)},
+			kafka.Header{Key: HeaderSourcePartition, Value: strconv.AppendInt(nil, int64(m.Partition), 10)},
+			kafka.Header{Key: HeaderSourceOffset, Value: strconv.AppendInt(nil, m.Offset, 10)},
+			kafka.Header{Key: HeaderSourceTimestamp, Value: []byte(m.Time.UTC().Format(time.RFC3339Nano))},
+			kafka.Header{Key: HeaderWorker, Value: []byte(worker)},
+		),
+	}
+}

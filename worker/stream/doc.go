@@ -1,0 +1,13 @@
+// Package stream is the Kafka side of the worker: it fetches complaints as a
+// consumer-group member (kafka-go), decides them with a rules.Scorer, writes
+// each decision to its review-queue topic and to the audit topic, sends what
+// cannot be decoded to the dead-letter topic, and only then commits the
+// offsets (at-least-once).
+//
+// The loop works in batches: fetch up to BatchSize messages (waiting at most
+// BatchWait for more once one has arrived), decide them in fetch order,
+// write every output in one call, retrying failed messages with backoff
+// until they are written, then commit the batch. Commits take the highest
+// offset per partition and a batch is committed only once all of it is
+// written, so no offset is ever committed past an unwritten message.
+package stream
