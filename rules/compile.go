@@ -190,3 +190,21 @@ type Field struct {
 func (f Field) Value(env *Env) any {
 	return reflect.ValueOf(env).Elem().Field(f.index).Interface()
 }
+
+// compileAny compiles a sub-expression of any type (for explanations).
+func compileAny(src string, params map[string]int) (*vm.Program, error) {
+	h := &helperPatcher{params: params}
+	opts := []expr.Option{expr.Env(Env{}), expr.Patch(h), expr.MaxNodes(maxConditionNodes)}
+	for _, b := range disabledBuiltins {
+		opts = append(opts, expr.DisableBuiltin(b))
+	}
+	prog, err := expr.Compile(src, opts...)
+	if h.err != nil {
+		return nil, h.err.Bind(file.NewSource(src))
+	}
+	return prog, err
+}
+
+func runAny(prog *vm.Program, env Env) (any, error) {
+	return expr.Run(prog, env)
+}
