@@ -32,6 +32,8 @@ type RunConfig struct {
 	AuditTopic      string
 	ReviewPrefix    string
 	DeadLetterTopic string
+	StatusTopic     string
+	SLA             bool
 	RulesDir        string
 	MetricsAddr     string
 	EmbeddedBroker  string
@@ -67,6 +69,8 @@ func runFlags(fs *flag.FlagSet, c *RunConfig) {
 	fs.StringVar(&c.AuditTopic, "audit-topic", "", "topic of all decisions (default <prefix>.decisions)")
 	fs.StringVar(&c.ReviewPrefix, "review-topic-prefix", "", "review queue topics are this + queue name (default <prefix>.review.)")
 	fs.StringVar(&c.DeadLetterTopic, "dead-letter-topic", "", "dead-letter topic (default <prefix>.deadletter)")
+	fs.StringVar(&c.StatusTopic, "status-topic", "", "status events topic, for the SLA metrics (default <prefix>.status)")
+	fs.BoolVar(&c.SLA, "sla", true, "consume decisions and status events and measure response-time SLAs")
 	fs.StringVar(&c.RulesDir, "rules", "", "ruleset folder (default: the shipped rules, embedded)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", ":9464", "address of /metrics, /healthz and /readyz")
 	fs.StringVar(&c.EmbeddedBroker, "embedded-broker", "", "start an in-process Kafka-protocol broker on this address (e.g. 127.0.0.1:9092) with the topics created, and use it")
@@ -160,6 +164,9 @@ func (c *RunConfig) finish() error {
 	if c.DeadLetterTopic == "" {
 		c.DeadLetterTopic = p + ".deadletter"
 	}
+	if c.StatusTopic == "" {
+		c.StatusTopic = p + ".status"
+	}
 	var errs []error
 	if len(c.Brokers) == 0 && c.EmbeddedBroker == "" {
 		errs = append(errs, errors.New("--brokers is required (or --embedded-broker)"))
@@ -231,6 +238,7 @@ func (c *RunConfig) streamConfig(tc *tls.Config, mech sasl.Mechanism) stream.Con
 		AuditTopic:        c.AuditTopic,
 		ReviewTopicPrefix: c.ReviewPrefix,
 		DeadLetterTopic:   c.DeadLetterTopic,
+		StatusTopic:       c.StatusTopic,
 		BatchSize:         c.BatchSize,
 		BatchWait:         c.BatchWait,
 		ShutdownTimeout:   c.ShutdownTimeout,

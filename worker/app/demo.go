@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,15 +37,18 @@ func runDemo(ctx context.Context, args []string, stdio Stdio) int {
 	rulesDir := fs.String("rules", "", "ruleset folder (default: the shipped rules)")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up when not every complaint is decided by then")
 	logLevel := fs.String("log-level", "warn", "worker log level")
+	rebase := fs.Bool("rebase", true, "shift the sample's event times so that it ends two days ago, so the SLA clocks run against today")
+	statuses := fs.Bool("status-events", true, "play simulated reviewers' status events for the decisions")
+	delay := fs.Duration("delay", 0, "wait this long after starting before producing (lets a scraper see the start)")
 	if code := parseFlags(fs, args, stdio); code >= 0 {
 		return code
 	}
-	good, err := readLines(*input, true)
+	good, err := readLines(*input, true, *rebase)
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "worker demo: %v\n", err)
 		return ExitUsage
 	}
-	bad, err := readLines(*malformed, false)
+	bad, err := readLines(*malformed, false, false)
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "worker demo: %v\n", err)
 		return ExitUsage
@@ -53,7 +57,7 @@ func runDemo(ctx context.Context, args []string, stdio Stdio) int {
 	cfg := RunConfig{
 		EmbeddedBroker: *brokerAddr, MetricsAddr: *metricsAddr, RulesDir: *rulesDir, Group: "complaintd-demo",
 		TopicPrefix: "moderation", BatchSize: 256, BatchWait: 10 * time.Millisecond, ShutdownTimeout: 10 * time.Second,
-		LogFormat: "console", LogLevel: *logLevel, WorkerID: "demo",
+		LogFormat: "console", LogLevel: *logLevel, WorkerID: "demo", SLA: true,
 	}
 	svc, err := Start(ctx, cfg, log)
 	if err != nil {
@@ -66,6 +70,14 @@ func runDemo(ctx context.Context, args []string, stdio Stdio) int {
 	fmt.Fprintf(out, "embedded broker %s; metrics http://%s/metrics\n", strings.Join(svc.Config.Brokers, ","), svc.Server.Addr())
 	fmt.Fprintf(out, "producing %d complaints and %d malformed messages to %s\n", len(good.lines), len(bad.lines), svc.Config.ComplaintsTopic)
 
+	if *delay > 0 {
+		fmt.Fprintf(out, "waiting %s before producing\n", *delay)
+		select {
+		case <-ctx.Done():
+			return ExitOK
+		case <-time.After(*delay):
+		}
+	}
 	start := time.Now()
 	if err := produce(ctx, svc.Config.Brokers, svc.Config.ComplaintsTopic, append(good.lines, bad.lines...)); err != nil {
 		fmt.Fprintf(stdio.Err, "worker demo: producing: %v\n", err)
@@ -80,6 +92,12 @@ func runDemo(ctx context.Context, args []string, stdio Stdio) int {
 		return ExitFailure
 	}
 	sum.print(out, elapsed)
+	if *statuses {
+		if err := playStatuses(wctx, svc, sum, out); err != nil {
+			fmt.Fprintf(stdio.Err, "worker demo: status events: %v\n", err)
+			return ExitFailure
+		}
+	}
 	if *serve {
 		fmt.Fprintf(out, "serving; metrics at http://%s/metrics, brokers at %s. Ctrl-C to stop.\n", svc.Server.Addr(), strings.Join(svc.Config.Brokers, ","))
 		<-ctx.Done()
@@ -93,8 +111,9 @@ type lines struct {
 }
 
 // readLines reads a JSON-lines file; a missing complaints file is replaced
-// by a generated stream.
-func readLines(path string, generate bool) (lines, error) {
+// by a generated stream. With rebase, complaints are shifted in time so the
+// last one was submitted two days ago.
+func readLines(path string, generate, rebase bool) (lines, error) {
 	out := lines{ids: map[string]bool{}}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -114,7 +133,7 @@ func readLines(path string, generate bool) (lines, error) {
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(nil, schema.MaxDocumentBytes+1)
 	var dec schema.Decoder
-	var c schema.Complaint
+	var complaints []schema.Complaint
 	for sc.Scan() {
 		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
 			continue
@@ -122,13 +141,37 @@ func readLines(path string, generate bool) (lines, error) {
 		line := bytes.Clone(sc.Bytes())
 		out.lines = append(out.lines, line)
 		if generate {
+			var c schema.Complaint
 			if err := dec.Complaint(line, &c); err != nil {
 				return out, fmt.Errorf("%s: line %d: %w", path, len(out.lines), err)
 			}
 			out.ids[c.ComplaintID] = true
+			complaints = append(complaints, c)
 		}
 	}
-	return out, sc.Err()
+	if err := sc.Err(); err != nil || !rebase || len(complaints) == 0 {
+		return out, err
+	}
+	var last time.Time
+	for i := range complaints {
+		if complaints[i].SubmittedAt.After(last) {
+			last = complaints[i].SubmittedAt
+		}
+	}
+	shift := time.Now().Add(-48 * time.Hour).Truncate(time.Second).Sub(last)
+	for i := range complaints {
+		c := &complaints[i]
+		c.SubmittedAt = c.SubmittedAt.Add(shift)
+		if c.Order != nil && !c.Order.PaidAt.IsZero() {
+			c.Order.PaidAt = c.Order.PaidAt.Add(shift)
+		}
+		j, err := jsonMarshal(c)
+		if err != nil {
+			return out, err
+		}
+		out.lines[i] = j
+	}
+	return out, nil
 }
 
 // produce writes the lines to topic, keyed by complaint id where the line
@@ -153,11 +196,12 @@ func produce(ctx context.Context, brokers []string, topic string, values [][]byt
 }
 
 type summary struct {
-	queueOf map[string]string // complaint id -> queue
-	tags    map[string]int
-	reasons map[string]int
-	dead    int
-	dupes   int
+	decisions map[string]schema.Decision
+	queueOf   map[string]string // complaint id -> queue
+	tags      map[string]int
+	reasons   map[string]int
+	dead      int
+	dupes     int
 }
 
 // collect reads the audit and dead-letter topics with an independent client
@@ -170,7 +214,7 @@ func collect(ctx context.Context, c *RunConfig, want map[string]bool, wantDead i
 		return nil, err
 	}
 	defer cl.Close()
-	s := &summary{queueOf: map[string]string{}, tags: map[string]int{}, reasons: map[string]int{}}
+	s := &summary{decisions: map[string]schema.Decision{}, queueOf: map[string]string{}, tags: map[string]int{}, reasons: map[string]int{}}
 	var p fastjson.Parser
 	for len(s.queueOf) < len(want) || s.dead < wantDead {
 		fetches := cl.PollFetches(ctx)
@@ -197,6 +241,10 @@ func collect(ctx context.Context, c *RunConfig, want map[string]bool, wantDead i
 				return
 			}
 			s.queueOf[id] = string(v.GetStringBytes("queue"))
+			var d schema.Decision
+			if json.Unmarshal(r.Value, &d) == nil {
+				s.decisions[id] = d
+			}
 			for _, t := range v.GetArray("tags") {
 				s.tags[string(t.GetStringBytes())]++
 			}
@@ -242,4 +290,84 @@ func printCounts(w io.Writer, m map[string]int) {
 	for _, k := range keys {
 		fmt.Fprintf(w, "  %-24s %6d\n", k, m[k])
 	}
+}
+
+// playStatuses produces the simulated reviewers' status events for every
+// decision and waits until the SLA tracker has consumed them.
+func playStatuses(ctx context.Context, svc *Service, sum *summary, out io.Writer) error {
+	now := time.Now()
+	var msgs []kafka.Message
+	for _, d := range sum.decisions {
+		for _, e := range sample.Reviewers(&d, now) {
+			b, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			msgs = append(msgs, kafka.Message{Key: []byte(e.ComplaintID), Value: b})
+		}
+	}
+	w := &kafka.Writer{Addr: kafka.TCP(svc.Config.Brokers...), Topic: svc.Config.StatusTopic, Balancer: &kafka.Murmur2Balancer{},
+		RequiredAcks: kafka.RequireAll, BatchSize: 1000, BatchTimeout: 5 * time.Millisecond}
+	defer w.Close()
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nplayed %d reviewer status events to %s\n", len(msgs), svc.Config.StatusTopic)
+	for {
+		if got := sumCounter(svc, "complaintd_status_events_total"); got >= float64(len(msgs)) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the SLA tracker consumed %v of %d status events in time", sumCounter(svc, "complaintd_status_events_total"), len(msgs))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	svc.SLA.ExpireEvidence(time.Now())
+	var open, overdue, dueSoon, awaiting int
+	for _, o := range svc.SLA.Snapshot(time.Now()) {
+		open += o.Open
+		overdue += o.Overdue
+		dueSoon += o.DueSoon
+		awaiting += o.AwaitingEvidence
+	}
+	fmt.Fprintf(out, "first responses: %v met, %v breached the 7-working-day clock\n",
+		labelledCounter(svc, "complaintd_sla_responses_total", "result", "met"),
+		labelledCounter(svc, "complaintd_sla_responses_total", "result", "breached"))
+	fmt.Fprintf(out, "evidence requests: %v answered in time, %v late, %v expired\n",
+		labelledCounter(svc, "complaintd_evidence_requests_total", "result", "answered_in_time"),
+		labelledCounter(svc, "complaintd_evidence_requests_total", "result", "answered_late"),
+		labelledCounter(svc, "complaintd_evidence_requests_total", "result", "expired"))
+	fmt.Fprintf(out, "open now: %d (%d overdue, %d due within 24 h, %d awaiting evidence)\n", open, overdue, dueSoon, awaiting)
+	return nil
+}
+
+// sumCounter adds up every series of a counter in the service's registry.
+func sumCounter(s *Service, name string) float64 { return labelledCounter(s, name, "", "") }
+
+// labelledCounter adds up the series of a counter whose label has value
+// (every series when label is "").
+func labelledCounter(s *Service, name, label, value string) float64 {
+	mfs, err := s.Registry.Gather()
+	if err != nil {
+		return 0
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			match := label == ""
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					match = true
+				}
+			}
+			if match {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
 }

@@ -14,8 +14,10 @@ import (
 
 	"github.com/trustsafety/complaintd/rules"
 	"github.com/trustsafety/complaintd/rules/history"
+	"github.com/trustsafety/complaintd/schema"
 	"github.com/trustsafety/complaintd/worker/embedded"
 	"github.com/trustsafety/complaintd/worker/metrics"
+	"github.com/trustsafety/complaintd/worker/sla"
 	"github.com/trustsafety/complaintd/worker/stream"
 )
 
@@ -27,6 +29,7 @@ type Service struct {
 	Worker   *stream.Worker
 	Scorer   *rules.Scorer
 	Metrics  *metrics.Pipeline
+	SLA      *sla.Tracker // nil with --sla=false
 	Registry *prometheus.Registry
 	Server   *metrics.Server
 	log      zerolog.Logger
@@ -57,7 +60,7 @@ func EmbeddedTopics(c *RunConfig, rs *rules.Ruleset) []embedded.Topic {
 		{Name: c.ComplaintsTopic, Partitions: 6},
 		{Name: c.AuditTopic, Partitions: 6},
 		{Name: c.DeadLetterTopic, Partitions: 3},
-		{Name: c.TopicPrefix + ".status", Partitions: 6},
+		{Name: c.StatusTopic, Partitions: 6}, // as many as the audit topic: co-partitioned by complaint id
 	}
 	for _, q := range rs.Policy().Queues {
 		ts = append(ts, embedded.Topic{Name: c.ReviewPrefix + q.Name, Partitions: 3})
@@ -91,11 +94,25 @@ func Start(ctx context.Context, cfg RunConfig, log zerolog.Logger) (*Service, er
 	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.Metrics = metrics.New(s.Registry)
 	s.Metrics.SetRuleset(rs.Hash())
+	initRuleSeries(s.Metrics, rs)
 	s.Scorer = rules.NewScorer(rs, history.NewMemory(history.Config{}))
 	s.Worker, err = stream.New(s.Config.streamConfig(tc, mech), s.Scorer, s.Metrics, log)
 	if err != nil {
 		s.closeBroker()
 		return nil, err
+	}
+	var slaConsumer *stream.SLAConsumer
+	if cfg.SLA {
+		var tracker *sla.Tracker
+		obs := metrics.NewSLA(s.Registry, func(now time.Time) map[sla.Labels]sla.Open { return tracker.Snapshot(now) })
+		obs.InitSeries(queueNames(rs), schema.Categories, schema.Channels)
+		tracker = sla.New(rs.Calendar(), obs)
+		s.SLA = tracker
+		slaConsumer, err = stream.NewSLAConsumer(s.Config.streamConfig(tc, mech), tracker, s.Metrics, log)
+		if err != nil {
+			s.closeBroker()
+			return nil, err
+		}
 	}
 	s.Server, err = metrics.Listen(cfg.MetricsAddr, s.Registry, s.Worker.Ready)
 	if err != nil {
@@ -107,6 +124,15 @@ func Start(ctx context.Context, cfg RunConfig, log zerolog.Logger) (*Service, er
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 	s.runDone = make(chan struct{})
+	if slaConsumer != nil {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := slaConsumer.Run(runCtx); err != nil {
+				log.Error().Err(err).Msg("SLA consumer stopped")
+			}
+		}()
+	}
 	s.wg.Add(3)
 	go func() {
 		defer s.wg.Done()
@@ -189,8 +215,12 @@ func (s *Service) Reload() (bool, error) {
 		return false, nil
 	}
 	old := s.Scorer.Swap(rs)
+	if s.SLA != nil {
+		s.SLA.SetCalendar(rs.Calendar())
+	}
 	s.Metrics.RuleReloads.WithLabelValues("success").Inc()
 	s.Metrics.SetRuleset(rs.Hash())
+	initRuleSeries(s.Metrics, rs)
 	s.log.Info().Str("from", old.Hash()).Str("to", rs.Hash()).Int("rules", len(rs.Rules())).Msg("rules reloaded")
 	return true, nil
 }
@@ -222,6 +252,26 @@ func (s *Service) watchRules(ctx context.Context) {
 		}
 		s.Reload()
 	}
+}
+
+func initRuleSeries(m *metrics.Pipeline, rs *rules.Ruleset) {
+	var ids, modes []string
+	for _, r := range rs.Rules() {
+		ids = append(ids, r.ID)
+		modes = append(modes, string(r.Mode))
+	}
+	m.InitSeries(ids, modes, []string{
+		string(schema.ReasonMalformedJSON), string(schema.ReasonSchemaViolation),
+		string(schema.ReasonUnsupportedVersion), string(schema.ReasonTooLarge),
+	})
+}
+
+func queueNames(rs *rules.Ruleset) []string {
+	var out []string
+	for _, q := range rs.Policy().Queues {
+		out = append(out, q.Name)
+	}
+	return out
 }
 
 func loadRuleset(dir string) (*rules.Ruleset, error) {

@@ -22,6 +22,8 @@ type Pipeline struct {
 	RuleReloads     *prometheus.CounterVec // result: success|failure
 	RulesetInfo     *prometheus.GaugeVec   // ruleset hash, value 1 for the active one
 	Ready           prometheus.Gauge
+	Lag             *prometheus.GaugeVec // topic, partition
+	RepeatOffenders prometheus.Gauge
 }
 
 // New creates the collectors and registers them on reg.
@@ -85,9 +87,17 @@ func New(reg prometheus.Registerer) *Pipeline {
 			Namespace: namespace, Name: "ready",
 			Help: "1 when the worker can fetch and write, 0 otherwise.",
 		}),
+		Lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "consumer_lag_messages",
+			Help: "Messages behind the end of each partition this worker consumes, at its last fetch.",
+		}, []string{"topic", "partition"}),
+		RepeatOffenders: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "repeat_offender_merchants",
+			Help: "Merchants with a repeat_offender decision in the last 30 days (by decision time), seen by this worker.",
+		}),
 	}
 	reg.MustRegister(p.Consumed, p.Decided, p.DeadLettered, p.RuleHits, p.RuleErrors, p.Tags, p.DecisionLatency,
-		p.BatchSize, p.WriteRetries, p.CommitFailures, p.FetchErrors, p.RuleReloads, p.RulesetInfo, p.Ready)
+		p.BatchSize, p.WriteRetries, p.CommitFailures, p.FetchErrors, p.RuleReloads, p.RulesetInfo, p.Ready, p.Lag, p.RepeatOffenders)
 	for _, r := range []string{"success", "failure"} {
 		p.RuleReloads.WithLabelValues(r)
 	}
@@ -98,4 +108,17 @@ func New(reg prometheus.Registerer) *Pipeline {
 func (p *Pipeline) SetRuleset(hash string) {
 	p.RulesetInfo.Reset()
 	p.RulesetInfo.WithLabelValues(hash).Set(1)
+}
+
+// InitSeries creates the zero-valued series a dashboard or alert expects
+// to see before anything happens: every rule's hits and errors, every
+// dead-letter reason. Label values stay bounded (rule ids, reasons).
+func (p *Pipeline) InitSeries(ruleIDs, modes, reasons []string) {
+	for i, id := range ruleIDs {
+		p.RuleHits.WithLabelValues(id, modes[i])
+		p.RuleErrors.WithLabelValues(id)
+	}
+	for _, r := range reasons {
+		p.DeadLettered.WithLabelValues(r)
+	}
 }

@@ -17,6 +17,7 @@ type Config struct {
 	AuditTopic        string // every decision
 	ReviewTopicPrefix string // a decision also goes to ReviewTopicPrefix + queue
 	DeadLetterTopic   string
+	StatusTopic       string // status events, for the SLA consumer
 
 	BatchSize       int           // messages per batch; default 256
 	BatchWait       time.Duration // wait for more messages once one arrived; default 10ms

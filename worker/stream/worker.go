@@ -30,8 +30,9 @@ type Worker struct {
 	dialer *kafka.Dialer
 	now    func() time.Time
 
-	dec schema.Decoder
-	out []kafka.Message
+	dec       schema.Decoder
+	out       []kafka.Message
+	offenders map[string]time.Time // merchant -> last repeat_offender decision
 
 	mu       sync.Mutex
 	started  bool
@@ -47,7 +48,7 @@ func New(cfg Config, scorer *rules.Scorer, m *metrics.Pipeline, log zerolog.Logg
 	dialer := &kafka.Dialer{Timeout: 10 * time.Second, DualStack: true, TLS: cfg.TLS, SASLMechanism: cfg.SASL}
 	w := &Worker{
 		cfg: cfg, scorer: scorer, m: m, log: log, dialer: dialer, now: time.Now,
-		notReady: errors.New("starting"),
+		notReady: errors.New("starting"), offenders: map[string]time.Time{},
 	}
 	w.reader = kafka.NewReader(kafka.ReaderConfig{
 		Brokers:          cfg.Brokers,
@@ -65,9 +66,17 @@ func New(cfg Config, scorer *rules.Scorer, m *metrics.Pipeline, log zerolog.Logg
 		JoinGroupBackoff: cfg.JoinGroupBackoff,
 		ErrorLogger:      kafka.LoggerFunc(func(msg string, args ...any) { log.Warn().Str("component", "kafka-reader").Msgf(msg, args...) }),
 	})
-	w.writer = &kafka.Writer{
+	w.writer = newWriter(cfg, log)
+	return w, nil
+}
+
+// newWriter is the producer of decisions and dead letters. Keys are
+// partitioned with murmur2, as Java clients do, so topics keyed by
+// complaint id line up with what other tools produce.
+func newWriter(cfg Config, log zerolog.Logger) *kafka.Writer {
+	return &kafka.Writer{
 		Addr:         kafka.TCP(cfg.Brokers...),
-		Balancer:     &kafka.Hash{}, // by key: a complaint's decisions share a partition
+		Balancer:     &kafka.Murmur2Balancer{},
 		RequiredAcks: kafka.RequireAll,
 		BatchSize:    cfg.BatchSize * 2,
 		BatchTimeout: cfg.WriteLinger,
@@ -75,7 +84,6 @@ func New(cfg Config, scorer *rules.Scorer, m *metrics.Pipeline, log zerolog.Logg
 		Transport:    &kafka.Transport{TLS: cfg.TLS, SASL: cfg.SASL, Dial: (&net.Dialer{Timeout: 10 * time.Second}).DialContext},
 		ErrorLogger:  kafka.LoggerFunc(func(msg string, args ...any) { log.Warn().Str("component", "kafka-writer").Msgf(msg, args...) }),
 	}
-	return w, nil
 }
 
 // Ready returns nil when the worker is fetching and writing, or why not.
@@ -259,6 +267,7 @@ type written struct {
 // handle decides a batch, writes every output and commits the batch.
 func (w *Worker) handle(ctx context.Context, batch []kafka.Message) error {
 	w.m.BatchSize.Observe(float64(len(batch)))
+	updateLag(w.m, batch)
 	out := w.out[:0]
 	var decided []written
 	var deadReasons []string
@@ -324,15 +333,27 @@ func (w *Worker) decide(ctx context.Context, c *schema.Complaint, raw []byte) (s
 // write writes msgs, retrying the ones that failed until all are written or
 // ctx ends.
 func (w *Worker) write(ctx context.Context, msgs []kafka.Message) error {
+	err := writeAll(ctx, w.writer, msgs, w.cfg, func(err error) {
+		w.m.WriteRetries.Inc()
+		w.setReady(fmt.Errorf("write: %w", err))
+	})
+	if err == nil {
+		w.setReady(nil)
+	}
+	return err
+}
+
+// writeAll writes msgs, retrying failed ones with backoff until all are
+// written or ctx ends; retry is called before each retry.
+func writeAll(ctx context.Context, wr *kafka.Writer, msgs []kafka.Message, cfg Config, retry func(error)) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	bo := backoff{min: w.cfg.BackoffMin, max: w.cfg.BackoffMax}
+	bo := backoff{min: cfg.BackoffMin, max: cfg.BackoffMax}
 	pending := msgs
 	for {
-		err := w.writer.WriteMessages(ctx, pending...)
+		err := wr.WriteMessages(ctx, pending...)
 		if err == nil {
-			w.setReady(nil)
 			return nil
 		}
 		var werrs kafka.WriteErrors
@@ -345,8 +366,9 @@ func (w *Worker) write(ctx context.Context, msgs []kafka.Message) error {
 			}
 			pending = failed
 		}
-		w.m.WriteRetries.Inc()
-		w.setReady(fmt.Errorf("write: %w", err))
+		if retry != nil {
+			retry(err)
+		}
 		if !bo.wait(ctx) {
 			return fmt.Errorf("write: %w (gave up: %v)", err, ctx.Err())
 		}
@@ -387,6 +409,9 @@ func (w *Worker) observe(decided []written, deadReasons []string) {
 		}
 		for _, t := range d.Tags {
 			w.m.Tags.WithLabelValues(t).Inc()
+			if t == "repeat_offender" && d.MerchantID != "" {
+				w.offenders[d.MerchantID] = d.DecidedAt
+			}
 		}
 		for _, e := range x.errs {
 			w.m.RuleErrors.WithLabelValues(e.RuleID).Inc()
@@ -398,7 +423,17 @@ func (w *Worker) observe(decided []written, deadReasons []string) {
 	for _, r := range deadReasons {
 		w.m.DeadLettered.WithLabelValues(r).Inc()
 	}
+	for id, at := range w.offenders {
+		if now.Sub(at) > repeatOffenderWindow {
+			delete(w.offenders, id)
+		}
+	}
+	w.m.RepeatOffenders.Set(float64(len(w.offenders)))
 }
+
+// repeatOffenderWindow is how long a merchant flagged as a repeat offender
+// counts in the repeat_offender_merchants gauge.
+const repeatOffenderWindow = 30 * 24 * time.Hour
 
 // Stats is a snapshot of the reader, for logs.
 func (w *Worker) Stats() kafka.ReaderStats { return w.reader.Stats() }
