@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -376,4 +377,29 @@ func testutilCounter(t *testing.T, s *Service, name string) float64 {
 		}
 	}
 	return sum
+}
+
+func TestProduceCommandAndReviewDesk(t *testing.T) {
+	b := startBroker(t)
+	cfg := testConfig(b.Addrs(), "g-produce")
+	svc := startService(t, cfg)
+	defer svc.Stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, []string{"produce", "--brokers", strings.Join(b.Addrs(), ","), "--rate", "2000", "--n", "60"},
+			Stdio{Out: io.Discard, Err: io.Discard})
+	}()
+	waitFor(t, "the worker to decide the produced complaints", 30*time.Second, func() bool {
+		return testutilCounter(t, svc, "complaintd_decisions_total") == 60
+	})
+	if code := <-done; code != ExitOK {
+		t.Fatalf("produce exit %d", code)
+	}
+	// The review desk keeps answering decisions after the complaints are sent.
+	go Main(ctx, []string{"produce", "--brokers", strings.Join(b.Addrs(), ","), "--rate", "1", "--n", "1"}, Stdio{Out: io.Discard, Err: io.Discard})
+	waitFor(t, "status events from the review desk", 30*time.Second, func() bool {
+		return sumCounter(svc, "complaintd_status_events_total") > 0
+	})
 }
