@@ -200,8 +200,8 @@ func sampleWithFacts(t testing.TB) []scored {
 		if err != nil {
 			t.Fatal(err)
 		}
-		facts, _ := store.Observe(context.Background(), c, history.Fingerprint(sc.Bytes()))
-		out = append(out, scored{c, facts})
+		obs, _ := store.Observe(context.Background(), c, bytes.Clone(sc.Bytes()))
+		out = append(out, scored{c, obs.Facts})
 	}
 	return out
 }

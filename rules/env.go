@@ -46,7 +46,6 @@ type Env struct {
 	SeenComplaint            bool `expr:"seen_complaint"`
 	SeenOrder                bool `expr:"seen_order"`
 	AppealOfKnown            bool `expr:"appeal_of_known"`
-	LateHistory              bool `expr:"late_history"`
 
 	// Evidence holds per-kind facts read by the helpers hasEvidence, shows
 	// and complete, which the compiler rewrites into field reads.
@@ -126,7 +125,6 @@ func NewEnv(c *schema.Complaint, f history.Facts) Env {
 		SeenComplaint:            f.SeenComplaint,
 		SeenOrder:                f.SeenOrder,
 		AppealOfKnown:            f.AppealOfKnown,
-		LateHistory:              f.Late,
 	}
 	if o := c.Order; o != nil {
 		e.HasOrder = true

@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -37,15 +38,89 @@ func (s *Scorer) Swap(rs *Ruleset) *Ruleset { return s.rules.Swap(rs) }
 // Store returns the history store.
 func (s *Scorer) Store() history.Store { return s.store }
 
-// Decide records c in the history store and evaluates it. raw is the
-// document c was decoded from; its fingerprint tells a redelivery (decided
-// as the first time, counted once) from a resubmission. The error is the
-// store's; rule failures are returned apart and do not stop the decision.
-func (s *Scorer) Decide(ctx context.Context, c *schema.Complaint, raw []byte, now time.Time) (schema.Decision, []RuleError, error) {
-	facts, err := s.store.Observe(ctx, c, history.Fingerprint(raw))
-	if err != nil {
-		return schema.Decision{}, nil, fmt.Errorf("history: %w", err)
-	}
-	d, errs := s.rules.Load().Evaluate(c, facts, now)
-	return d, errs, nil
+// Result is a complaint's decision and the revised decisions of earlier
+// complaints whose history it changed.
+type Result struct {
+	Decision schema.Decision
+	Errors   []RuleError // rules that failed at run time (counted as not matched)
+	// Revisions are complaints decided before whose decision changed
+	// because this one arrived late; each carries a higher Revision.
+	Revisions []schema.Decision
 }
+
+// Decide records c in the history store and evaluates it, and every
+// complaint whose history it changed. raw is the document c was decoded
+// from: its bytes tell a redelivery (decided as the first time, counted
+// once) from a resubmission. The error is the store's.
+func (s *Scorer) Decide(ctx context.Context, c *schema.Complaint, raw []byte, now time.Time) (Result, error) {
+	obs, err := s.store.Observe(ctx, c, raw)
+	if err != nil {
+		return Result{}, fmt.Errorf("history: %w", err)
+	}
+	rs := s.rules.Load()
+	var res Result
+	res.Decision, res.Errors = rs.Evaluate(c, obs.Facts, now)
+	res.Decision.Revision = obs.Revision
+	for _, rv := range obs.Revised {
+		old, err := schema.DecodeComplaint(rv.Raw)
+		if err != nil {
+			return Result{}, fmt.Errorf("history: stored complaint %s: %w", rv.ComplaintID, err)
+		}
+		d, errs := rs.Evaluate(old, rv.Facts, now)
+		d.Revision = rv.Revision
+		res.Errors = append(res.Errors, errs...)
+		if rv.Previous != nil {
+			before, _ := rs.Evaluate(old, *rv.Previous, now)
+			if sameOutcome(&before, &d) {
+				continue // the history changed, the decision did not
+			}
+		}
+		res.Revisions = append(res.Revisions, d)
+	}
+	return res, nil
+}
+
+// sameOutcome reports whether two decisions route and tag alike.
+func sameOutcome(a, b *schema.Decision) bool {
+	return a.Queue == b.Queue && a.Score == b.Score && slices.Equal(a.Tags, b.Tags) &&
+		slices.EqualFunc(a.Matched, b.Matched, func(x, y schema.RuleHit) bool { return x.ID == y.ID }) &&
+		slices.EqualFunc(a.Shadow, b.Shadow, func(x, y schema.RuleHit) bool { return x.ID == y.ID })
+}
+
+// Replay decides a recorded stream in order and keeps, for every input, the
+// last decision of its complaint: what the worker's decisions converge to
+// once every complaint has arrived, whatever their order.
+type Replay struct {
+	scorer    *Scorer
+	decisions []schema.Decision
+	lines     map[string][]int // complaint id -> inputs decided as that complaint
+	Errors    []RuleError
+}
+
+// NewReplay replays into a fresh in-memory history.
+func NewReplay(rs *Ruleset) *Replay {
+	return &Replay{scorer: NewScorer(rs, history.NewMemory(history.Config{})), lines: map[string][]int{}}
+}
+
+// Add decides one more complaint of the stream.
+func (r *Replay) Add(ctx context.Context, c *schema.Complaint, raw []byte, now time.Time) error {
+	res, err := r.scorer.Decide(ctx, c, raw, now)
+	if err != nil {
+		return err
+	}
+	r.Errors = append(r.Errors, res.Errors...)
+	i := len(r.decisions)
+	r.decisions = append(r.decisions, res.Decision)
+	r.lines[c.ComplaintID] = append(r.lines[c.ComplaintID], i)
+	for _, d := range res.Revisions {
+		for _, j := range r.lines[d.ComplaintID] {
+			if d.Revision >= r.decisions[j].Revision {
+				r.decisions[j] = d
+			}
+		}
+	}
+	return nil
+}
+
+// Decisions are the final decisions, one per input, in input order.
+func (r *Replay) Decisions() []schema.Decision { return r.decisions }

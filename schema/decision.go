@@ -21,6 +21,10 @@ type Decision struct {
 	EvidenceDueBy *time.Time `json:"evidence_due_by,omitempty"`
 	// Route names the routing step that chose the queue, for explanations.
 	Route string `json:"route"`
+	// Revision is 1 for a complaint's first decision and one more each time
+	// a complaint that arrived late changed its history and it was decided
+	// again. Keep the highest revision per complaint id.
+	Revision int `json:"revision"`
 }
 
 // RuleHit is one rule that matched: its id, what it added to the score and

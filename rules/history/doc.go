@@ -4,9 +4,17 @@
 // complaint ids and orders were seen; which complaints are appeals of known
 // ones.
 //
-// Windows run on event time (submitted_at), never on arrival time, so a
-// replay of a recorded stream and the live stream agree. Store is the
-// interface the engine's callers use; Memory is the in-process
-// implementation used by the offline scorer, the rule tests and a single
-// worker. Durable and shared implementations satisfy the same interface.
+// Facts are defined on event time only. A complaint's facts count the
+// complaints that precede it in the order (submitted_at, complaint_id) and
+// fall in its windows, whatever order they arrived in. So a complaint that
+// arrives late changes the facts of complaints already decided after it in
+// event time: Observe reports those as revisions, and their decisions are
+// made again. The last revision of every decision is the same whether the
+// stream was replayed offline, consumed by one worker or by many, in any
+// interleaving of partitions, with restarts in between.
+//
+// Store is the interface the engine's callers use; Memory is the
+// in-process implementation (offline scorer, rule tests, a single worker
+// without restarts). The worker's Redis store (worker/state) shares one
+// history between every worker of a group and survives restarts.
 package history

@@ -6,8 +6,8 @@ import (
 	"github.com/trustsafety/complaintd/schema"
 )
 
-// Facts is the history of one complaint as of its submitted_at. Counts
-// include the complaint itself.
+// Facts is the history of one complaint as of its place in event time.
+// Counts include the complaint itself.
 type Facts struct {
 	// Distinct non-anonymous complainants about this merchant with
 	// submitted_at in (t-window, t]. Zero for complaints about the platform.
@@ -20,32 +20,51 @@ type Facts struct {
 	// Complaints filed by this complainant in (t-24h, t]; zero when anonymous.
 	ComplainantComplaints24h int `json:"complainant_complaints_24h"`
 	// SeenComplaint: this complaint id was seen before with different
-	// content (a resubmission).
+	// content (a resubmission). Resubmissions are not counted.
 	SeenComplaint bool `json:"seen_complaint"`
-	// SeenOrder: this complainant already complained about this order under
-	// another complaint id (appeals excepted).
+	// SeenOrder: this complainant complained about this order under another
+	// complaint id earlier in event time (appeals excepted).
 	SeenOrder bool `json:"seen_order"`
-	// AppealOfKnown: appeal_of names a complaint this store has seen.
+	// AppealOfKnown: appeal_of names a complaint this store knows.
 	AppealOfKnown bool `json:"appeal_of_known"`
-	// Late: submitted_at is older than the store keeps behind the newest
-	// complaint seen, so the windows may be missing events.
-	Late bool `json:"late"`
+}
+
+// Observation is what Observe answers for one complaint.
+type Observation struct {
+	Facts Facts
+	// Revision numbers the complaint's facts: 1 when first observed, one
+	// more each time a late complaint changes them. Decisions carry it, so
+	// consumers keep the highest.
+	Revision int
 	// Redelivery: this exact complaint (same id, same bytes) was observed
-	// before. The other facts are the ones computed then, so a redelivered
-	// complaint is decided exactly as the first time and counted once.
-	Redelivery bool `json:"redelivery"`
+	// before; nothing was counted again.
+	Redelivery bool
+	// Revised are complaints observed earlier whose facts this one changed
+	// (or, on a redelivery, may have changed): decide them again.
+	Revised []Revision
+}
+
+// Revision is a complaint to decide again with new facts.
+type Revision struct {
+	ComplaintID string
+	Raw         []byte // the complaint as first observed
+	Facts       Facts
+	Previous    *Facts // the facts before this change; nil when unknown (redelivery)
+	Revision    int
 }
 
 // Store remembers complaints and answers with their history. Observe must
-// be idempotent for a redelivered complaint: the same id and fingerprint
-// return the first answer (with Redelivery set) and change nothing.
+// be idempotent for a redelivered complaint: the same id and bytes change
+// nothing, and return the current facts and every complaint the first
+// observation may have revised, so revisions lost in a crash are decided
+// again.
 type Store interface {
-	Observe(ctx context.Context, c *schema.Complaint, fingerprint uint64) (Facts, error)
+	Observe(ctx context.Context, c *schema.Complaint, raw []byte) (Observation, error)
 }
 
-// Fingerprint is the content hash Observe uses to tell a redelivery (same
-// bytes) from a resubmission (same id, other content). It is stable across
-// processes, so durable stores can keep it.
+// Fingerprint is the content hash that tells a redelivery (same bytes) from
+// a resubmission (same id, other content). It is stable across processes,
+// so durable stores can keep it.
 func Fingerprint(raw []byte) uint64 {
 	h := uint64(fnvOffset)
 	for _, c := range raw {
@@ -61,7 +80,8 @@ const (
 	fnvPrime  = 1099511628211
 )
 
-func whoHash(userID string) uint64 {
+// WhoHash is the hash a complainant is counted by; 0 means anonymous.
+func WhoHash(userID string) uint64 {
 	if userID == "" {
 		return 0
 	}
@@ -70,7 +90,7 @@ func whoHash(userID string) uint64 {
 		h ^= uint64(userID[i])
 		h *= fnvPrime
 	}
-	if h == 0 { // 0 means anonymous
+	if h == 0 {
 		h = 1
 	}
 	return h

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -16,18 +17,19 @@ const (
 	Window30d = 30 * 24 * time.Hour
 )
 
-// Config bounds what a Memory store keeps.
+// Config bounds what a store keeps.
 type Config struct {
-	// Retention is how far behind the newest submitted_at seen events are
-	// kept. It must cover the longest window plus the lateness tolerated;
-	// default 31 days (30-day window, one day late).
+	// Retention is how far behind the newest submitted_at seen complaints
+	// are kept; older ones are forgotten. It must cover the longest window
+	// plus the lateness to be handled exactly; default 31 days.
 	Retention time.Duration
 	// SweepEvery is how many observations pass between expiry sweeps;
 	// default 4096.
 	SweepEvery int
 }
 
-func (c Config) withDefaults() Config {
+// WithDefaults fills the zero fields.
+func (c Config) WithDefaults() Config {
 	if c.Retention < Window30d {
 		c.Retention = Window30d + 24*time.Hour
 	}
@@ -37,29 +39,51 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// Key orders complaints in event time: by submitted_at (Unix seconds),
+// then by complaint id.
+type Key struct {
+	At int64
+	ID string
+}
+
+// Compare orders keys.
+func (k Key) Compare(o Key) int {
+	if c := cmp.Compare(k.At, o.At); c != 0 {
+		return c
+	}
+	return cmp.Compare(k.ID, o.ID)
+}
+
+// KeyOf is a complaint's place in event time.
+func KeyOf(c *schema.Complaint) Key { return Key{At: c.SubmittedAt.Unix(), ID: c.ComplaintID} }
+
 // Memory is an in-process Store. It is safe for concurrent use.
 type Memory struct {
 	cfg Config
 
-	mu           sync.Mutex
-	merchants    map[string][]event // sorted by at
-	complainants map[string][]int64 // submitted_at (unix s), sorted
-	complaints   map[string]record
-	orders       map[orderKey]string // complainant+order -> first complaint id
-	newest       int64               // newest submitted_at seen (unix s)
-	sinceSweep   int
-	seen         map[uint64]struct{} // scratch for distinct counting
+	mu         sync.Mutex
+	merchants  map[string][]event // by Key
+	buyers     map[string][]Key
+	orders     map[orderKey][]Key // complaints (not appeals) by buyer and order
+	appeals    map[string][]string
+	complaints map[string]*record
+	newest     int64
+	sinceSweep int
+	seen       map[uint64]struct{} // scratch for distinct counting
 }
 
 type event struct {
-	at  int64  // submitted_at, unix seconds
-	who uint64 // hash of the complainant's user id; 0 when anonymous
+	Key
+	who uint64 // WhoHash of the complainant; 0 when anonymous
 }
 
 type record struct {
-	at    int64
-	fp    uint64
-	facts Facts
+	key                             Key
+	fp                              uint64
+	raw                             []byte
+	merchant, user, order, appealOf string
+	facts                           Facts
+	rev                             int
 }
 
 type orderKey struct{ user, order string }
@@ -67,87 +91,147 @@ type orderKey struct{ user, order string }
 // NewMemory returns an empty store.
 func NewMemory(cfg Config) *Memory {
 	return &Memory{
-		cfg:          cfg.withDefaults(),
-		merchants:    make(map[string][]event),
-		complainants: make(map[string][]int64),
-		complaints:   make(map[string]record),
-		orders:       make(map[orderKey]string),
-		seen:         make(map[uint64]struct{}),
+		cfg:        cfg.WithDefaults(),
+		merchants:  map[string][]event{},
+		buyers:     map[string][]Key{},
+		orders:     map[orderKey][]Key{},
+		appeals:    map[string][]string{},
+		complaints: map[string]*record{},
+		seen:       map[uint64]struct{}{},
 	}
 }
 
 // Observe implements Store.
-func (m *Memory) Observe(_ context.Context, c *schema.Complaint, fp uint64) (Facts, error) {
+func (m *Memory) Observe(_ context.Context, c *schema.Complaint, raw []byte) (Observation, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.observe(c, fp), nil
+	return m.observe(c, raw), nil
 }
 
-func (m *Memory) observe(c *schema.Complaint, fp uint64) Facts {
-	at := c.SubmittedAt.Unix()
+func (m *Memory) observe(c *schema.Complaint, raw []byte) Observation {
+	fp := Fingerprint(raw)
 	if rec, ok := m.complaints[c.ComplaintID]; ok {
 		if rec.fp == fp {
-			f := rec.facts
-			f.Redelivery = true
-			return f
+			obs := Observation{Facts: rec.facts, Revision: rec.rev, Redelivery: true}
+			for _, x := range m.affected(rec) {
+				obs.Revised = append(obs.Revised, Revision{ComplaintID: x.key.ID, Raw: x.raw, Facts: x.facts, Revision: x.rev})
+			}
+			return obs
 		}
-		// A resubmission under a known id: answer from history, count nothing.
-		f := m.facts(c, at)
+		// A resubmission under a known id: decided with the original's
+		// history, not counted again.
+		f := rec.facts
 		f.SeenComplaint = true
-		return f
+		return Observation{Facts: f, Revision: rec.rev}
 	}
 
-	var f Facts
-	if c.AppealOf != "" {
-		_, f.AppealOfKnown = m.complaints[c.AppealOf]
+	rec := newRecord(c, raw, fp)
+	m.complaints[rec.key.ID] = rec
+	if rec.merchant != "" {
+		m.merchants[rec.merchant] = insertSorted(m.merchants[rec.merchant], event{Key: rec.key, who: WhoHash(rec.user)},
+			func(e event) Key { return e.Key })
 	}
-	user := c.Complainant.UserID
-	if user != "" && c.Order != nil && c.AppealOf == "" {
-		k := orderKey{user, c.Order.OrderID}
-		if first, ok := m.orders[k]; ok && first != c.ComplaintID {
-			f.SeenOrder = true
-		} else if !ok {
-			m.orders[k] = c.ComplaintID
+	if rec.user != "" {
+		m.buyers[rec.user] = insertSorted(m.buyers[rec.user], rec.key, func(k Key) Key { return k })
+		if rec.order != "" && rec.appealOf == "" {
+			ok := orderKey{rec.user, rec.order}
+			m.orders[ok] = insertSorted(m.orders[ok], rec.key, func(k Key) Key { return k })
 		}
 	}
-	if id := c.Merchant.MerchantID; id != "" {
-		m.merchants[id] = insertEvent(m.merchants[id], event{at: at, who: whoHash(user)})
+	if rec.appealOf != "" {
+		m.appeals[rec.appealOf] = append(m.appeals[rec.appealOf], rec.key.ID)
 	}
-	if user != "" {
-		m.complainants[user] = insertTime(m.complainants[user], at)
+	rec.facts = m.compute(rec)
+	rec.rev = 1
+	if rec.key.At > m.newest {
+		m.newest = rec.key.At
 	}
-	counts := m.facts(c, at)
-	counts.AppealOfKnown, counts.SeenOrder = f.AppealOfKnown, f.SeenOrder
-	if at > m.newest {
-		m.newest = at
+
+	obs := Observation{Facts: rec.facts, Revision: 1}
+	for _, x := range m.affected(rec) {
+		nf := m.compute(x)
+		if nf == x.facts {
+			continue
+		}
+		prev := x.facts
+		x.facts = nf
+		x.rev++
+		obs.Revised = append(obs.Revised, Revision{ComplaintID: x.key.ID, Raw: x.raw, Facts: nf, Previous: &prev, Revision: x.rev})
 	}
-	m.complaints[c.ComplaintID] = record{at: at, fp: fp, facts: counts}
 
 	m.sinceSweep++
 	if m.sinceSweep >= m.cfg.SweepEvery {
 		m.sweep()
 	}
-	return counts
+	return obs
 }
 
-// facts counts the windows ending at at (inclusive) for c's merchant and
-// complainant. Events after at (seen earlier, submitted later) do not count.
-func (m *Memory) facts(c *schema.Complaint, at int64) Facts {
+func newRecord(c *schema.Complaint, raw []byte, fp uint64) *record {
+	r := &record{key: KeyOf(c), fp: fp, raw: raw, merchant: c.Merchant.MerchantID, user: c.Complainant.UserID, appealOf: c.AppealOf}
+	if c.Order != nil {
+		r.order = c.Order.OrderID
+	}
+	return r
+}
+
+// affected lists the complaints whose facts can depend on rec: later in
+// event time and within a window of it, or appeals of it.
+func (m *Memory) affected(rec *record) []*record {
+	var out []*record
+	add := func(id string) {
+		if id == rec.key.ID {
+			return
+		}
+		if x, ok := m.complaints[id]; ok && !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	if rec.merchant != "" {
+		evs := m.merchants[rec.merchant]
+		i, _ := slices.BinarySearchFunc(evs, rec.key, func(e event, k Key) int { return e.Key.Compare(k) })
+		lim := rec.key.At + secs(Window30d)
+		for ; i < len(evs) && evs[i].At < lim; i++ {
+			add(evs[i].ID)
+		}
+	}
+	if rec.user != "" {
+		ks := m.buyers[rec.user]
+		i, _ := slices.BinarySearchFunc(ks, rec.key, Key.Compare)
+		lim := rec.key.At + secs(Window24h)
+		for ; i < len(ks) && ks[i].At < lim; i++ {
+			add(ks[i].ID)
+		}
+		if rec.order != "" && rec.appealOf == "" {
+			ks := m.orders[orderKey{rec.user, rec.order}]
+			i, _ := slices.BinarySearchFunc(ks, rec.key, Key.Compare)
+			for ; i < len(ks); i++ {
+				add(ks[i].ID)
+			}
+		}
+	}
+	for _, id := range m.appeals[rec.key.ID] {
+		add(id)
+	}
+	return out
+}
+
+// compute counts rec's facts from everything up to rec's key.
+func (m *Memory) compute(rec *record) Facts {
 	var f Facts
-	f.Late = m.newest-at > int64(m.cfg.Retention/time.Second)
-	if id := c.Merchant.MerchantID; id != "" {
-		evs := m.merchants[id]
-		// Last event with event.at <= at.
-		end, _ := slices.BinarySearchFunc(evs, at+1, func(e event, t int64) int { return cmpInt(e.at, t) })
+	at := rec.key.At
+	if rec.merchant != "" {
+		evs := m.merchants[rec.merchant]
+		// rec is in the slice: scan from it backwards.
+		end, _ := slices.BinarySearchFunc(evs, rec.key, func(e event, k Key) int { return e.Key.Compare(k) })
 		clear(m.seen)
 		lim24, lim7, lim30 := at-secs(Window24h), at-secs(Window7d), at-secs(Window30d)
-		for i := end - 1; i >= 0; i-- {
+		for i := end; i >= 0 && i < len(evs); i-- {
 			e := evs[i]
-			if e.at <= lim30 {
+			if e.At <= lim30 {
 				break
 			}
 			f.MerchantComplaints30d++
-			if e.at > lim24 {
+			if e.At > lim24 {
 				f.MerchantComplaints24h++
 			}
 			if e.who == 0 {
@@ -157,58 +241,74 @@ func (m *Memory) facts(c *schema.Complaint, at int64) Facts {
 				continue
 			}
 			// Scanning backwards, a complainant is first met at their latest
-			// event in the window, so this is where they count.
+			// event in the window, which decides the shorter windows too.
 			m.seen[e.who] = struct{}{}
 			f.MerchantComplainants30d++
-			if e.at > lim7 {
+			if e.At > lim7 {
 				f.MerchantComplainants7d++
 			}
-			if e.at > lim24 {
+			if e.At > lim24 {
 				f.MerchantComplainants24h++
 			}
 		}
 	}
-	if user := c.Complainant.UserID; user != "" {
-		ts := m.complainants[user]
-		end, _ := slices.BinarySearch(ts, at+1)
+	if rec.user != "" {
+		ks := m.buyers[rec.user]
+		end, _ := slices.BinarySearchFunc(ks, rec.key, Key.Compare)
 		lim := at - secs(Window24h)
-		for i := end - 1; i >= 0 && ts[i] > lim; i-- {
+		for i := end; i >= 0 && i < len(ks) && ks[i].At > lim; i-- {
 			f.ComplainantComplaints24h++
 		}
+		if rec.order != "" && rec.appealOf == "" {
+			ks := m.orders[orderKey{rec.user, rec.order}]
+			i, _ := slices.BinarySearchFunc(ks, rec.key, Key.Compare)
+			f.SeenOrder = i > 0
+		}
+	}
+	if rec.appealOf != "" {
+		_, f.AppealOfKnown = m.complaints[rec.appealOf]
 	}
 	return f
 }
 
-// sweep drops everything older than the retention behind the newest event.
+// sweep forgets everything older than the retention behind the newest
+// complaint seen.
 func (m *Memory) sweep() {
 	m.sinceSweep = 0
 	cut := m.newest - secs(m.cfg.Retention)
+	old := func(k Key) bool { return k.At <= cut }
 	for id, evs := range m.merchants {
-		i, _ := slices.BinarySearchFunc(evs, cut+1, func(e event, t int64) int { return cmpInt(e.at, t) })
-		switch {
-		case i == len(evs):
+		if evs = dropOld(evs, func(e event) bool { return old(e.Key) }); len(evs) == 0 {
 			delete(m.merchants, id)
-		case i > 0:
-			m.merchants[id] = slices.Clone(evs[i:]) // release the old backing array
+		} else {
+			m.merchants[id] = evs
 		}
 	}
-	for user, ts := range m.complainants {
-		i, _ := slices.BinarySearch(ts, cut+1)
-		switch {
-		case i == len(ts):
-			delete(m.complainants, user)
-		case i > 0:
-			m.complainants[user] = slices.Clone(ts[i:])
+	for u, ks := range m.buyers {
+		if ks = dropOld(ks, old); len(ks) == 0 {
+			delete(m.buyers, u)
+		} else {
+			m.buyers[u] = ks
+		}
+	}
+	for o, ks := range m.orders {
+		if ks = dropOld(ks, old); len(ks) == 0 {
+			delete(m.orders, o)
+		} else {
+			m.orders[o] = ks
 		}
 	}
 	for id, rec := range m.complaints {
-		if rec.at <= cut {
+		if old(rec.key) {
 			delete(m.complaints, id)
 		}
 	}
-	for k, id := range m.orders {
-		if _, ok := m.complaints[id]; !ok {
-			delete(m.orders, k)
+	for id, ids := range m.appeals {
+		ids = slices.DeleteFunc(ids, func(a string) bool { _, ok := m.complaints[a]; return !ok })
+		if len(ids) == 0 {
+			delete(m.appeals, id)
+		} else {
+			m.appeals[id] = ids
 		}
 	}
 }
@@ -222,38 +322,34 @@ type Stats struct {
 func (m *Memory) Stats() Stats {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s := Stats{Merchants: len(m.merchants), Complainants: len(m.complainants), Complaints: len(m.complaints)}
+	s := Stats{Merchants: len(m.merchants), Complainants: len(m.buyers), Complaints: len(m.complaints)}
 	for _, evs := range m.merchants {
 		s.Events += len(evs)
 	}
 	return s
 }
 
-func insertEvent(evs []event, e event) []event {
-	// Mostly in order: append, then move back past later events.
-	evs = append(evs, e)
-	for i := len(evs) - 1; i > 0 && evs[i-1].at > e.at; i-- {
-		evs[i], evs[i-1] = evs[i-1], evs[i]
+// insertSorted inserts v in order of its key; mostly an append.
+func insertSorted[T any](s []T, v T, key func(T) Key) []T {
+	k := key(v)
+	i := len(s)
+	for i > 0 && key(s[i-1]).Compare(k) > 0 {
+		i--
 	}
-	return evs
+	return slices.Insert(s, i, v)
 }
 
-func insertTime(ts []int64, t int64) []int64 {
-	ts = append(ts, t)
-	for i := len(ts) - 1; i > 0 && ts[i-1] > t; i-- {
-		ts[i], ts[i-1] = ts[i-1], ts[i]
+// dropOld removes the leading old elements, releasing the old backing
+// array when it shrinks.
+func dropOld[T any](s []T, old func(T) bool) []T {
+	i := 0
+	for i < len(s) && old(s[i]) {
+		i++
 	}
-	return ts
+	if i == 0 {
+		return s
+	}
+	return slices.Clone(s[i:])
 }
 
 func secs(d time.Duration) int64 { return int64(d / time.Second) }
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/trustsafety/complaintd/rules"
-	"github.com/trustsafety/complaintd/rules/history"
 	"github.com/trustsafety/complaintd/schema"
 )
 
@@ -52,19 +51,19 @@ func RunBacktest(baseline, candidate *rules.Ruleset, complaints []Input, at time
 		Moves: map[string]*Move{}, RuleHits: map[string][2]int{}, TagsGained: map[string]int{}, TagsLost: map[string]int{},
 		QueuesBefore: map[string]int{}, QueuesAfter: map[string]int{}, Examples: map[string][]Example{},
 	}
-	before := rules.NewScorer(baseline, history.NewMemory(history.Config{}))
-	after := rules.NewScorer(candidate, history.NewMemory(history.Config{}))
+	before, after := rules.NewReplay(baseline), rules.NewReplay(candidate)
 	ctx := context.Background()
 	for _, in := range complaints {
-		a, _, err := before.Decide(ctx, in.Complaint, in.Raw, at)
-		if err != nil {
+		if err := before.Add(ctx, in.Complaint, in.Raw, at); err != nil {
 			return nil, err
 		}
-		b, _, err := after.Decide(ctx, in.Complaint, in.Raw, at)
-		if err != nil {
+		if err := after.Add(ctx, in.Complaint, in.Raw, at); err != nil {
 			return nil, err
 		}
-		bt.compare(&a, &b)
+	}
+	a, b := before.Decisions(), after.Decisions()
+	for i := range a {
+		bt.compare(&a[i], &b[i])
 	}
 	return bt, nil
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/trustsafety/complaintd/rules"
-	"github.com/trustsafety/complaintd/rules/history"
 	"github.com/trustsafety/complaintd/schema"
 )
 
@@ -25,21 +24,18 @@ type Result struct {
 // history, and checks the expectations.
 func RunCase(rs *rules.Ruleset, c *Case) Result {
 	res := Result{Name: c.Name, Kind: "case", Complaints: len(c.Complaints)}
-	scorer := rules.NewScorer(rs, history.NewMemory(history.Config{}))
-	byID := map[string]*schema.Decision{}
+	replay := rules.NewReplay(rs)
 	for _, in := range c.Complaints {
-		d, errs, err := scorer.Decide(context.Background(), in.Complaint, in.Raw, c.DecidedAt)
-		if err != nil {
+		if err := replay.Add(context.Background(), in.Complaint, in.Raw, c.DecidedAt); err != nil {
 			res.Failures = append(res.Failures, fmt.Sprintf("%s: %v", in.Complaint.ComplaintID, err))
-			continue
 		}
-		for _, e := range errs {
-			res.Failures = append(res.Failures, fmt.Sprintf("%s: %v", in.Complaint.ComplaintID, e))
-		}
-		res.Decisions = append(res.Decisions, d)
-		byID[d.ComplaintID] = &res.Decisions[len(res.Decisions)-1]
 	}
-	// Pointers into res.Decisions are stable only once it stops growing.
+	for _, e := range replay.Errors {
+		res.Failures = append(res.Failures, e.Error())
+	}
+	// Every complaint's final decision (the last input of an id wins).
+	res.Decisions = replay.Decisions()
+	byID := map[string]*schema.Decision{}
 	for i := range res.Decisions {
 		byID[res.Decisions[i].ComplaintID] = &res.Decisions[i]
 	}

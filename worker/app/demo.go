@@ -197,11 +197,11 @@ func produce(ctx context.Context, brokers []string, topic string, values [][]byt
 
 type summary struct {
 	decisions map[string]schema.Decision
-	queueOf   map[string]string // complaint id -> queue
-	tags      map[string]int
+	queueOf   map[string]string // complaint id -> queue of its latest revision
 	reasons   map[string]int
 	dead      int
 	dupes     int
+	revisions int
 }
 
 // collect reads the audit and dead-letter topics with an independent client
@@ -214,8 +214,7 @@ func collect(ctx context.Context, c *RunConfig, want map[string]bool, wantDead i
 		return nil, err
 	}
 	defer cl.Close()
-	s := &summary{decisions: map[string]schema.Decision{}, queueOf: map[string]string{}, tags: map[string]int{}, reasons: map[string]int{}}
-	var p fastjson.Parser
+	s := &summary{decisions: map[string]schema.Decision{}, queueOf: map[string]string{}, reasons: map[string]int{}}
 	for len(s.queueOf) < len(want) || s.dead < wantDead {
 		fetches := cl.PollFetches(ctx)
 		if ctx.Err() != nil {
@@ -231,23 +230,21 @@ func collect(ctx context.Context, c *RunConfig, want map[string]bool, wantDead i
 				}
 				return
 			}
-			v, err := p.ParseBytes(r.Value)
-			if err != nil {
-				return
-			}
-			id := string(v.GetStringBytes("complaint_id"))
-			if _, seen := s.queueOf[id]; seen {
-				s.dupes++ // at-least-once: a redelivered decision
-				return
-			}
-			s.queueOf[id] = string(v.GetStringBytes("queue"))
 			var d schema.Decision
-			if json.Unmarshal(r.Value, &d) == nil {
-				s.decisions[id] = d
+			if json.Unmarshal(r.Value, &d) != nil {
+				return
 			}
-			for _, t := range v.GetArray("tags") {
-				s.tags[string(t.GetStringBytes())]++
+			prev, seen := s.decisions[d.ComplaintID]
+			switch {
+			case !seen:
+			case d.Revision > prev.Revision:
+				s.revisions++
+			default:
+				s.dupes++ // at-least-once: a decision written again
+				return
 			}
+			s.decisions[d.ComplaintID] = d
+			s.queueOf[d.ComplaintID] = d.Queue
 		})
 	}
 	for id := range want {
@@ -265,14 +262,23 @@ func (s *summary) print(w io.Writer, elapsed time.Duration) {
 	}
 	fmt.Fprintf(w, "\ndecided %d complaints in %s (%.0f complaints/s end to end)\n", len(s.queueOf), elapsed.Round(time.Millisecond),
 		float64(len(s.queueOf))/elapsed.Seconds())
-	fmt.Fprintln(w, "\nper queue:")
+	fmt.Fprintln(w, "\nper queue (final decisions):")
 	printCounts(w, perQueue)
+	tags := map[string]int{}
+	for _, d := range s.decisions {
+		for _, t := range d.Tags {
+			tags[t]++
+		}
+	}
 	fmt.Fprintln(w, "\nper tag:")
-	printCounts(w, s.tags)
+	printCounts(w, tags)
 	fmt.Fprintf(w, "\ndead letters: %d\n", s.dead)
 	printCounts(w, s.reasons)
+	if s.revisions > 0 {
+		fmt.Fprintf(w, "\ndecided again after a late complaint changed their history: %d\n", s.revisions)
+	}
 	if s.dupes > 0 {
-		fmt.Fprintf(w, "\nredelivered decisions (at-least-once): %d\n", s.dupes)
+		fmt.Fprintf(w, "redelivered decisions (at-least-once): %d\n", s.dupes)
 	}
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"github.com/trustsafety/complaintd/rules"
-	"github.com/trustsafety/complaintd/rules/history"
 	"github.com/trustsafety/complaintd/schema"
 )
 
@@ -26,9 +26,10 @@ func runScore(ctx context.Context, args []string, stdio Stdio) int {
 	fs.Usage = func() {
 		fmt.Fprintln(stdio.Err, "usage: worker score [--rules DIR] [--at TIME] [FILE...]\n\n"+
 			"Reads complaints as JSON lines (stdin when no FILE) and writes one decision per\n"+
-			"complaint as a JSON line, in input order. Invalid lines are reported on stderr\n"+
-			"with their line number and reason, and scoring goes on. Exit status 1 when some\n"+
-			"line was refused.")
+			"complaint as a JSON line, in input order, once the whole input is read: each\n"+
+			"complaint's final decision, counting every complaint before it in event time.\n"+
+			"Invalid lines are reported on stderr with their line number and reason, and\n"+
+			"scoring goes on. Exit status 1 when some line was refused.")
 		fs.PrintDefaults()
 	}
 	if code := parseFlags(fs, args, stdio); code >= 0 {
@@ -47,7 +48,7 @@ func runScore(ctx context.Context, args []string, stdio Stdio) int {
 	if !ok {
 		return ExitUsage
 	}
-	s := &offlineScorer{scorer: rules.NewScorer(rs, history.NewMemory(history.Config{})), now: now}
+	s := &offlineScorer{replay: rules.NewReplay(rs), now: now}
 	out := bufio.NewWriter(stdio.Out)
 	defer out.Flush()
 
@@ -66,10 +67,20 @@ func runScore(ctx context.Context, args []string, stdio Stdio) int {
 			defer f.Close()
 			r = f
 		}
-		if err := s.scoreStream(ctx, name, r, out, stdio.Err); err != nil {
+		if err := s.scoreStream(ctx, name, r, stdio.Err); err != nil {
 			fmt.Fprintf(stdio.Err, "worker score: %v\n", err)
 			return ExitFailure
 		}
+	}
+	enc := json.NewEncoder(out)
+	for _, d := range s.replay.Decisions() {
+		if err := enc.Encode(d); err != nil {
+			fmt.Fprintf(stdio.Err, "worker score: %v\n", err)
+			return ExitFailure
+		}
+	}
+	for _, re := range s.replay.Errors {
+		fmt.Fprintf(stdio.Err, "worker score: %v\n", re)
 	}
 	if s.refused > 0 {
 		fmt.Fprintf(stdio.Err, "worker score: %d decided, %d refused\n", s.decided, s.refused)
@@ -78,21 +89,21 @@ func runScore(ctx context.Context, args []string, stdio Stdio) int {
 	return ExitOK
 }
 
-// offlineScorer decides JSON lines one by one, in order.
+// offlineScorer decides JSON lines in order and keeps each complaint's
+// final decision (complaints that arrive late in the file revise the ones
+// after them in event time, as in the worker).
 type offlineScorer struct {
-	scorer           *rules.Scorer
+	replay           *rules.Replay
 	dec              schema.Decoder
 	now              func() time.Time
 	decided, refused int
 }
 
-func (s *offlineScorer) scoreStream(ctx context.Context, name string, r io.Reader, out io.Writer, errw io.Writer) error {
+func (s *offlineScorer) scoreStream(ctx context.Context, name string, r io.Reader, errw io.Writer) error {
 	if name == "-" {
 		name = "stdin"
 	}
 	lr := newLineReader(r, schema.MaxDocumentBytes)
-	enc := json.NewEncoder(out)
-	var c schema.Complaint
 	for {
 		line, n, tooLong, err := lr.next()
 		if err == io.EOF {
@@ -112,20 +123,14 @@ func (s *offlineScorer) scoreStream(ctx context.Context, name string, r io.Reade
 		if isBlank(line) {
 			continue
 		}
+		var c schema.Complaint
 		if err := s.dec.Complaint(line, &c); err != nil {
 			s.refused++
 			fmt.Fprintf(errw, "%s:%d: %v\n", name, n, err)
 			continue
 		}
-		d, ruleErrs, err := s.scorer.Decide(ctx, &c, line, s.now())
-		if err != nil {
+		if err := s.replay.Add(ctx, &c, bytes.Clone(line), s.now()); err != nil {
 			return fmt.Errorf("%s:%d: %w", name, n, err)
-		}
-		for _, re := range ruleErrs {
-			fmt.Fprintf(errw, "%s:%d: complaint %s: %v\n", name, n, c.ComplaintID, re)
-		}
-		if err := enc.Encode(d); err != nil {
-			return err
 		}
 		s.decided++
 	}

@@ -161,8 +161,8 @@ func runExplain(ctx context.Context, args []string, stdio Stdio) int {
 	asJSON := fs.Bool("json", false, "print the explanation as JSON")
 	fs.Usage = func() {
 		fmt.Fprintln(stdio.Err, "usage: worker explain [--rules DIR] [--id ID] [--at TIME] [--json] FILE\n\n"+
-			"FILE holds complaints as JSON lines. Those before the one explained are decided\n"+
-			"first, so its history (repeat offenders, duplicates, appeals) is as it was.")
+			"FILE holds complaints as JSON lines. All of them make the explained one's history\n"+
+			"(repeat offenders, duplicates, appeals), as in its final decision.")
 		fs.PrintDefaults()
 	}
 	if code := parseFlags(fs, args, stdio); code >= 0 {
@@ -204,12 +204,26 @@ func runExplain(ctx context.Context, args []string, stdio Stdio) int {
 			return ExitUsage
 		}
 	}
+	// Every complaint of the file counts, as in the final decision.
 	store := history.NewMemory(history.Config{})
-	for _, in := range inputs[:target] {
-		store.Observe(ctx, in.Complaint, history.Fingerprint(in.Raw))
-	}
 	in := inputs[target]
-	facts, _ := store.Observe(ctx, in.Complaint, history.Fingerprint(in.Raw))
+	var facts history.Facts
+	rev := 0
+	for _, x := range inputs {
+		obs, err := store.Observe(ctx, x.Complaint, x.Raw)
+		if err != nil {
+			fmt.Fprintf(stdio.Err, "worker explain: %v\n", err)
+			return ExitFailure
+		}
+		if x.Complaint.ComplaintID == in.Complaint.ComplaintID && obs.Revision >= rev {
+			facts, rev = obs.Facts, obs.Revision
+		}
+		for _, r := range obs.Revised {
+			if r.ComplaintID == in.Complaint.ComplaintID && r.Revision >= rev {
+				facts, rev = r.Facts, r.Revision
+			}
+		}
+	}
 	ex := rs.Explain(in.Complaint, facts, now)
 	if *asJSON {
 		enc := json.NewEncoder(stdio.Out)

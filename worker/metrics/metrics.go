@@ -22,7 +22,9 @@ type Pipeline struct {
 	RuleReloads     *prometheus.CounterVec // result: success|failure
 	RulesetInfo     *prometheus.GaugeVec   // ruleset hash, value 1 for the active one
 	Ready           prometheus.Gauge
-	Lag             *prometheus.GaugeVec // topic, partition
+	Lag             *prometheus.GaugeVec   // topic, partition
+	Revisions       *prometheus.CounterVec // queue
+	HistoryErrors   prometheus.Counter
 	RepeatOffenders prometheus.Gauge
 }
 
@@ -91,13 +93,21 @@ func New(reg prometheus.Registerer) *Pipeline {
 			Namespace: namespace, Name: "consumer_lag_messages",
 			Help: "Messages behind the end of each partition this worker consumes, at its last fetch.",
 		}, []string{"topic", "partition"}),
+		Revisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "decision_revisions_total",
+			Help: "Decisions made again because a complaint that arrived late changed their history, by new queue.",
+		}, []string{"queue"}),
+		HistoryErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "history_errors_total",
+			Help: "Failed calls to the history store (retried).",
+		}),
 		RepeatOffenders: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: namespace, Name: "repeat_offender_merchants",
 			Help: "Merchants with a repeat_offender decision in the last 30 days (by decision time), seen by this worker.",
 		}),
 	}
 	reg.MustRegister(p.Consumed, p.Decided, p.DeadLettered, p.RuleHits, p.RuleErrors, p.Tags, p.DecisionLatency,
-		p.BatchSize, p.WriteRetries, p.CommitFailures, p.FetchErrors, p.RuleReloads, p.RulesetInfo, p.Ready, p.Lag, p.RepeatOffenders)
+		p.BatchSize, p.WriteRetries, p.CommitFailures, p.FetchErrors, p.RuleReloads, p.RulesetInfo, p.Ready, p.Lag, p.RepeatOffenders, p.Revisions, p.HistoryErrors)
 	for _, r := range []string{"success", "failure"} {
 		p.RuleReloads.WithLabelValues(r)
 	}

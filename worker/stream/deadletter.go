@@ -24,6 +24,7 @@ const (
 const (
 	HeaderRuleset     = "ruleset"      // the content hash of the rules that decided
 	HeaderQueue       = "queue"        // the review queue
+	HeaderRevision    = "revision"     // the decision's revision: keep the highest per key
 	HeaderContentType = "content-type" // application/json
 	HeaderSchema      = "schema"       // decision/v1
 )

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"sync"
 	"time"
 
@@ -259,9 +260,30 @@ func (w *Worker) fetch(ctx context.Context) ([]kafka.Message, error) {
 }
 
 type written struct {
-	d       *schema.Decision
-	msgTime time.Time
-	errs    []rules.RuleError
+	d        *schema.Decision
+	msgTime  time.Time
+	errs     []rules.RuleError
+	revision bool // a later revision of a complaint decided before
+}
+
+// appendDecision adds a decision's two messages: its review queue's topic
+// and the audit topic, keyed by complaint id.
+func (w *Worker) appendDecision(out []kafka.Message, d *schema.Decision) ([]kafka.Message, error) {
+	body, err := json.Marshal(d)
+	if err != nil {
+		return out, fmt.Errorf("encoding decision: %w", err) // cannot happen for this type
+	}
+	headers := []kafka.Header{
+		{Key: HeaderRuleset, Value: []byte(d.Ruleset)},
+		{Key: HeaderQueue, Value: []byte(d.Queue)},
+		{Key: HeaderRevision, Value: strconv.AppendInt(nil, int64(d.Revision), 10)},
+		{Key: HeaderContentType, Value: []byte("application/json")},
+		{Key: HeaderSchema, Value: []byte("decision/v1")},
+	}
+	key := []byte(d.ComplaintID)
+	return append(out,
+		kafka.Message{Topic: w.cfg.ReviewTopic(d.Queue), Key: key, Value: body, Headers: headers},
+		kafka.Message{Topic: w.cfg.AuditTopic, Key: key, Value: body, Headers: headers}), nil
 }
 
 // handle decides a batch, writes every output and commits the batch.
@@ -283,25 +305,20 @@ func (w *Worker) handle(ctx context.Context, batch []kafka.Message) error {
 				Msg("complaint refused; dead-lettered")
 			continue
 		}
-		d, errs, err := w.decide(ctx, &c, m.Value)
+		res, err := w.decide(ctx, &c, m.Value)
 		if err != nil {
 			return err
 		}
-		body, err := json.Marshal(d)
-		if err != nil {
-			return fmt.Errorf("encoding decision: %w", err) // cannot happen for this type
+		if out, err = w.appendDecision(out, &res.Decision); err != nil {
+			return err
 		}
-		headers := []kafka.Header{
-			{Key: HeaderRuleset, Value: []byte(d.Ruleset)},
-			{Key: HeaderQueue, Value: []byte(d.Queue)},
-			{Key: HeaderContentType, Value: []byte("application/json")},
-			{Key: HeaderSchema, Value: []byte("decision/v1")},
+		decided = append(decided, written{d: &res.Decision, msgTime: m.Time, errs: res.Errors})
+		for i := range res.Revisions {
+			if out, err = w.appendDecision(out, &res.Revisions[i]); err != nil {
+				return err
+			}
+			decided = append(decided, written{d: &res.Revisions[i], revision: true})
 		}
-		key := []byte(d.ComplaintID)
-		out = append(out,
-			kafka.Message{Topic: w.cfg.ReviewTopic(d.Queue), Key: key, Value: body, Headers: headers},
-			kafka.Message{Topic: w.cfg.AuditTopic, Key: key, Value: body, Headers: headers})
-		decided = append(decided, written{d: &d, msgTime: m.Time, errs: errs})
 	}
 	if err := w.write(ctx, out); err != nil {
 		return err
@@ -315,17 +332,18 @@ func (w *Worker) handle(ctx context.Context, batch []kafka.Message) error {
 
 // decide asks the scorer, retrying history-store failures with backoff:
 // a complaint is never decided without its history.
-func (w *Worker) decide(ctx context.Context, c *schema.Complaint, raw []byte) (schema.Decision, []rules.RuleError, error) {
+func (w *Worker) decide(ctx context.Context, c *schema.Complaint, raw []byte) (rules.Result, error) {
 	bo := backoff{min: w.cfg.BackoffMin, max: w.cfg.BackoffMax}
 	for {
-		d, errs, err := w.scorer.Decide(ctx, c, raw, w.now())
+		res, err := w.scorer.Decide(ctx, c, raw, w.now())
 		if err == nil {
-			return d, errs, nil
+			return res, nil
 		}
+		w.m.HistoryErrors.Inc()
 		w.setReady(err)
 		w.log.Error().Err(err).Msg("history store failed; retrying")
 		if !bo.wait(ctx) {
-			return d, nil, err
+			return res, err
 		}
 	}
 }
@@ -397,6 +415,11 @@ func (w *Worker) observe(decided []written, deadReasons []string) {
 	now := w.now()
 	for _, x := range decided {
 		d := x.d
+		if x.revision {
+			w.m.Revisions.WithLabelValues(d.Queue).Inc()
+			w.log.Debug().Str("complaint_id", d.ComplaintID).Int("revision", d.Revision).Str("queue", d.Queue).Msg("decided again")
+			continue
+		}
 		w.m.Decided.WithLabelValues(d.Queue, d.Category, d.Channel).Inc()
 		if !x.msgTime.IsZero() {
 			w.m.DecisionLatency.Observe(now.Sub(x.msgTime).Seconds())

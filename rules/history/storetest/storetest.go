@@ -1,0 +1,306 @@
+// Package storetest is the contract every history.Store must meet, as a
+// test suite: the in-memory store runs it in go test, the Redis store runs
+// it against a real server.
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/trustsafety/complaintd/rules/history"
+	"github.com/trustsafety/complaintd/schema"
+)
+
+// T0 is the event time the scenarios start at.
+var T0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+// Complaint builds a minimal complaint ("" user: anonymous).
+func Complaint(id, user, merchant string, at time.Time) *schema.Complaint {
+	return &schema.Complaint{
+		SchemaVersion: 1, ComplaintID: id, SubmittedAt: at, Channel: "in_app", Category: "transaction_dispute",
+		Complainant: schema.Complainant{UserID: user, Anonymous: user == ""},
+		Merchant:    schema.Merchant{MerchantID: merchant},
+	}
+}
+
+// Raw is the bytes a complaint is observed with.
+func Raw(c *schema.Complaint) []byte {
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// Run runs the contract against stores made by newStore (one per test).
+func Run(t *testing.T, newStore func(t *testing.T) history.Store) {
+	tests := []struct {
+		name string
+		f    func(t *testing.T, s history.Store, fresh func() history.Store)
+	}{
+		{"DistinctComplainantWindows", distinctWindows},
+		{"WindowEdges", windowEdges},
+		{"LatestEventOfAComplainantCounts", latestEventCounts},
+		{"RedeliveryIsIdempotent", redelivery},
+		{"ResubmissionIsSeenNotCounted", resubmission},
+		{"SeenOrderAndAppeals", seenOrderAndAppeals},
+		{"ComplainantWindow", complainantWindow},
+		{"LateComplaintRevisesLaterOnes", lateRevises},
+		{"AppealBeforeItsOriginal", appealBeforeOriginal},
+		{"PlatformComplaintsHaveNoMerchantHistory", platform},
+		{"ArrivalOrderDoesNotChangeFinalFacts", arrivalOrder},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.f(t, newStore(t), func() history.Store { return newStore(t) }) })
+	}
+}
+
+func observe(t *testing.T, s history.Store, c *schema.Complaint) history.Observation {
+	t.Helper()
+	o, err := s.Observe(context.Background(), c, Raw(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func distinctWindows(t *testing.T, s history.Store, _ func() history.Store) {
+	observe(t, s, Complaint("c1", "alice", "m", T0))
+	observe(t, s, Complaint("c2", "alice", "m", T0.Add(time.Hour)))
+	observe(t, s, Complaint("c3", "", "m", T0.Add(2*time.Hour)))
+	f := observe(t, s, Complaint("c4", "bob", "m", T0.Add(3*time.Hour))).Facts
+	if f.MerchantComplainants24h != 2 || f.MerchantComplainants30d != 2 {
+		t.Errorf("distinct: %+v, want 2 and 2", f)
+	}
+	if f.MerchantComplaints24h != 4 || f.MerchantComplaints30d != 4 {
+		t.Errorf("complaints (anonymous included): %+v, want 4", f)
+	}
+}
+
+func windowEdges(t *testing.T, s history.Store, _ func() history.Store) {
+	observe(t, s, Complaint("c1", "alice", "m", T0))
+	f := observe(t, s, Complaint("c2", "bob", "m", T0.Add(24*time.Hour))).Facts
+	if f.MerchantComplainants24h != 1 || f.MerchantComplainants7d != 2 || f.MerchantComplainants30d != 2 {
+		t.Errorf("at +24h (windows are (t-24h, t]): %+v", f)
+	}
+	f = observe(t, s, Complaint("c3", "carol", "m2", T0)).Facts
+	observe(t, s, Complaint("c4", "dave", "m2", T0.Add(24*time.Hour-time.Second)))
+	f = observe(t, s, Complaint("c5", "erin", "m2", T0.Add(30*24*time.Hour))).Facts
+	if f.MerchantComplainants30d != 2 || f.MerchantComplainants24h != 1 {
+		t.Errorf("at +30d: %+v, want dave and erin in 30d", f)
+	}
+	f = observe(t, s, Complaint("c6", "frank", "m2", T0.Add(30*24*time.Hour-2*time.Second))).Facts
+	if f.MerchantComplainants30d != 3 {
+		t.Errorf("one second inside 30d of c3 and c4: %+v", f)
+	}
+}
+
+func latestEventCounts(t *testing.T, s history.Store, _ func() history.Store) {
+	observe(t, s, Complaint("c1", "alice", "m", T0))
+	observe(t, s, Complaint("c2", "alice", "m", T0.Add(8*24*time.Hour)))
+	f := observe(t, s, Complaint("c3", "bob", "m", T0.Add(8*24*time.Hour+time.Hour))).Facts
+	if f.MerchantComplainants24h != 2 || f.MerchantComplainants7d != 2 || f.MerchantComplainants30d != 2 {
+		t.Errorf("%+v", f)
+	}
+}
+
+func redelivery(t *testing.T, s history.Store, _ func() history.Store) {
+	c1 := Complaint("c1", "alice", "m", T0)
+	first := observe(t, s, c1)
+	observe(t, s, Complaint("c2", "bob", "m", T0.Add(time.Minute)))
+	again := observe(t, s, c1)
+	if !again.Redelivery || again.Facts != first.Facts || again.Revision != first.Revision {
+		t.Fatalf("redelivery %+v, first %+v", again, first)
+	}
+	// The redelivery reports what the first observation may have revised.
+	if len(again.Revised) != 1 || again.Revised[0].ComplaintID != "c2" {
+		t.Errorf("revised on redelivery: %+v", again.Revised)
+	}
+	f := observe(t, s, Complaint("c3", "carol", "m", T0.Add(2*time.Minute))).Facts
+	if f.MerchantComplaints24h != 3 || f.MerchantComplainants24h != 3 {
+		t.Errorf("redelivery counted twice: %+v", f)
+	}
+}
+
+func resubmission(t *testing.T, s history.Store, _ func() history.Store) {
+	observe(t, s, Complaint("c1", "alice", "m", T0))
+	c := Complaint("c1", "alice", "m", T0.Add(time.Hour))
+	c.Description = "changed"
+	o := observe(t, s, c)
+	if !o.Facts.SeenComplaint || o.Redelivery {
+		t.Fatalf("resubmission: %+v", o)
+	}
+	f := observe(t, s, Complaint("c2", "bob", "m", T0.Add(2*time.Hour))).Facts
+	if f.MerchantComplaints24h != 2 {
+		t.Errorf("resubmission counted: %+v", f)
+	}
+}
+
+func seenOrderAndAppeals(t *testing.T, s history.Store, _ func() history.Store) {
+	c1 := Complaint("c1", "alice", "m", T0)
+	c1.Order = &schema.Order{OrderID: "o1"}
+	if f := observe(t, s, c1).Facts; f.SeenOrder {
+		t.Fatal("the first complaint about an order is not a duplicate")
+	}
+	c2 := Complaint("c2", "alice", "m", T0.Add(time.Hour))
+	c2.Order = &schema.Order{OrderID: "o1"}
+	if f := observe(t, s, c2).Facts; !f.SeenOrder {
+		t.Fatal("same buyer, same order, new id: want SeenOrder")
+	}
+	c3 := Complaint("c3", "bob", "m", T0.Add(time.Hour))
+	c3.Order = &schema.Order{OrderID: "o1"}
+	if f := observe(t, s, c3).Facts; f.SeenOrder {
+		t.Fatal("another buyer's order id is not this buyer's duplicate")
+	}
+	appeal := Complaint("c4", "alice", "m", T0.Add(48*time.Hour))
+	appeal.Order = &schema.Order{OrderID: "o1"}
+	appeal.AppealOf = "c1"
+	if f := observe(t, s, appeal).Facts; f.SeenOrder || !f.AppealOfKnown {
+		t.Fatalf("appeal: %+v", f)
+	}
+	unknown := Complaint("c5", "alice", "m", T0.Add(49*time.Hour))
+	unknown.AppealOf = "c-never-seen"
+	if f := observe(t, s, unknown).Facts; f.AppealOfKnown {
+		t.Fatal("appeal of an unknown complaint")
+	}
+}
+
+func complainantWindow(t *testing.T, s history.Store, _ func() history.Store) {
+	for i := range 5 {
+		observe(t, s, Complaint(fmt.Sprintf("c%d", i), "alice", fmt.Sprintf("m%d", i), T0.Add(time.Duration(i)*time.Hour)))
+	}
+	f := observe(t, s, Complaint("c9", "alice", "m9", T0.Add(24*time.Hour+30*time.Minute))).Facts
+	if f.ComplainantComplaints24h != 5 {
+		t.Errorf("complainant 24h: %d, want 5 (c1..c4 and c9)", f.ComplainantComplaints24h)
+	}
+	if f := observe(t, s, Complaint("c10", "", "m9", T0)).Facts; f.ComplainantComplaints24h != 0 {
+		t.Errorf("anonymous complainant count: %d, want 0", f.ComplainantComplaints24h)
+	}
+}
+
+func lateRevises(t *testing.T, s history.Store, _ func() history.Store) {
+	observe(t, s, Complaint("c2", "bob", "m", T0.Add(2*time.Hour)))
+	o3 := observe(t, s, Complaint("c3", "carol", "m", T0.Add(3*time.Hour)))
+	if o3.Facts.MerchantComplainants24h != 2 {
+		t.Fatalf("c3 before the late one: %+v", o3.Facts)
+	}
+	// c1 was submitted before c2 and c3 but arrives last.
+	o1 := observe(t, s, Complaint("c1", "alice", "m", T0))
+	if o1.Facts.MerchantComplainants24h != 1 {
+		t.Errorf("the late complaint counted later ones: %+v", o1.Facts)
+	}
+	if len(o1.Revised) != 2 {
+		t.Fatalf("revised %+v, want c2 and c3", o1.Revised)
+	}
+	for _, r := range o1.Revised {
+		if r.Revision != 2 || r.Previous == nil || r.Facts.MerchantComplainants24h != r.Previous.MerchantComplainants24h+1 || len(r.Raw) == 0 {
+			t.Errorf("revision %+v (previous %+v)", r, r.Previous)
+		}
+	}
+	// A complaint in order revises nothing.
+	if o := observe(t, s, Complaint("c4", "dave", "m", T0.Add(4*time.Hour))); len(o.Revised) != 0 || o.Facts.MerchantComplainants24h != 4 {
+		t.Errorf("in order: %+v", o)
+	}
+	// A late complaint by the same buyer revises the buyer's later complaint.
+	observe(t, s, Complaint("b2", "zed", "x1", T0.Add(5*time.Hour)))
+	o := observe(t, s, Complaint("b1", "zed", "x2", T0.Add(4*time.Hour)))
+	if len(o.Revised) != 1 || o.Revised[0].ComplaintID != "b2" || o.Revised[0].Facts.ComplainantComplaints24h != 2 {
+		t.Errorf("buyer revision: %+v", o.Revised)
+	}
+}
+
+func appealBeforeOriginal(t *testing.T, s history.Store, _ func() history.Store) {
+	appeal := Complaint("a1", "alice", "m", T0.Add(48*time.Hour))
+	appeal.AppealOf = "c1"
+	if f := observe(t, s, appeal).Facts; f.AppealOfKnown {
+		t.Fatal("original not seen yet")
+	}
+	o := observe(t, s, Complaint("c1", "alice", "m", T0))
+	found := false
+	for _, r := range o.Revised {
+		if r.ComplaintID == "a1" && r.Facts.AppealOfKnown {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the appeal was not revised when its original arrived: %+v", o.Revised)
+	}
+}
+
+func platform(t *testing.T, s history.Store, _ func() history.Store) {
+	observe(t, s, Complaint("c1", "alice", "", T0))
+	f := observe(t, s, Complaint("c2", "bob", "", T0.Add(time.Hour))).Facts
+	if f.MerchantComplaints30d != 0 || f.MerchantComplainants30d != 0 {
+		t.Errorf("%+v", f)
+	}
+}
+
+// ArrivalOrderStream is a stream with repeat merchants and buyers, orders,
+// appeals and anonymous complaints, for order-independence checks.
+func ArrivalOrderStream(n int, seed uint64) []*schema.Complaint {
+	r := rand.New(rand.NewPCG(seed, 1))
+	var out []*schema.Complaint
+	for i := range n {
+		user := fmt.Sprintf("u%d", r.IntN(n/3+1))
+		if r.IntN(10) == 0 {
+			user = ""
+		}
+		c := Complaint(fmt.Sprintf("c%04d", i), user, fmt.Sprintf("m%d", r.IntN(n/8+1)),
+			T0.Add(time.Duration(r.IntN(40*24))*time.Hour))
+		if r.IntN(4) == 0 {
+			c.Merchant.MerchantID = "hot"
+		}
+		if user != "" && r.IntN(3) == 0 {
+			c.Order = &schema.Order{OrderID: fmt.Sprintf("o%d", r.IntN(5))}
+		}
+		if i > 0 && user != "" && r.IntN(15) == 0 {
+			c.AppealOf = fmt.Sprintf("c%04d", r.IntN(i))
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// FinalFacts feeds the stream in order and returns every complaint's last
+// facts, following revisions.
+func FinalFacts(t *testing.T, s history.Store, stream []*schema.Complaint) map[string]history.Facts {
+	t.Helper()
+	final := map[string]history.Facts{}
+	rev := map[string]int{}
+	for _, c := range stream {
+		o := observe(t, s, c)
+		if o.Revision >= rev[c.ComplaintID] {
+			final[c.ComplaintID], rev[c.ComplaintID] = o.Facts, o.Revision
+		}
+		for _, r := range o.Revised {
+			if r.Revision >= rev[r.ComplaintID] {
+				final[r.ComplaintID], rev[r.ComplaintID] = r.Facts, r.Revision
+			}
+		}
+	}
+	return final
+}
+
+func arrivalOrder(t *testing.T, s history.Store, fresh func() history.Store) {
+	stream := ArrivalOrderStream(400, 3)
+	want := FinalFacts(t, s, stream)
+	for trial := range 3 {
+		shuffled := append([]*schema.Complaint(nil), stream...)
+		r := rand.New(rand.NewPCG(uint64(trial), 9))
+		r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		// Redeliver some, as after a crash.
+		for i := 0; i < 40; i++ {
+			shuffled = append(shuffled, shuffled[r.IntN(len(shuffled))])
+		}
+		got := FinalFacts(t, fresh(), shuffled)
+		for id, f := range want {
+			if got[id] != f {
+				t.Fatalf("trial %d: %s: %+v, in order %+v", trial, id, got[id], f)
+			}
+		}
+	}
+}
