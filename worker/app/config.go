@@ -44,6 +44,14 @@ type RunConfig struct {
 	BatchWait       time.Duration
 	ShutdownTimeout time.Duration
 	ReloadInterval  time.Duration
+	SessionTimeout  time.Duration
+
+	History          string // memory or redis
+	HistoryRetention time.Duration
+	RedisAddr        string
+	RedisPassword    string
+	RedisDB          int
+	RedisPrefix      string
 
 	SASLMechanism, SASLUsername, SASLPassword string
 	TLS                                       bool
@@ -81,6 +89,13 @@ func runFlags(fs *flag.FlagSet, c *RunConfig) {
 	fs.DurationVar(&c.BatchWait, "batch-wait", 10*time.Millisecond, "how long to wait to fill a batch once a message arrived")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "time to finish the batch in flight on shutdown")
 	fs.DurationVar(&c.ReloadInterval, "reload-interval", 5*time.Second, "how often to check the --rules folder for changes (0: only on SIGHUP)")
+	fs.DurationVar(&c.SessionTimeout, "session-timeout", 30*time.Second, "consumer-group session timeout: how long a crashed worker holds its partitions")
+	fs.StringVar(&c.History, "history", "memory", "history store: memory (one worker, lost on restart) or redis (shared by every worker, durable)")
+	fs.DurationVar(&c.HistoryRetention, "history-retention", 31*24*time.Hour, "how long complaints are remembered (at least the 30-day window)")
+	fs.StringVar(&c.RedisAddr, "redis-addr", "", "Redis host:port for --history redis")
+	fs.StringVar(&c.RedisPassword, "redis-password", "", "Redis password (prefer "+EnvPrefix+"REDIS_PASSWORD)")
+	fs.IntVar(&c.RedisDB, "redis-db", 0, "Redis database number")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", "complaintd:", "prefix of the Redis keys")
 	fs.StringVar(&c.SASLMechanism, "sasl-mechanism", "", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (empty: no SASL)")
 	fs.StringVar(&c.SASLUsername, "sasl-username", "", "SASL user")
 	fs.StringVar(&c.SASLPassword, "sasl-password", "", "SASL password (prefer the environment variable "+EnvPrefix+"SASL_PASSWORD)")
@@ -185,6 +200,18 @@ func (c *RunConfig) finish() error {
 	if c.SASLMechanism != "" && (c.SASLUsername == "" || c.SASLPassword == "") {
 		errs = append(errs, errors.New("--sasl-mechanism needs --sasl-username and --sasl-password"))
 	}
+	switch c.History {
+	case "memory":
+	case "redis":
+		if c.RedisAddr == "" {
+			errs = append(errs, errors.New("--history redis needs --redis-addr"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("--history %q: want memory or redis", c.History))
+	}
+	if c.HistoryRetention < 30*24*time.Hour {
+		errs = append(errs, fmt.Errorf("--history-retention %s: must cover the 30-day window", c.HistoryRetention))
+	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		errs = append(errs, errors.New("--tls-cert-file and --tls-key-file go together"))
 	}
@@ -242,6 +269,7 @@ func (c *RunConfig) streamConfig(tc *tls.Config, mech sasl.Mechanism) stream.Con
 		BatchSize:         c.BatchSize,
 		BatchWait:         c.BatchWait,
 		ShutdownTimeout:   c.ShutdownTimeout,
+		SessionTimeout:    c.SessionTimeout,
 		TLS:               tc,
 		SASL:              mech,
 		WorkerID:          c.WorkerID,

@@ -58,6 +58,7 @@ func runDemo(ctx context.Context, args []string, stdio Stdio) int {
 		EmbeddedBroker: *brokerAddr, MetricsAddr: *metricsAddr, RulesDir: *rulesDir, Group: "complaintd-demo",
 		TopicPrefix: "moderation", BatchSize: 256, BatchWait: 10 * time.Millisecond, ShutdownTimeout: 10 * time.Second,
 		LogFormat: "console", LogLevel: *logLevel, WorkerID: "demo", SLA: true,
+		History: "memory", HistoryRetention: 31 * 24 * time.Hour,
 	}
 	svc, err := Start(ctx, cfg, log)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/trustsafety/complaintd/worker/embedded"
 	"github.com/trustsafety/complaintd/worker/metrics"
 	"github.com/trustsafety/complaintd/worker/sla"
+	"github.com/trustsafety/complaintd/worker/state"
 	"github.com/trustsafety/complaintd/worker/stream"
 )
 
@@ -34,12 +35,13 @@ type Service struct {
 	Server   *metrics.Server
 	log      zerolog.Logger
 
-	cancel   context.CancelFunc
-	runDone  chan struct{}
-	wg       sync.WaitGroup
-	mu       sync.Mutex
-	runErr   error
-	reloadMu sync.Mutex
+	cancel     context.CancelFunc
+	runDone    chan struct{}
+	closeStore func()
+	wg         sync.WaitGroup
+	mu         sync.Mutex
+	runErr     error
+	reloadMu   sync.Mutex
 }
 
 // newLogger builds the zerolog logger the flags ask for.
@@ -95,7 +97,13 @@ func Start(ctx context.Context, cfg RunConfig, log zerolog.Logger) (*Service, er
 	s.Metrics = metrics.New(s.Registry)
 	s.Metrics.SetRuleset(rs.Hash())
 	initRuleSeries(s.Metrics, rs)
-	s.Scorer = rules.NewScorer(rs, history.NewMemory(history.Config{}))
+	store, closeStore, err := openHistory(ctx, &cfg, log)
+	if err != nil {
+		s.closeBroker()
+		return nil, err
+	}
+	s.closeStore = closeStore
+	s.Scorer = rules.NewScorer(rs, store)
 	s.Worker, err = stream.New(s.Config.streamConfig(tc, mech), s.Scorer, s.Metrics, log)
 	if err != nil {
 		s.closeBroker()
@@ -179,6 +187,7 @@ func (s *Service) Stop() error {
 	defer cancel()
 	s.Server.Shutdown(ctx)
 	s.wg.Wait()
+	s.closeStore()
 	s.closeBroker()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -252,6 +261,24 @@ func (s *Service) watchRules(ctx context.Context) {
 		}
 		s.Reload()
 	}
+}
+
+// openHistory opens the history store the configuration names.
+func openHistory(ctx context.Context, cfg *RunConfig, log zerolog.Logger) (history.Store, func(), error) {
+	if cfg.History != "redis" {
+		return history.NewMemory(history.Config{Retention: cfg.HistoryRetention}), func() {}, nil
+	}
+	r := state.NewRedis(state.RedisConfig{Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB,
+		Prefix: cfg.RedisPrefix, Retention: cfg.HistoryRetention})
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := r.Ping(pctx); err != nil {
+		// Not fatal: the worker retries the store with backoff and reports
+		// it on /readyz, so it comes up with Redis in any order.
+		log.Warn().Err(err).Str("redis", cfg.RedisAddr).Msg("redis does not answer yet")
+	}
+	log.Info().Str("redis", cfg.RedisAddr).Str("prefix", cfg.RedisPrefix).Msg("history in redis")
+	return r, func() { r.Close() }, nil
 }
 
 func initRuleSeries(m *metrics.Pipeline, rs *rules.Ruleset) {

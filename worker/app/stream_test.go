@@ -31,6 +31,7 @@ func testConfig(brokers []string, group string) RunConfig {
 		Brokers: brokers, Group: group, TopicPrefix: "moderation", MetricsAddr: "127.0.0.1:0",
 		BatchSize: 64, BatchWait: 5 * time.Millisecond, ShutdownTimeout: 5 * time.Second,
 		LogFormat: "json", LogLevel: "warn", WorkerID: group, SLA: true,
+		History: "memory", HistoryRetention: 31 * 24 * time.Hour,
 	}
 	return c
 }

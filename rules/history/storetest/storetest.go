@@ -250,7 +250,7 @@ func ArrivalOrderStream(n int, seed uint64) []*schema.Complaint {
 			user = ""
 		}
 		c := Complaint(fmt.Sprintf("c%04d", i), user, fmt.Sprintf("m%d", r.IntN(n/8+1)),
-			T0.Add(time.Duration(r.IntN(40*24))*time.Hour))
+			T0.Add(time.Duration(r.IntN(25*24))*time.Hour)) // within the retention: nothing expires
 		if r.IntN(4) == 0 {
 			c.Merchant.MerchantID = "hot"
 		}
