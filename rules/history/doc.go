@@ -13,6 +13,12 @@
 // stream was replayed offline, consumed by one worker or by many, in any
 // interleaving of partitions, with restarts in between.
 //
+// Every fact looks back at most 30 days from the complaint's own
+// submitted_at. Stores keep a retention (default 37 days) behind the newest
+// complaint seen, so a complaint up to a week behind the newest one seen
+// (late, or on a partition consumed more slowly than the others) is counted
+// exactly; one further behind is decided with what is left.
+//
 // Store is the interface the engine's callers use; Memory is the
 // in-process implementation (offline scorer, rule tests, a single worker
 // without restarts). The worker's Redis store (worker/state) shares one

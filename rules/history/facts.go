@@ -23,9 +23,10 @@ type Facts struct {
 	// content (a resubmission). Resubmissions are not counted.
 	SeenComplaint bool `json:"seen_complaint"`
 	// SeenOrder: this complainant complained about this order under another
-	// complaint id earlier in event time (appeals excepted).
+	// complaint id earlier in event time, within 30 days (appeals excepted).
 	SeenOrder bool `json:"seen_order"`
-	// AppealOfKnown: appeal_of names a complaint this store knows.
+	// AppealOfKnown: appeal_of names a complaint submitted in the 30 days
+	// before this one (or after it).
 	AppealOfKnown bool `json:"appeal_of_known"`
 }
 

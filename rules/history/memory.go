@@ -10,6 +10,9 @@ import (
 	"github.com/trustsafety/complaintd/schema"
 )
 
+// DefaultRetention keeps the 30-day window and a week of lateness.
+const DefaultRetention = Window30d + 7*24*time.Hour
+
 // The windows the facts are counted over.
 const (
 	Window24h = 24 * time.Hour
@@ -20,8 +23,11 @@ const (
 // Config bounds what a store keeps.
 type Config struct {
 	// Retention is how far behind the newest submitted_at seen complaints
-	// are kept; older ones are forgotten. It must cover the longest window
-	// plus the lateness to be handled exactly; default 31 days.
+	// are kept; older ones are forgotten. Facts look back 30 days, so a
+	// complaint is counted exactly when it is at most Retention - 30 days
+	// behind the newest complaint seen: that bounds both lateness and the
+	// skew between partitions consumed at different speeds. Default 37 days
+	// (a week of tolerance).
 	Retention time.Duration
 	// SweepEvery is how many observations pass between expiry sweeps;
 	// default 4096.
@@ -31,7 +37,7 @@ type Config struct {
 // WithDefaults fills the zero fields.
 func (c Config) WithDefaults() Config {
 	if c.Retention < Window30d {
-		c.Retention = Window30d + 24*time.Hour
+		c.Retention = DefaultRetention
 	}
 	if c.SweepEvery <= 0 {
 		c.SweepEvery = 4096
@@ -204,7 +210,8 @@ func (m *Memory) affected(rec *record) []*record {
 		if rec.order != "" && rec.appealOf == "" {
 			ks := m.orders[orderKey{rec.user, rec.order}]
 			i, _ := slices.BinarySearchFunc(ks, rec.key, Key.Compare)
-			for ; i < len(ks); i++ {
+			lim := rec.key.At + secs(Window30d)
+			for ; i < len(ks) && ks[i].At < lim; i++ {
 				add(ks[i].ID)
 			}
 		}
@@ -262,11 +269,12 @@ func (m *Memory) compute(rec *record) Facts {
 		if rec.order != "" && rec.appealOf == "" {
 			ks := m.orders[orderKey{rec.user, rec.order}]
 			i, _ := slices.BinarySearchFunc(ks, rec.key, Key.Compare)
-			f.SeenOrder = i > 0
+			f.SeenOrder = i > 0 && ks[i-1].At > at-secs(Window30d)
 		}
 	}
 	if rec.appealOf != "" {
-		_, f.AppealOfKnown = m.complaints[rec.appealOf]
+		orig, ok := m.complaints[rec.appealOf]
+		f.AppealOfKnown = ok && orig.key.At > at-secs(Window30d)
 	}
 	return f
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/segmentio/kafka-go/sasl/scram"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/trustsafety/complaintd/rules/history"
 	"github.com/trustsafety/complaintd/worker/stream"
 )
 
@@ -91,7 +92,7 @@ func runFlags(fs *flag.FlagSet, c *RunConfig) {
 	fs.DurationVar(&c.ReloadInterval, "reload-interval", 5*time.Second, "how often to check the --rules folder for changes (0: only on SIGHUP)")
 	fs.DurationVar(&c.SessionTimeout, "session-timeout", 30*time.Second, "consumer-group session timeout: how long a crashed worker holds its partitions")
 	fs.StringVar(&c.History, "history", "memory", "history store: memory (one worker, lost on restart) or redis (shared by every worker, durable)")
-	fs.DurationVar(&c.HistoryRetention, "history-retention", 31*24*time.Hour, "how long complaints are remembered (at least the 30-day window)")
+	fs.DurationVar(&c.HistoryRetention, "history-retention", history.DefaultRetention, "how far behind the newest complaint history is kept: the 30-day window plus the lateness (and partition skew) counted exactly")
 	fs.StringVar(&c.RedisAddr, "redis-addr", "", "Redis host:port for --history redis")
 	fs.StringVar(&c.RedisPassword, "redis-password", "", "Redis password (prefer "+EnvPrefix+"REDIS_PASSWORD)")
 	fs.IntVar(&c.RedisDB, "redis-db", 0, "Redis database number")

@@ -18,6 +18,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/valyala/fastjson"
 
+	"github.com/trustsafety/complaintd/rules/history"
 	"github.com/trustsafety/complaintd/schema"
 	"github.com/trustsafety/complaintd/worker/sample"
 	"github.com/trustsafety/complaintd/worker/stream"
@@ -58,7 +59,7 @@ func runDemo(ctx context.Context, args []string, stdio Stdio) int {
 		EmbeddedBroker: *brokerAddr, MetricsAddr: *metricsAddr, RulesDir: *rulesDir, Group: "complaintd-demo",
 		TopicPrefix: "moderation", BatchSize: 256, BatchWait: 10 * time.Millisecond, ShutdownTimeout: 10 * time.Second,
 		LogFormat: "console", LogLevel: *logLevel, WorkerID: "demo", SLA: true,
-		History: "memory", HistoryRetention: 31 * 24 * time.Hour,
+		History: "memory", HistoryRetention: history.DefaultRetention,
 	}
 	svc, err := Start(ctx, cfg, log)
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/trustsafety/complaintd/rules"
+	"github.com/trustsafety/complaintd/rules/history"
 	"github.com/trustsafety/complaintd/schema"
 	"github.com/trustsafety/complaintd/worker/embedded"
 	"github.com/trustsafety/complaintd/worker/stream"
@@ -31,7 +32,7 @@ func testConfig(brokers []string, group string) RunConfig {
 		Brokers: brokers, Group: group, TopicPrefix: "moderation", MetricsAddr: "127.0.0.1:0",
 		BatchSize: 64, BatchWait: 5 * time.Millisecond, ShutdownTimeout: 5 * time.Second,
 		LogFormat: "json", LogLevel: "warn", WorkerID: group, SLA: true,
-		History: "memory", HistoryRetention: 31 * 24 * time.Hour,
+		History: "memory", HistoryRetention: history.DefaultRetention,
 	}
 	return c
 }

@@ -60,13 +60,16 @@ local function compute(r)
     u24 = find(ks, r.id, 1)
     if not u24 then return nil end
     if r.o ~= "" and r.a == "" then
-      local os = redis.call("ZRANGEBYSCORE", okey(r.u, r.o), "-inf", r.at)
+      local os = redis.call("ZRANGEBYSCORE", okey(r.u, r.o), "(" .. (r.at - D30), r.at)
       local i = find(os, r.id, 1)
       if not i then return nil end
       if i > 1 then seenOrder = 1 end
     end
   end
-  if r.a ~= "" and redis.call("EXISTS", ckey(r.a)) == 1 then appealKnown = 1 end
+  if r.a ~= "" then
+    local oat = tonumber(redis.call("HGET", ckey(r.a), "at") or "")
+    if oat and oat > r.at - D30 then appealKnown = 1 end
+  end
   return table.concat({m24, m7, m30, mc24, mc30, u24, seenOrder, appealKnown}, ",")
 end
 
@@ -93,7 +96,7 @@ local function affected(r)
   if r.u ~= "" then
     after(redis.call("ZRANGEBYSCORE", ukey(r.u), r.at, "(" .. (r.at + D24)), r.id, false)
     if r.o ~= "" and r.a == "" then
-      after(redis.call("ZRANGEBYSCORE", okey(r.u, r.o), r.at, "+inf"), r.id, false)
+      after(redis.call("ZRANGEBYSCORE", okey(r.u, r.o), r.at, "(" .. (r.at + D30)), r.id, false)
     end
   end
   for _, cid in ipairs(redis.call("SMEMBERS", akey(r.id))) do add(cid) end

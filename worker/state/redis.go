@@ -26,8 +26,8 @@ type RedisConfig struct {
 	Password string
 	DB       int
 	Prefix   string // key prefix; default "complaintd:"
-	// Retention is how long history is kept; default 31 days (30-day
-	// window, one day late). It bounds the store: see the README.
+	// Retention is how long history is kept behind the newest complaint;
+	// default history.DefaultRetention. It bounds the store: see the README.
 	Retention time.Duration
 }
 
