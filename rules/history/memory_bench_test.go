@@ -1,0 +1,54 @@
+package history_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/trustsafety/complaintd/rules/history"
+	"github.com/trustsafety/complaintd/rules/history/storetest"
+	"github.com/trustsafety/complaintd/schema"
+)
+
+var merchants = flag.Int("merchants", 100_000, "merchants in BenchmarkMemoryFootprint (the README's figure uses 1000000)")
+
+// BenchmarkMemoryFootprint fills a store with -merchants merchants, three
+// complaints each (from three buyers) spread over the 30-day window, and
+// reports the heap it holds per merchant and per complaint.
+func BenchmarkMemoryFootprint(b *testing.B) {
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		s := history.NewMemory(history.Config{})
+		ctx := context.Background()
+		start := time.Now()
+		n := 0
+		for m := range *merchants {
+			for k := range 3 {
+				c := storetest.Complaint(fmt.Sprintf("C-%d-%d", m, k), fmt.Sprintf("U-%d", (m*3+k)%(*merchants)),
+					fmt.Sprintf("M-%d", m), storetest.T0.Add(time.Duration(k*9*24+m%24)*time.Hour))
+				c.Order = &schema.Order{OrderID: fmt.Sprintf("O-%d-%d", m, k), AmountMinor: 10000, Currency: "CNY"}
+				c.Description = "On 1 November I bought 100 yuan of game points, payment succeeded, nothing arrived."
+				c.Evidence = []schema.Evidence{{Kind: "payment_screenshot", URI: "evidence://uploads/0123456789abcdef", Shows: []string{"amount", "merchant", "time"}}}
+				raw, _ := json.Marshal(c)
+				if _, err := s.Observe(ctx, c, raw); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+		}
+		elapsed := time.Since(start)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		heap := float64(after.HeapAlloc - before.HeapAlloc)
+		b.ReportMetric(heap/float64(*merchants), "B/merchant")
+		b.ReportMetric(heap/float64(n), "B/complaint")
+		b.ReportMetric(float64(elapsed.Nanoseconds())/float64(n), "ns/observe")
+		runtime.KeepAlive(s)
+	}
+}
