@@ -30,7 +30,8 @@ type Config struct {
 	// (a week of tolerance).
 	Retention time.Duration
 	// SweepEvery is how many observations pass between expiry sweeps;
-	// default 4096.
+	// default 4096. A sweep also waits for the newest submitted_at to move
+	// an hour past the last one, since it walks the whole store.
 	SweepEvery int
 }
 
@@ -75,6 +76,7 @@ type Memory struct {
 	complaints map[string]*record
 	newest     int64
 	sinceSweep int
+	lastSweep  int64 // newest at the last sweep
 	seen       map[uint64]struct{} // scratch for distinct counting
 }
 
@@ -166,7 +168,7 @@ func (m *Memory) observe(c *schema.Complaint, raw []byte) Observation {
 	}
 
 	m.sinceSweep++
-	if m.sinceSweep >= m.cfg.SweepEvery {
+	if m.sinceSweep >= m.cfg.SweepEvery && (m.newest-m.lastSweep >= 3600 || m.cfg.SweepEvery == 1) {
 		m.sweep()
 	}
 	return obs
@@ -283,6 +285,7 @@ func (m *Memory) compute(rec *record) Facts {
 // complaint seen.
 func (m *Memory) sweep() {
 	m.sinceSweep = 0
+	m.lastSweep = m.newest
 	cut := m.newest - secs(m.cfg.Retention)
 	old := func(k Key) bool { return k.At <= cut }
 	for id, evs := range m.merchants {

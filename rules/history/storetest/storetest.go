@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore func(t *testing.T) history.Store) {
 		{"AppealBeforeItsOriginal", appealBeforeOriginal},
 		{"PlatformComplaintsHaveNoMerchantHistory", platform},
 		{"ArrivalOrderDoesNotChangeFinalFacts", arrivalOrder},
+		{"OrdersAndAppealsLookBack30Days", lookBack30Days},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, newStore(t), func() history.Store { return newStore(t) }) })
@@ -302,5 +303,26 @@ func arrivalOrder(t *testing.T, s history.Store, fresh func() history.Store) {
 				t.Fatalf("trial %d: %s: %+v, in order %+v", trial, id, got[id], f)
 			}
 		}
+	}
+}
+
+func lookBack30Days(t *testing.T, s history.Store, _ func() history.Store) {
+	c1 := Complaint("c1", "alice", "m", T0)
+	c1.Order = &schema.Order{OrderID: "o1"}
+	observe(t, s, c1)
+	c2 := Complaint("c2", "alice", "m", T0.Add(30*24*time.Hour))
+	c2.Order = &schema.Order{OrderID: "o1"}
+	if f := observe(t, s, c2).Facts; f.SeenOrder {
+		t.Errorf("an order complained about 30 days before is outside the window: %+v", f)
+	}
+	a := Complaint("a1", "alice", "m", T0.Add(30*24*time.Hour+time.Hour))
+	a.AppealOf = "c1"
+	if f := observe(t, s, a).Facts; f.AppealOfKnown {
+		t.Errorf("an appeal of a complaint more than 30 days older is not matched: %+v", f)
+	}
+	b := Complaint("a2", "alice", "m", T0.Add(29*24*time.Hour))
+	b.AppealOf = "c1"
+	if f := observe(t, s, b).Facts; !f.AppealOfKnown {
+		t.Errorf("an appeal 29 days after: %+v", f)
 	}
 }
