@@ -76,7 +76,7 @@ type Memory struct {
 	complaints map[string]*record
 	newest     int64
 	sinceSweep int
-	lastSweep  int64 // newest at the last sweep
+	lastSweep  int64               // newest at the last sweep
 	seen       map[uint64]struct{} // scratch for distinct counting
 }
 
