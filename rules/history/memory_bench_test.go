@@ -2,16 +2,13 @@ package history_test
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
-	"fmt"
 	"runtime"
 	"testing"
 	"time"
 
 	"github.com/trustsafety/complaintd/rules/history"
 	"github.com/trustsafety/complaintd/rules/history/storetest"
-	"github.com/trustsafety/complaintd/schema"
 )
 
 var merchants = flag.Int("merchants", 100_000, "merchants in BenchmarkMemoryFootprint (the README's figure uses 1000000)")
@@ -30,12 +27,7 @@ func BenchmarkMemoryFootprint(b *testing.B) {
 		n := 0
 		for m := range *merchants {
 			for k := range 3 {
-				c := storetest.Complaint(fmt.Sprintf("C-%d-%d", m, k), fmt.Sprintf("U-%d", (m*3+k)%(*merchants)),
-					fmt.Sprintf("M-%d", m), storetest.T0.Add(time.Duration(k*9*24+m%24)*time.Hour))
-				c.Order = &schema.Order{OrderID: fmt.Sprintf("O-%d-%d", m, k), AmountMinor: 10000, Currency: "CNY"}
-				c.Description = "On 1 November I bought 100 yuan of game points, payment succeeded, nothing arrived."
-				c.Evidence = []schema.Evidence{{Kind: "payment_screenshot", URI: "evidence://uploads/0123456789abcdef", Shows: []string{"amount", "merchant", "time"}}}
-				raw, _ := json.Marshal(c)
+				c, raw := storetest.FootprintComplaint(m, k, *merchants)
 				if _, err := s.Observe(ctx, c, raw); err != nil {
 					b.Fatal(err)
 				}

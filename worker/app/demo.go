@@ -356,6 +356,12 @@ func sumCounter(s *Service, name string) float64 { return labelledCounter(s, nam
 // labelledCounter adds up the series of a counter whose label has value
 // (every series when label is "").
 func labelledCounter(s *Service, name, label, value string) float64 {
+	return metricValue(s, name, label, value, false)
+}
+
+// metricValue adds up the series of a counter (or gauge) in the service's
+// registry whose label has value (every series when label is "").
+func metricValue(s *Service, name, label, value string, gauge bool) float64 {
 	mfs, err := s.Registry.Gather()
 	if err != nil {
 		return 0
@@ -372,7 +378,11 @@ func labelledCounter(s *Service, name, label, value string) float64 {
 					match = true
 				}
 			}
-			if match {
+			switch {
+			case !match:
+			case gauge:
+				sum += m.GetGauge().GetValue()
+			default:
 				sum += m.GetCounter().GetValue()
 			}
 		}

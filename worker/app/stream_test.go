@@ -432,20 +432,7 @@ func TestTwoWorkersSplitTheWork(t *testing.T) {
 // testutilCounter sums every series of a counter family in the service's registry.
 func testutilCounter(t *testing.T, s *Service, name string) float64 {
 	t.Helper()
-	mfs, err := s.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum float64
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			sum += m.GetCounter().GetValue()
-		}
-	}
-	return sum
+	return sumCounter(s, name)
 }
 
 func TestProduceCommandAndReviewDesk(t *testing.T) {

@@ -232,36 +232,10 @@ func appendFile(t *testing.T, p, s string) {
 
 func counterValue(t *testing.T, s *Service, name, label, value string) float64 {
 	t.Helper()
-	mfs, _ := s.Registry.Gather()
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == label && l.GetValue() == value {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return -1
+	return metricValue(s, name, label, value, false)
 }
 
 func gaugeValue(t *testing.T, s *Service, name, label, value string) float64 {
 	t.Helper()
-	mfs, _ := s.Registry.Gather()
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == label && l.GetValue() == value {
-					return m.GetGauge().GetValue()
-				}
-			}
-		}
-	}
-	return -1
+	return metricValue(s, name, label, value, true)
 }

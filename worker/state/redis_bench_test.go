@@ -4,7 +4,6 @@ package state_test
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"net"
@@ -56,13 +55,16 @@ func BenchmarkRedisFootprintAndRestore(b *testing.B) {
 		// Observations are independent Lua calls; many goroutines keep the
 		// server busy, as many workers would.
 		t0 := time.Now()
-		jobs := make(chan *schema.Complaint, 1024)
+		type job struct {
+			c   *schema.Complaint
+			raw []byte
+		}
+		jobs := make(chan job, 1024)
 		errs := make(chan error, 16)
 		for range 16 {
 			go func() {
-				for c := range jobs {
-					raw, _ := json.Marshal(c)
-					if _, err := s.Observe(ctx, c, raw); err != nil {
+				for j := range jobs {
+					if _, err := s.Observe(ctx, j.c, j.raw); err != nil {
 						errs <- err
 						return
 					}
@@ -73,12 +75,8 @@ func BenchmarkRedisFootprintAndRestore(b *testing.B) {
 		n := 0
 		for m := range *merchants {
 			for k := range 3 {
-				c := storetest.Complaint(fmt.Sprintf("C-%d-%d", m, k), fmt.Sprintf("U-%d", (m*3+k)%(*merchants)),
-					fmt.Sprintf("M-%d", m), storetest.T0.Add(time.Duration(k*9*24+m%24)*time.Hour))
-				c.Order = &schema.Order{OrderID: fmt.Sprintf("O-%d-%d", m, k), AmountMinor: 10000, Currency: "CNY"}
-				c.Description = "On 1 November I bought 100 yuan of game points, payment succeeded, nothing arrived."
-				c.Evidence = []schema.Evidence{{Kind: "payment_screenshot", URI: "evidence://uploads/0123456789abcdef", Shows: []string{"amount", "merchant", "time"}}}
-				jobs <- c
+				c, raw := storetest.FootprintComplaint(m, k, *merchants)
+				jobs <- job{c, raw}
 				n++
 			}
 		}

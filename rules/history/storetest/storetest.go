@@ -326,3 +326,15 @@ func lookBack30Days(t *testing.T, s history.Store, _ func() history.Store) {
 		t.Errorf("an appeal 29 days after: %+v", f)
 	}
 }
+
+// FootprintComplaint is complaint k (of three) about merchant m, for the
+// memory benchmarks: three buyers per merchant over the 30-day window,
+// with an order, a description and evidence of realistic size.
+func FootprintComplaint(m, k, merchants int) (*schema.Complaint, []byte) {
+	c := Complaint(fmt.Sprintf("C-%d-%d", m, k), fmt.Sprintf("U-%d", (m*3+k)%merchants),
+		fmt.Sprintf("M-%d", m), T0.Add(time.Duration(k*9*24+m%24)*time.Hour))
+	c.Order = &schema.Order{OrderID: fmt.Sprintf("O-%d-%d", m, k), AmountMinor: 10000, Currency: "CNY"}
+	c.Description = "On 1 November I bought 100 yuan of game points, payment succeeded, nothing arrived."
+	c.Evidence = []schema.Evidence{{Kind: "payment_screenshot", URI: "evidence://uploads/0123456789abcdef", Shows: []string{"amount", "merchant", "time"}}}
+	return c, Raw(c)
+}
