@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strings"
 	"time"
+
+	"github.com/segmentio/kafka-go"
 
 	"github.com/trustsafety/complaintd/rules"
 	"github.com/trustsafety/complaintd/rules/history"
@@ -116,12 +119,41 @@ func runTest(_ context.Context, args []string, stdio Stdio) int {
 	return ExitOK
 }
 
-func runLint(_ context.Context, args []string, stdio Stdio) int {
+// lintTopics reports queues whose review topic does not exist.
+func lintTopics(ctx context.Context, brokers []string, prefix string, rs *rules.Ruleset) []rules.Finding {
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	conn, err := (&kafka.Dialer{Timeout: 10 * time.Second}).DialContext(dctx, "tcp", brokers[0])
+	if err != nil {
+		return []rules.Finding{{Severity: rules.SevError, File: rules.PolicyFile, Msg: fmt.Sprintf("cannot reach %s to check the review topics: %v", brokers[0], err)}}
+	}
+	defer conn.Close()
+	parts, err := conn.ReadPartitions()
+	if err != nil {
+		return []rules.Finding{{Severity: rules.SevError, File: rules.PolicyFile, Msg: fmt.Sprintf("reading topics: %v", err)}}
+	}
+	have := map[string]bool{}
+	for _, p := range parts {
+		have[p.Topic] = true
+	}
+	var out []rules.Finding
+	for _, q := range rs.Policy().Queues {
+		if !have[prefix+q.Name] {
+			out = append(out, rules.Finding{Severity: rules.SevError, File: rules.PolicyFile,
+				Msg: fmt.Sprintf("queue %s has no topic %s: its decisions could not be written", q.Name, prefix+q.Name)})
+		}
+	}
+	return out
+}
+
+func runLint(ctx context.Context, args []string, stdio Stdio) int {
 	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
 	rulesDir := fs.String("rules", "", "ruleset folder (default: the shipped rules)")
 	strict := fs.Bool("strict", false, "fail on warnings too")
 	maxShadow := fs.Duration("max-shadow-age", 30*24*time.Hour, "flag shadow rules older than this")
 	asJSON := fs.Bool("json", false, "print findings as JSON")
+	brokers := fs.String("brokers", "", "also check that a review topic serves every queue on these brokers")
+	reviewPrefix := fs.String("review-topic-prefix", "moderation.review.", "review topics are this + queue name")
 	if code := parseFlags(fs, args, stdio); code >= 0 {
 		return code
 	}
@@ -130,6 +162,9 @@ func runLint(_ context.Context, args []string, stdio Stdio) int {
 		return ExitFailure
 	}
 	findings := rules.Lint(rs, rules.LintOptions{MaxShadowAge: *maxShadow})
+	if *brokers != "" {
+		findings = append(findings, lintTopics(ctx, strings.Split(*brokers, ","), *reviewPrefix, rs)...)
+	}
 	errs, warns := 0, 0
 	for _, f := range findings {
 		switch f.Severity {

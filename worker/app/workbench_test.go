@@ -103,6 +103,21 @@ func TestLintCommand(t *testing.T) {
 	}
 }
 
+func TestLintChecksReviewTopics(t *testing.T) {
+	b := startBroker(t)
+	brokers := strings.Join(b.Addrs(), ",")
+	if code, out, _ := run(t, "", "lint", "--brokers", brokers); code != ExitOK {
+		t.Errorf("every queue has its topic: exit %d\n%s", code, out)
+	}
+	dir := copyShipped(t)
+	pol := strings.Replace(string(mustRead(t, filepath.Join(dir, "policy.yaml"))), "  - name: standard\n", "  - name: escalations\n    description: x\n  - name: standard\n", 1)
+	os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte(pol), 0o644)
+	code, out, _ := run(t, "", "lint", "--rules", dir, "--brokers", brokers)
+	if code != ExitFailure || !strings.Contains(out, "queue escalations has no topic moderation.review.escalations") {
+		t.Errorf("a queue without a topic: exit %d\n%s", code, out)
+	}
+}
+
 func TestExplainCommand(t *testing.T) {
 	inRepoRoot(t, func() {
 		code, out, errs := run(t, "", "explain", "--at", "2026-11-20T00:00:00Z", "testdata/complaints.jsonl")
