@@ -109,14 +109,14 @@ func Start(ctx context.Context, cfg RunConfig, log zerolog.Logger) (*Service, er
 		s.closeBroker()
 		return nil, err
 	}
-	var slaConsumer *stream.SLAConsumer
+	var slaConsumer *stream.SLAReplica
 	if cfg.SLA {
 		var tracker *sla.Tracker
 		obs := metrics.NewSLA(s.Registry, func(now time.Time) map[sla.Labels]sla.Open { return tracker.Snapshot(now) })
 		obs.InitSeries(queueNames(rs), schema.Categories, schema.Channels)
 		tracker = sla.New(rs.Calendar(), obs)
 		s.SLA = tracker
-		slaConsumer, err = stream.NewSLAConsumer(s.Config.streamConfig(tc, mech), tracker, s.Metrics, log)
+		slaConsumer, err = stream.NewSLAReplica(s.Config.streamConfig(tc, mech), tracker, s.Metrics, log)
 		if err != nil {
 			s.closeBroker()
 			return nil, err

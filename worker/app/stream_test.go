@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -458,4 +459,79 @@ func TestProduceCommandAndReviewDesk(t *testing.T) {
 	waitFor(t, "status events from the review desk", 30*time.Second, func() bool {
 		return sumCounter(svc, "complaintd_status_events_total") > 0
 	})
+}
+
+// The open-complaint state survives a restart: a new worker rebuilds it
+// from the audit and status topics without measuring it again, and then
+// measures what comes after.
+func TestSLAStateSurvivesRestart(t *testing.T) {
+	b := startBroker(t)
+	cfg := testConfig(b.Addrs(), "g-sla")
+	a := startService(t, cfg)
+	lines, ids := sampleLines(t, 400)
+	produceLines(t, b.Addrs(), a.Config.ComplaintsTopic, lines)
+	waitFor(t, "decisions", 30*time.Second, func() bool { return testutilCounter(t, a, "complaintd_decisions_total") == float64(len(ids)) })
+	waitFor(t, "the SLA replica to track them", 30*time.Second, func() bool { return a.SLA.Len() >= len(ids) })
+
+	// Reviewers answer some complaints: first responses and resolutions.
+	var statuses [][]byte
+	n := 0
+	for id := range ids {
+		if n++; n > 100 {
+			break
+		}
+		at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+		statuses = append(statuses,
+			[]byte(fmt.Sprintf(`{"complaint_id":%q,"status":"first_response","at":%q}`, id, at.Format(time.RFC3339))))
+		if n%2 == 0 {
+			statuses = append(statuses,
+				[]byte(fmt.Sprintf(`{"complaint_id":%q,"status":"resolved","at":%q}`, id, at.Add(time.Hour).Format(time.RFC3339))))
+		}
+	}
+	produceLines(t, b.Addrs(), a.Config.StatusTopic, statuses)
+	waitFor(t, "status events", 30*time.Second, func() bool {
+		return sumCounter(a, "complaintd_status_events_total") == float64(len(statuses))
+	})
+	now := time.Now()
+	before := a.SLA.Snapshot(now)
+	if err := a.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	b2 := startService(t, cfg)
+	defer b2.Stop()
+	waitFor(t, "the new worker to restore the SLA state", 30*time.Second, func() bool {
+		return gaugeValue(t, b2, "complaintd_sla_restore_seconds", "", "") > 0
+	})
+	after := b2.SLA.Snapshot(now)
+	if fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("restored state differs:\nbefore %v\nafter  %v", before, after)
+	}
+	if got := sumCounter(b2, "complaintd_sla_responses_total"); got != 0 {
+		t.Errorf("the restore measured %v first responses again", got)
+	}
+	// A status event after the restart is measured, against the restored state.
+	var open string
+	for id := range ids {
+		if !strings.Contains(string(bytes.Join(statuses, nil)), id) {
+			open = id
+			break
+		}
+	}
+	produceLines(t, b.Addrs(), b2.Config.StatusTopic, [][]byte{
+		[]byte(fmt.Sprintf(`{"complaint_id":%q,"status":"first_response","at":"2026-11-21T10:00:00Z"}`, open)),
+		[]byte(fmt.Sprintf(`{"complaint_id":%q,"status":"first_response","at":"2026-11-21T10:00:00Z"}`, statusID(statuses[0]))),
+	})
+	waitFor(t, "the two live status events", 30*time.Second, func() bool {
+		return sumCounter(b2, "complaintd_status_events_total") == 2
+	})
+	if got := sumCounter(b2, "complaintd_sla_responses_total"); got != 1 {
+		t.Errorf("first responses measured after the restart: %v, want 1 (the other complaint was answered before)", got)
+	}
+}
+
+func statusID(b []byte) string {
+	s := string(b)
+	i := strings.Index(s, `"complaint_id":"`) + len(`"complaint_id":"`)
+	return s[i : i+strings.IndexByte(s[i:], '"')]
 }

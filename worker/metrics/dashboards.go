@@ -8,6 +8,9 @@ import (
 // The Grafana dashboards are generated from this file so their queries
 // stay next to the metrics they read; dashboards_test.go writes them to
 // dashboards/ and checks every query names a metric this package exports.
+//
+// Every worker replicates the SLA state and exports the same SLA figures,
+// so SLA queries take the max across instances before summing.
 
 // Datasource is the Prometheus datasource the dashboards use; the compose
 // stack provisions it with this uid.
@@ -52,31 +55,31 @@ func Dashboards() []Dashboard {
 				{Title: "Decided in range", Type: "stat", Unit: "short", W: 4, H: 4,
 					Queries: []Query{q(`sum(increase(complaintd_decisions_total[$__range]))`, "")}},
 				{Title: "Open now", Type: "stat", Unit: "short", W: 4, H: 4,
-					Queries: []Query{q(`sum(complaintd_open_complaints)`, "")}},
+					Queries: []Query{q(`sum(max without (instance) (complaintd_open_complaints))`, "")}},
 				{Title: "Overdue now", Type: "stat", Unit: "short", W: 4, H: 4, Desc: "Open complaints without a first response past respond_by (7 working days, or the channel's limit).",
-					Queries: []Query{q(`sum(complaintd_overdue_complaints)`, "")}},
+					Queries: []Query{q(`sum(max without (instance) (complaintd_overdue_complaints))`, "")}},
 				{Title: "Answered within the clock, per queue", Type: "bargauge", Unit: "percentunit", W: 6, H: 8, Max: one(1),
 					Desc:    "First responses in range that met respond_by.",
-					Queries: []Query{q(`sum by (queue) (increase(complaintd_sla_responses_total{result="met"}[$__range])) / sum by (queue) (increase(complaintd_sla_responses_total[$__range]))`, "{{queue}}")}},
+					Queries: []Query{q(`sum by (queue) (max without (instance) (increase(complaintd_sla_responses_total{result="met"}[$__range]))) / sum by (queue) (max without (instance) (increase(complaintd_sla_responses_total[$__range])))`, "{{queue}}")}},
 				{Title: "Answered within the clock, per channel", Type: "bargauge", Unit: "percentunit", W: 6, H: 8, Max: one(1),
-					Queries: []Query{q(`sum by (channel) (increase(complaintd_sla_responses_total{result="met"}[$__range])) / sum by (channel) (increase(complaintd_sla_responses_total[$__range]))`, "{{channel}}")}},
+					Queries: []Query{q(`sum by (channel) (max without (instance) (increase(complaintd_sla_responses_total{result="met"}[$__range]))) / sum by (channel) (max without (instance) (increase(complaintd_sla_responses_total[$__range])))`, "{{channel}}")}},
 				{Title: "Overdue and due within 24 h, per queue", Type: "timeseries", Unit: "short", W: 12, H: 8,
 					Queries: []Query{
-						q(`sum by (queue) (complaintd_overdue_complaints)`, "overdue {{queue}}"),
-						q(`sum by (queue) (complaintd_due_soon_complaints)`, "due soon {{queue}}"),
+						q(`sum by (queue) (max without (instance) (complaintd_overdue_complaints))`, "overdue {{queue}}"),
+						q(`sum by (queue) (max without (instance) (complaintd_due_soon_complaints))`, "due soon {{queue}}"),
 					}},
 				{Title: "Time to first response, working hours (p50, p90)", Type: "timeseries", Unit: "h", W: 12, H: 8,
 					Queries: []Query{
-						q(`histogram_quantile(0.5, sum by (le) (rate(complaintd_time_to_first_response_seconds_bucket{clock="working"}[$__range]))) / 3600`, "p50"),
-						q(`histogram_quantile(0.9, sum by (le) (rate(complaintd_time_to_first_response_seconds_bucket{clock="working"}[$__range]))) / 3600`, "p90"),
+						q(`histogram_quantile(0.5, sum by (le) (max without (instance) (rate(complaintd_time_to_first_response_seconds_bucket{clock="working"}[$__range])))) / 3600`, "p50"),
+						q(`histogram_quantile(0.9, sum by (le) (max without (instance) (rate(complaintd_time_to_first_response_seconds_bucket{clock="working"}[$__range])))) / 3600`, "p90"),
 					}},
 				{Title: "Time to resolution, wall hours (p50, p90)", Type: "timeseries", Unit: "h", W: 12, H: 8,
 					Queries: []Query{
-						q(`histogram_quantile(0.5, sum by (le) (rate(complaintd_time_to_resolution_seconds_bucket{clock="wall"}[$__range]))) / 3600`, "p50"),
-						q(`histogram_quantile(0.9, sum by (le) (rate(complaintd_time_to_resolution_seconds_bucket{clock="wall"}[$__range]))) / 3600`, "p90"),
+						q(`histogram_quantile(0.5, sum by (le) (max without (instance) (rate(complaintd_time_to_resolution_seconds_bucket{clock="wall"}[$__range])))) / 3600`, "p50"),
+						q(`histogram_quantile(0.9, sum by (le) (max without (instance) (rate(complaintd_time_to_resolution_seconds_bucket{clock="wall"}[$__range])))) / 3600`, "p90"),
 					}},
 				{Title: "Evidence requests (48-hour clock)", Type: "bargauge", Unit: "short", W: 8, H: 8,
-					Queries: []Query{q(`sum by (result) (increase(complaintd_evidence_requests_total[$__range]))`, "{{result}}")}},
+					Queries: []Query{q(`sum by (result) (max without (instance) (increase(complaintd_evidence_requests_total[$__range])))`, "{{result}}")}},
 				{Title: "Repeat-offender merchants (30 days)", Type: "stat", Unit: "short", W: 4, H: 8,
 					Queries: []Query{q(`sum(complaintd_repeat_offender_merchants)`, "")}},
 				{Title: "Repeat-offender and spike decisions", Type: "timeseries", Unit: "ops", W: 12, H: 8,
@@ -136,7 +139,7 @@ func Dashboards() []Dashboard {
 				{Title: "Batch size (p50)", Type: "stat", Unit: "short", W: 6, H: 8,
 					Queries: []Query{q(`histogram_quantile(0.5, sum by (le) (rate(complaintd_batch_messages_bucket[$__range])))`, "")}},
 				{Title: "Status events consumed", Type: "timeseries", Unit: "short", W: 12, H: 8,
-					Queries: []Query{q(`sum by (status) (increase(complaintd_status_events_total[$__range]))`, "{{status}}")}},
+					Queries: []Query{q(`sum by (status) (max without (instance) (increase(complaintd_status_events_total[$__range])))`, "{{status}}")}},
 				{Title: "Heap in use", Type: "timeseries", Unit: "bytes", W: 12, H: 8,
 					Queries: []Query{q(`sum by (instance) (go_memstats_heap_inuse_bytes{job="complaintd"})`, "{{instance}}")}},
 			},

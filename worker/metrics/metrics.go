@@ -8,24 +8,26 @@ const namespace = "complaintd"
 
 // Pipeline holds the collectors of the consume-decide-produce pipeline.
 type Pipeline struct {
-	Consumed        prometheus.Counter
-	Decided         *prometheus.CounterVec // queue, category, channel
-	DeadLettered    *prometheus.CounterVec // reason
-	RuleHits        *prometheus.CounterVec // rule, mode
-	RuleErrors      *prometheus.CounterVec // rule
-	Tags            *prometheus.CounterVec // tag
-	DecisionLatency prometheus.Histogram   // message timestamp -> decision written
-	BatchSize       prometheus.Histogram
-	WriteRetries    prometheus.Counter
-	CommitFailures  prometheus.Counter
-	FetchErrors     prometheus.Counter
-	RuleReloads     *prometheus.CounterVec // result: success|failure
-	RulesetInfo     *prometheus.GaugeVec   // ruleset hash, value 1 for the active one
-	Ready           prometheus.Gauge
-	Lag             *prometheus.GaugeVec   // topic, partition
-	Revisions       *prometheus.CounterVec // queue
-	HistoryErrors   prometheus.Counter
-	RepeatOffenders prometheus.Gauge
+	Consumed            prometheus.Counter
+	Decided             *prometheus.CounterVec // queue, category, channel
+	DeadLettered        *prometheus.CounterVec // reason
+	RuleHits            *prometheus.CounterVec // rule, mode
+	RuleErrors          *prometheus.CounterVec // rule
+	Tags                *prometheus.CounterVec // tag
+	DecisionLatency     prometheus.Histogram   // message timestamp -> decision written
+	BatchSize           prometheus.Histogram
+	WriteRetries        prometheus.Counter
+	CommitFailures      prometheus.Counter
+	FetchErrors         prometheus.Counter
+	RuleReloads         *prometheus.CounterVec // result: success|failure
+	RulesetInfo         *prometheus.GaugeVec   // ruleset hash, value 1 for the active one
+	Ready               prometheus.Gauge
+	Lag                 *prometheus.GaugeVec   // topic, partition
+	Revisions           *prometheus.CounterVec // queue
+	SLARestore          prometheus.Gauge
+	InvalidStatusEvents *prometheus.CounterVec // reason
+	HistoryErrors       prometheus.Counter
+	RepeatOffenders     prometheus.Gauge
 }
 
 // New creates the collectors and registers them on reg.
@@ -97,6 +99,14 @@ func New(reg prometheus.Registerer) *Pipeline {
 			Namespace: namespace, Name: "decision_revisions_total",
 			Help: "Decisions made again because a complaint that arrived late changed their history, by new queue.",
 		}, []string{"queue"}),
+		SLARestore: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "sla_restore_seconds",
+			Help: "How long rebuilding the SLA state from the audit and status topics took at start.",
+		}),
+		InvalidStatusEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "invalid_status_events_total",
+			Help: "Status events that failed the schema and were ignored, by reason.",
+		}, []string{"reason"}),
 		HistoryErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: namespace, Name: "history_errors_total",
 			Help: "Failed calls to the history store (retried).",
@@ -107,7 +117,7 @@ func New(reg prometheus.Registerer) *Pipeline {
 		}),
 	}
 	reg.MustRegister(p.Consumed, p.Decided, p.DeadLettered, p.RuleHits, p.RuleErrors, p.Tags, p.DecisionLatency,
-		p.BatchSize, p.WriteRetries, p.CommitFailures, p.FetchErrors, p.RuleReloads, p.RulesetInfo, p.Ready, p.Lag, p.RepeatOffenders, p.Revisions, p.HistoryErrors)
+		p.BatchSize, p.WriteRetries, p.CommitFailures, p.FetchErrors, p.RuleReloads, p.RulesetInfo, p.Ready, p.Lag, p.RepeatOffenders, p.Revisions, p.HistoryErrors, p.SLARestore, p.InvalidStatusEvents)
 	for _, r := range []string{"success", "failure"} {
 		p.RuleReloads.WithLabelValues(r)
 	}

@@ -73,6 +73,35 @@ func (t *Tracker) SetCalendar(cal *calendar.Calendar) {
 func (t *Tracker) Decision(d *schema.Decision) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.decision(d)
+}
+
+// Restore applies a decision or a status event read while rebuilding the
+// state after a restart: the state changes, nothing is measured (it was,
+// by the process that read it first).
+func (t *Tracker) Restore(d *schema.Decision, e *schema.StatusEvent) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	obs := t.obs
+	t.obs = nopObserver{}
+	if d != nil {
+		t.decision(d)
+	}
+	if e != nil {
+		t.status(e)
+	}
+	t.obs = obs
+}
+
+type nopObserver struct{}
+
+func (nopObserver) FirstResponse(Labels, time.Duration, time.Duration, bool) {}
+func (nopObserver) Resolution(Labels, time.Duration, time.Duration, string)  {}
+func (nopObserver) Evidence(Labels, string)                                  {}
+func (nopObserver) Escalated(Labels)                                         {}
+func (nopObserver) Status(string)                                            {}
+
+func (t *Tracker) decision(d *schema.Decision) {
 	if _, done := t.closed[d.ComplaintID]; done {
 		return
 	}
@@ -103,6 +132,10 @@ func (t *Tracker) Decision(d *schema.Decision) {
 func (t *Tracker) Status(e *schema.StatusEvent) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.status(e)
+}
+
+func (t *Tracker) status(e *schema.StatusEvent) {
 	t.obs.Status(e.Status)
 	if _, done := t.closed[e.ComplaintID]; done {
 		return

@@ -191,3 +191,23 @@ func TestSnapshotOverdueAndDueSoon(t *testing.T) {
 		t.Errorf("answered priority complaint: %+v", o)
 	}
 }
+
+func TestRestoreChangesStateWithoutMeasuring(t *testing.T) {
+	tr, rec := tracker(t)
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, cst)
+	tr.Restore(decision("c1", "standard"), nil)
+	tr.Restore(nil, status("c1", "first_response", at))
+	tr.Restore(decision("c2", "standard"), nil)
+	if len(rec.first) != 0 || len(rec.statuses) != 0 {
+		t.Fatalf("restoring measured: %+v %v", rec.first, rec.statuses)
+	}
+	// After the restore, live events are measured against the restored state.
+	tr.Status(status("c1", "first_response", at.Add(time.Hour))) // already answered: not again
+	tr.Status(status("c2", "first_response", at))
+	if len(rec.first) != 1 {
+		t.Fatalf("first responses after restore: %+v", rec.first)
+	}
+	if s := tr.Snapshot(at); s[sla.Labels{"standard", "transaction_dispute", "in_app"}].Open != 2 {
+		t.Errorf("open after restore: %+v", s)
+	}
+}

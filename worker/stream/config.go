@@ -33,6 +33,9 @@ type Config struct {
 
 	TLS  *tls.Config
 	SASL sasl.Mechanism
+	// The same SASL settings by name, for the franz-go client of the SLA
+	// replica: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.
+	SASLName, SASLUser, SASLPassword string
 
 	WorkerID string // names this instance in dead-letter headers
 }

@@ -460,3 +460,18 @@ const repeatOffenderWindow = 30 * 24 * time.Hour
 
 // Stats is a snapshot of the reader, for logs.
 func (w *Worker) Stats() kafka.ReaderStats { return w.reader.Stats() }
+
+// updateLag sets the lag gauge from the last message of each partition.
+func updateLag(m *metrics.Pipeline, batch []kafka.Message) {
+	type tp struct {
+		topic     string
+		partition int
+	}
+	last := map[tp]*kafka.Message{}
+	for i := range batch {
+		last[tp{batch[i].Topic, batch[i].Partition}] = &batch[i]
+	}
+	for k, msg := range last {
+		m.Lag.WithLabelValues(k.topic, strconv.Itoa(k.partition)).Set(float64(max(0, msg.HighWaterMark-msg.Offset-1)))
+	}
+}
