@@ -64,7 +64,10 @@ func (s *Scorer) Decide(ctx context.Context, c *schema.Complaint, raw []byte, no
 	for _, rv := range obs.Revised {
 		old, err := schema.DecodeComplaint(rv.Raw)
 		if err != nil {
-			return Result{}, fmt.Errorf("history: stored complaint %s: %w", rv.ComplaintID, err)
+			// Stored by an older version with other rules of its own: it
+			// keeps its last decision, and the failure is reported.
+			res.Errors = append(res.Errors, RuleError{RuleID: "revision", Err: fmt.Errorf("stored complaint %s: %w", rv.ComplaintID, err)})
+			continue
 		}
 		d, errs := rs.Evaluate(old, rv.Facts, now)
 		d.Revision = rv.Revision

@@ -35,6 +35,7 @@ const EvidenceWindow = 48 * time.Hour
 
 type record struct {
 	decided       bool
+	revision      int
 	labels        Labels
 	submittedAt   time.Time
 	respondBy     time.Time
@@ -111,9 +112,16 @@ func (t *Tracker) decision(d *schema.Decision) {
 		t.open[d.ComplaintID] = r
 	}
 	if r.decided {
+		// A later revision may move the complaint to another queue; its
+		// clocks do not change (they run from submitted_at).
+		if d.Revision > r.revision {
+			r.revision = d.Revision
+			r.labels = Labels{Queue: d.Queue, Category: d.Category, Channel: d.Channel}
+		}
 		return
 	}
 	r.decided = true
+	r.revision = d.Revision
 	r.labels = Labels{Queue: d.Queue, Category: d.Category, Channel: d.Channel}
 	r.submittedAt = d.SubmittedAt
 	r.respondBy = d.RespondBy

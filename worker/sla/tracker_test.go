@@ -211,3 +211,20 @@ func TestRestoreChangesStateWithoutMeasuring(t *testing.T) {
 		t.Errorf("open after restore: %+v", s)
 	}
 }
+
+func TestRevisionMovesTheComplaint(t *testing.T) {
+	tr, _ := tracker(t)
+	d := decision("c1", "standard")
+	d.Revision = 1
+	tr.Decision(d)
+	moved := decision("c1", "priority")
+	moved.Revision = 2
+	tr.Decision(moved)
+	stale := decision("c1", "evidence")
+	stale.Revision = 1 // an older revision read late changes nothing
+	tr.Decision(stale)
+	s := tr.Snapshot(time.Date(2026, 12, 1, 0, 0, 0, 0, cst))
+	if s[sla.Labels{"priority", "transaction_dispute", "in_app"}].Open != 1 || len(s) != 1 {
+		t.Errorf("snapshot %+v, want the complaint open in priority", s)
+	}
+}
