@@ -24,7 +24,8 @@ type Broker struct {
 }
 
 // Start listens on addr ("127.0.0.1:0" picks a port) and creates topics.
-func Start(addr string, topics []Topic) (*Broker, error) {
+// extra are kfake options, such as SASL users for tests.
+func Start(addr string, topics []Topic, extra ...kfake.Opt) (*Broker, error) {
 	host, portStr, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("embedded broker address %q: %w", addr, err)
@@ -43,6 +44,7 @@ func Start(addr string, topics []Topic) (*Broker, error) {
 	for _, t := range topics {
 		opts = append(opts, kfake.SeedTopics(t.Partitions, t.Name))
 	}
+	opts = append(opts, extra...)
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("embedded broker: %w", err)
