@@ -1,0 +1,101 @@
+package app
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/trustsafety/complaintd/rules"
+	"github.com/trustsafety/complaintd/worker/embedded"
+)
+
+// selfSigned makes a CA-signed server certificate for 127.0.0.1 and writes
+// the CA to a PEM file.
+func selfSigned(t *testing.T) (*tls.Config, string) {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "complaintd test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
+		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		KeyUsage: x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o644)
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}, caFile
+}
+
+// The worker and its SLA replica reach a TLS-only broker, verifying its
+// certificate against --tls-ca-file.
+func TestTLSBroker(t *testing.T) {
+	serverTLS, caFile := selfSigned(t)
+	c := testConfig(nil, "")
+	c.EmbeddedBroker = "127.0.0.1:0"
+	if err := c.finish(); err != nil {
+		t.Fatal(err)
+	}
+	rs, _ := rules.LoadShipped()
+	b, err := embedded.Start("127.0.0.1:0", EmbeddedTopics(&c, rs), kfake.TLS(serverTLS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	cfg := testConfig(b.Addrs(), "g-tls")
+	cfg.TLS, cfg.TLSCAFile = true, caFile
+	svc := startService(t, cfg)
+	defer svc.Stop()
+
+	clientTLS, _, err := cfg.security()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &kafka.Writer{Addr: kafka.TCP(b.Addrs()...), Topic: "moderation.complaints", Transport: &kafka.Transport{TLS: clientTLS},
+		BatchTimeout: time.Millisecond}
+	defer w.Close()
+	lines, ids := sampleLines(t, 20)
+	var msgs []kafka.Message
+	for _, l := range lines {
+		msgs = append(msgs, kafka.Message{Value: l})
+	}
+	if err := w.WriteMessages(t.Context(), msgs...); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "decisions over TLS", 30*time.Second, func() bool {
+		return testutilCounter(t, svc, "complaintd_decisions_total") == float64(len(ids))
+	})
+	waitFor(t, "the SLA replica over TLS", 30*time.Second, func() bool { return svc.SLA.Len() == len(ids) })
+
+	// Without the CA the broker's certificate is refused.
+	untrusted := testConfig(b.Addrs(), "g-tls-untrusted")
+	untrusted.TLS = true
+	u := startService(t, untrusted)
+	defer u.Stop()
+	time.Sleep(2 * time.Second)
+	if err := u.Worker.Ready(); err == nil {
+		t.Error("ready against a broker whose certificate it cannot verify")
+	}
+}
