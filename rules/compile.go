@@ -28,9 +28,10 @@ var Helpers = map[string]string{
 	"complete":    `complete("KIND"): some evidence of KIND is marked complete (a whole chat log)`,
 }
 
-// disabledBuiltins read the wall clock; rules run on event time only, so a
-// replay decides as the live stream did.
-var disabledBuiltins = []string{"now", "date", "timezone"}
+// disabledBuiltins: now, date and timezone read the wall clock (rules run
+// on event time only, so a replay decides as the live stream did); repeat
+// can build strings of any size outside expr's memory budget.
+var disabledBuiltins = []string{"now", "date", "timezone", "repeat"}
 
 func compileCondition(p *problems, r *Rule, w *yaml.Node, pol *Policy) *vm.Program {
 	if strings.TrimSpace(r.When) == "" {

@@ -9,7 +9,11 @@ import (
 )
 
 // FuzzLoadRules: nothing a rule author writes panics the loader; a rule
-// file is loaded or refused with errors.
+// file is loaded or refused with errors. Run it with
+//
+//	go test ./rules -run XXX -fuzz FuzzLoadRules -fuzzminimizetime 0
+//
+// (the default input minimisation stalls on this target).
 func FuzzLoadRules(f *testing.F) {
 	for _, dir := range []string{".", "../testdata/rules/bad"} {
 		m, _ := filepath.Glob(filepath.Join(dir, "*.rules.yaml"))
