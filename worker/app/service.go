@@ -103,6 +103,12 @@ func Start(ctx context.Context, cfg RunConfig, log zerolog.Logger) (*Service, er
 		return nil, err
 	}
 	s.closeStore = closeStore
+	started := false
+	defer func() {
+		if !started {
+			closeStore()
+		}
+	}()
 	s.Scorer = rules.NewScorer(rs, store)
 	s.Worker, err = stream.New(s.Config.streamConfig(tc, mech), s.Scorer, s.Metrics, log)
 	if err != nil {
@@ -129,6 +135,7 @@ func Start(ctx context.Context, cfg RunConfig, log zerolog.Logger) (*Service, er
 	}
 	log.Info().Str("addr", s.Server.Addr()).Str("ruleset", rs.Hash()).Int("rules", len(rs.Rules())).Msg("serving /metrics, /healthz, /readyz")
 
+	started = true
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 	s.runDone = make(chan struct{})
@@ -222,6 +229,14 @@ func (s *Service) Reload() (bool, error) {
 	}
 	if rs.Hash() == s.Scorer.Ruleset().Hash() {
 		return false, nil
+	}
+	// A new queue needs its review topic before any decision can go there.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Worker.CheckTopicsFor(ctx, rs); err != nil {
+		s.Metrics.RuleReloads.WithLabelValues("failure").Inc()
+		s.log.Error().Err(err).Str("kept", s.Scorer.Ruleset().Hash()).Msg("rule reload refused; keeping the running ruleset")
+		return false, err
 	}
 	old := s.Scorer.Swap(rs)
 	if s.SLA != nil {

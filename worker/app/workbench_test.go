@@ -190,6 +190,21 @@ func TestSafeReload(t *testing.T) {
 	if got := gaugeValue(t, svc, "complaintd_ruleset_info", "ruleset", second); got != 1 {
 		t.Errorf("ruleset_info{ruleset=%s} = %v", second, got)
 	}
+	// A ruleset with a queue that has no review topic is refused too.
+	pol := strings.Replace(string(mustRead(t, filepath.Join(dir, "policy.yaml"))), "  - name: standard\n", "  - name: escalations\n    description: x\n  - name: standard\n", 1)
+	os.WriteFile(filepath.Join(dir, "domain.rules.yaml"), mustRead(t, filepath.Join("..", "..", "rules", "domain.rules.yaml")), 0o644)
+	os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte(pol), 0o644)
+	if ok, err := svc.Reload(); ok || err == nil || !strings.Contains(err.Error(), "moderation.review.escalations") {
+		t.Fatalf("a queue without a topic: reloaded=%t err=%v", ok, err)
+	}
+	if svc.Scorer.Ruleset().Hash() != second {
+		t.Fatal("a ruleset whose queue has no topic replaced the running one")
+	}
+	if got := counterValue(t, svc, "complaintd_rule_reloads_total", "result", "failure"); got != 2 {
+		t.Errorf("failed reloads counted %v, want 2", got)
+	}
+	os.WriteFile(filepath.Join(dir, "policy.yaml"), mustRead(t, filepath.Join("..", "..", "rules", "policy.yaml")), 0o644)
+
 	// Polling picks changes up by itself.
 	if err := os.WriteFile(filepath.Join(dir, "domain.rules.yaml"), mustRead(t, filepath.Join("..", "..", "rules", "domain.rules.yaml")), 0o644); err != nil {
 		t.Fatal(err)

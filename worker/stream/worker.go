@@ -97,6 +97,11 @@ func (w *Worker) setReady(err error) {
 // CheckTopics verifies that every topic the worker reads or writes exists,
 // the review topic of every queue of the ruleset included.
 func (w *Worker) CheckTopics(ctx context.Context) error {
+	return w.CheckTopicsFor(ctx, w.scorer.Ruleset())
+}
+
+// CheckTopicsFor is CheckTopics for another ruleset, before it is installed.
+func (w *Worker) CheckTopicsFor(ctx context.Context, rs *rules.Ruleset) error {
 	conn, err := w.dialer.DialContext(ctx, "tcp", w.cfg.Brokers[0])
 	if err != nil {
 		return fmt.Errorf("connecting to %s: %w", w.cfg.Brokers[0], err)
@@ -111,7 +116,7 @@ func (w *Worker) CheckTopics(ctx context.Context) error {
 		have[p.Topic] = true
 	}
 	var missing []string
-	for _, t := range w.Topics() {
+	for _, t := range w.topicsFor(rs) {
 		if !have[t] {
 			missing = append(missing, t)
 		}
@@ -123,9 +128,11 @@ func (w *Worker) CheckTopics(ctx context.Context) error {
 }
 
 // Topics lists every topic the worker uses with the current ruleset.
-func (w *Worker) Topics() []string {
+func (w *Worker) Topics() []string { return w.topicsFor(w.scorer.Ruleset()) }
+
+func (w *Worker) topicsFor(rs *rules.Ruleset) []string {
 	ts := []string{w.cfg.ComplaintsTopic, w.cfg.AuditTopic, w.cfg.DeadLetterTopic}
-	for _, q := range w.scorer.Ruleset().Policy().Queues {
+	for _, q := range rs.Policy().Queues {
 		ts = append(ts, w.cfg.ReviewTopic(q.Name))
 	}
 	return ts
