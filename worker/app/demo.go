@@ -87,7 +87,11 @@ func runDemo(ctx context.Context, args []string, stdio Stdio) int {
 	}
 	wctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	sum, err := collect(wctx, &svc.Config, good.ids, len(bad.lines))
+	total := float64(len(good.lines) + len(bad.lines))
+	sum, err := collect(wctx, &svc.Config, good.ids, len(bad.lines), func() bool {
+		written := sumCounter(svc, "complaintd_decisions_total") + sumCounter(svc, "complaintd_dead_letters_total")
+		return written >= total
+	})
 	elapsed := time.Since(start)
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "worker demo: %v (decided %d of %d, dead letters %d of %d)\n", err, len(sum.queueOf), len(good.ids), sum.dead, len(bad.lines))
@@ -209,7 +213,7 @@ type summary struct {
 // collect reads the audit and dead-letter topics with an independent client
 // until every complaint has a decision and every malformed message a dead
 // letter.
-func collect(ctx context.Context, c *RunConfig, want map[string]bool, wantDead int) (*summary, error) {
+func collect(ctx context.Context, c *RunConfig, want map[string]bool, wantDead int, settled func() bool) (*summary, error) {
 	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Brokers...), kgo.ConsumeTopics(c.AuditTopic, c.DeadLetterTopic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	if err != nil {
@@ -217,8 +221,15 @@ func collect(ctx context.Context, c *RunConfig, want map[string]bool, wantDead i
 	}
 	defer cl.Close()
 	s := &summary{decisions: map[string]schema.Decision{}, queueOf: map[string]string{}, reasons: map[string]int{}}
-	for len(s.queueOf) < len(want) || s.dead < wantDead {
-		fetches := cl.PollFetches(ctx)
+	// Until every complaint has a decision and every bad message a dead
+	// letter, and the worker has consumed everything (so late revisions
+	// are in too).
+	drained := false // one more poll after the worker has written everything
+	for len(s.queueOf) < len(want) || s.dead < wantDead || !drained {
+		drained = settled()
+		pctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		fetches := cl.PollFetches(pctx)
+		cancel()
 		if ctx.Err() != nil {
 			return s, fmt.Errorf("not every complaint was decided in time")
 		}
