@@ -1,0 +1,24 @@
+# Shortcuts; each target is one command you can also run by hand.
+.PHONY: demo test ci rules-test lint bench fuzz
+
+demo:            ## the worker end to end on the embedded broker
+	go run ./worker demo
+
+test:            ## the test suite (what .ci/run runs first)
+	go test -race ./...
+
+ci:              ## everything CI runs, installing kcat, prometheus, redis-server and docker-compose if missing
+	bash .ci/run
+
+rules-test:      ## the shipped rules' examples and fixture cases, with coverage
+	go run ./worker test --coverage --min-coverage
+
+lint:            ## lint the shipped rules
+	go run ./worker lint
+
+bench:           ## engine beside hand-written Go, history footprint, worker beside a plain pipe
+	go test -run '^$$' -bench . -benchtime 3x ./rules/... ./worker/app
+
+fuzz:            ## a minute on each fuzz target
+	go test ./schema -run '^$$' -fuzz FuzzDecodeComplaint -fuzztime 60s
+	go test ./rules -run '^$$' -fuzz FuzzLoadRules -fuzztime 60s -fuzzminimizetime 0
