@@ -62,7 +62,7 @@ func EmbeddedTopics(c *RunConfig, rs *rules.Ruleset) []embedded.Topic {
 		{Name: c.ComplaintsTopic, Partitions: 6},
 		{Name: c.AuditTopic, Partitions: 6},
 		{Name: c.DeadLetterTopic, Partitions: 3},
-		{Name: c.StatusTopic, Partitions: 6}, // as many as the audit topic: co-partitioned by complaint id
+		{Name: c.StatusTopic, Partitions: 6},
 	}
 	for _, q := range rs.Policy().Queues {
 		ts = append(ts, embedded.Topic{Name: c.ReviewPrefix + q.Name, Partitions: 3})
