@@ -535,3 +535,56 @@ func statusID(b []byte) string {
 	i := strings.Index(s, `"complaint_id":"`) + len(`"complaint_id":"`)
 	return s[i : i+strings.IndexByte(s[i:], '"')]
 }
+
+// A broker refusing offset commits costs redeliveries, never decisions: the
+// worker keeps deciding, counts the failed commits, and once commits work
+// again a later commit covers the earlier offsets.
+func TestBrokerRefusingCommits(t *testing.T) {
+	b := startBroker(t)
+	cfg := testConfig(b.Addrs(), "g-commit")
+	out := watch(t, b.Addrs(), cfg)
+	var failing atomic.Bool
+	failing.Store(true)
+	b.Cluster().ControlKey(int16(kmsg.OffsetCommit), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		b.Cluster().KeepControl()
+		if !failing.Load() {
+			return nil, nil, false
+		}
+		r := req.(*kmsg.OffsetCommitRequest)
+		resp := r.ResponseKind().(*kmsg.OffsetCommitResponse)
+		for _, tp := range r.Topics {
+			rt := kmsg.NewOffsetCommitResponseTopic()
+			rt.Topic = tp.Topic
+			for _, p := range tp.Partitions {
+				rp := kmsg.NewOffsetCommitResponseTopicPartition()
+				rp.Partition = p.Partition
+				rp.ErrorCode = 15 // COORDINATOR_NOT_AVAILABLE
+				rt.Partitions = append(rt.Partitions, rp)
+			}
+			resp.Topics = append(resp.Topics, rt)
+		}
+		return resp, nil, true
+	})
+	svc := startService(t, cfg)
+	lines, ids := sampleLines(t, 600)
+	produceLines(t, b.Addrs(), svc.Config.ComplaintsTopic, lines[:300])
+	waitFor(t, "decisions while commits fail", 30*time.Second, func() bool { d, _, _ := out.count(); return d == 300 })
+	if testutilCounter(t, svc, "complaintd_commit_failures_total") == 0 {
+		t.Fatal("no commit failure was counted")
+	}
+	failing.Store(false)
+	produceLines(t, b.Addrs(), svc.Config.ComplaintsTopic, lines[300:])
+	waitFor(t, "every decision", 30*time.Second, func() bool { d, _, _ := out.count(); return d == len(ids) })
+	if err := svc.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	// The commits after the broker recovered covered everything: a restarted
+	// worker has nothing left to decide.
+	_, before, _ := out.count()
+	svc2 := startService(t, cfg)
+	defer svc2.Stop()
+	time.Sleep(3 * time.Second)
+	if _, after, _ := out.count(); after != before {
+		t.Errorf("a restart decided %d messages again after the commits recovered", after-before)
+	}
+}
