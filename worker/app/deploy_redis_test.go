@@ -176,3 +176,36 @@ func TestRebalanceKeepsHistory(t *testing.T) {
 	t.Logf("%d repeat-offender decisions in the second half, all equal to the offline scorer's", repeat)
 	_ = context.Background
 }
+
+// Redis going down stops decisions (never decided without history, never
+// committed); when it comes back with its append-only file, the worker
+// resumes by itself and the final decisions are the offline scorer's.
+func TestRedisDownAndBack(t *testing.T) {
+	srv := redistest.StartServer(t)
+	lines, _ := sampleLines(t, 1200)
+	want := offlineOutcomes(t, lines)
+	b := startBroker(t)
+	cfg := testConfig(b.Addrs(), "g-redis-down")
+	cfg.History, cfg.RedisAddr, cfg.RedisPrefix = "redis", srv.Addr(), "down:"
+	cfg.HistoryRetention = 60 * 24 * time.Hour
+	out := watch(t, b.Addrs(), cfg)
+	svc := startService(t, cfg)
+	defer svc.Stop()
+	produceLines(t, b.Addrs(), "moderation.complaints", lines[:600])
+	waitFor(t, "the first half", 30*time.Second, func() bool { d, _, _ := out.count(); return d == 600 })
+
+	srv.Stop()
+	produceLines(t, b.Addrs(), "moderation.complaints", lines[600:])
+	waitFor(t, "the worker to report the store", 30*time.Second, func() bool {
+		err := svc.Worker.Ready()
+		return err != nil && strings.Contains(err.Error(), "history")
+	})
+	if d, _, _ := out.count(); d != 600 {
+		t.Fatalf("%d complaints decided while the history store was down", d-600)
+	}
+	srv.Restart()
+	waitFor(t, "every final decision to equal the offline scorer's", 60*time.Second, func() bool {
+		return out.matches(want) == 0
+	})
+	waitFor(t, "ready again", 10*time.Second, func() bool { return svc.Worker.Ready() == nil })
+}

@@ -15,10 +15,22 @@ import (
 	"github.com/trustsafety/complaintd/worker/state"
 )
 
-// Start starts a real redis-server on a free loopback port, as a user
-// would (appendonly on, in a temporary folder), and stops it at the end of
-// the test.
-func Start(t testing.TB) string {
+// Server is a redis-server process that a test can stop and start again
+// on the same port and data folder.
+type Server struct {
+	t    testing.TB
+	bin  string
+	port int
+	dir  string
+	cmd  *exec.Cmd
+}
+
+// Start starts a real redis-server on a free loopback port and returns its
+// address; it is stopped at the end of the test.
+func Start(t testing.TB) string { return StartServer(t).Addr() }
+
+// StartServer is Start, keeping control of the process.
+func StartServer(t testing.TB) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -30,29 +42,50 @@ func Start(t testing.TB) string {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	dir := t.TempDir()
-	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--dir", dir,
-		"--appendonly", "yes", "--save", "", "--daemonize", "no")
-	logf, err := os.Create(filepath.Join(dir, "redis.log"))
+	s := &Server{t: t, bin: bin, port: port, dir: t.TempDir()}
+	s.Restart()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Addr is host:port.
+func (s *Server) Addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
+
+// Stop kills the server (as a crash would; the append-only file keeps what
+// it had written).
+func (s *Server) Stop() {
+	if s.cmd != nil {
+		s.cmd.Process.Kill()
+		s.cmd.Wait()
+		s.cmd = nil
+	}
+}
+
+// Restart starts the server again on the same port and folder and waits
+// until it has loaded its data.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.Stop()
+	cmd := exec.Command(s.bin, "--port", fmt.Sprint(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
+		"--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no")
+	logf, err := os.OpenFile(filepath.Join(s.dir, "redis.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
-		t.Fatal(err)
+		s.t.Fatal(err)
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		s.t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	r := state.NewRedis(state.RedisConfig{Addr: addr})
+	s.cmd = cmd
+	r := state.NewRedis(state.RedisConfig{Addr: s.Addr()})
 	defer r.Close()
 	for i := 0; ; i++ {
 		if r.Ping(context.Background()) == nil {
-			break
+			return
 		}
-		if i > 100 {
-			t.Fatal("redis-server did not start")
+		if i > 300 {
+			s.t.Fatal("redis-server did not start")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return addr
 }
