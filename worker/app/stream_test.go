@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -587,4 +588,43 @@ func TestBrokerRefusingCommits(t *testing.T) {
 	if _, after, _ := out.count(); after != before {
 		t.Errorf("a restart decided %d messages again after the commits recovered", after-before)
 	}
+}
+
+// The broker goes away and comes back (same address, its data kept): the
+// worker is not ready meanwhile, then resumes by itself and every complaint
+// is decided.
+func TestBrokerRestart(t *testing.T) {
+	dir := t.TempDir()
+	c := testConfig(nil, "")
+	c.EmbeddedBroker = "127.0.0.1:0"
+	if err := c.finish(); err != nil {
+		t.Fatal(err)
+	}
+	rs, _ := rules.LoadShipped()
+	b, err := embedded.Start("127.0.0.1:0", EmbeddedTopics(&c, rs), kfake.DataDir(dir), kfake.SyncWrites())
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := b.Addrs()[0]
+	cfg := testConfig(b.Addrs(), "g-restart-broker")
+	cfg.SessionTimeout = 6 * time.Second
+	svc := startService(t, cfg)
+	defer svc.Stop()
+	lines, ids := sampleLines(t, 400)
+	produceLines(t, b.Addrs(), "moderation.complaints", lines[:200])
+	waitFor(t, "the first half", 30*time.Second, func() bool { return testutilCounter(t, svc, "complaintd_decisions_total") >= 200 })
+
+	b.Close()
+	waitFor(t, "the worker to notice", 30*time.Second, func() bool { return svc.Worker.Ready() != nil })
+	b2, err := embedded.Start(addr, EmbeddedTopics(&c, rs), kfake.DataDir(dir), kfake.SyncWrites())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b2.Close()
+	produceLines(t, b2.Addrs(), "moderation.complaints", lines[200:])
+	out := watch(t, b2.Addrs(), cfg)
+	waitFor(t, "every complaint decided after the broker came back", 90*time.Second, func() bool {
+		d, _, _ := out.count()
+		return d == len(ids)
+	})
 }
