@@ -38,9 +38,6 @@ type Rule struct {
 	examples []Example
 }
 
-// Program is the compiled condition, for tools that inspect it.
-func (r *Rule) Program() *vm.Program { return r.program }
-
 // Examples are the rule's inline examples.
 func (r *Rule) Examples() []Example { return r.examples }
 

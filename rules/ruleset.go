@@ -21,7 +21,6 @@ type Ruleset struct {
 	policy   *Policy
 	calendar *calendar.Calendar
 	hash     string
-	files    []string
 }
 
 // Rules returns the rules in file and line order.
@@ -36,9 +35,6 @@ func (rs *Ruleset) Calendar() *calendar.Calendar { return rs.calendar }
 // Hash identifies the ruleset's content: every file that can change a
 // decision is hashed. Every decision carries it.
 func (rs *Ruleset) Hash() string { return rs.hash }
-
-// Files lists the files the ruleset was read from.
-func (rs *Ruleset) Files() []string { return rs.files }
 
 // Rule returns the rule with the given id, or nil.
 func (rs *Ruleset) Rule(id string) *Rule {
@@ -87,7 +83,6 @@ func Load(fsys fs.FS) (*Ruleset, error) {
 	}
 	hashFile(PolicyFile, polData)
 	hashFile(CalendarFile, calData)
-	rs.files = []string{PolicyFile, CalendarFile}
 	rs.policy = parsePolicy(p, PolicyFile, polData)
 	cal, err := calendar.Parse(CalendarFile, calData)
 	if err != nil {
@@ -115,7 +110,6 @@ func Load(fsys fs.FS) (*Ruleset, error) {
 			continue
 		}
 		hashFile(name, b)
-		rs.files = append(rs.files, name)
 		for _, r := range parseRuleFile(p, name, b, rs.policy) {
 			if prev, dup := seen[r.ID]; dup && r.ID != "" {
 				p.add(name, r.Line, r.ID, "duplicate rule id (first defined at %s:%d)", prev.File, prev.Line)

@@ -35,9 +35,6 @@ func (s *Scorer) Ruleset() *Ruleset { return s.rules.Load() }
 // previous ruleset.
 func (s *Scorer) Swap(rs *Ruleset) *Ruleset { return s.rules.Swap(rs) }
 
-// Store returns the history store.
-func (s *Scorer) Store() history.Store { return s.store }
-
 // Result is a complaint's decision and the revised decisions of earlier
 // complaints whose history it changed.
 type Result struct {

@@ -37,9 +37,8 @@ func runScore(ctx context.Context, args []string, stdio Stdio) int {
 	}
 	now := time.Now
 	if *at != "" {
-		t, err := time.Parse(time.RFC3339, *at)
-		if err != nil {
-			fmt.Fprintf(stdio.Err, "worker score: --at: %v\n", err)
+		t, ok := parseAt("score", *at, time.Time{}, stdio.Err)
+		if !ok {
 			return ExitUsage
 		}
 		now = func() time.Time { return t }

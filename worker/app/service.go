@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"time"
 
@@ -314,14 +313,4 @@ func queueNames(rs *rules.Ruleset) []string {
 		out = append(out, q.Name)
 	}
 	return out
-}
-
-func loadRuleset(dir string) (*rules.Ruleset, error) {
-	if dir == "" {
-		return rules.LoadShipped()
-	}
-	if _, err := os.Stat(dir); err != nil {
-		return nil, err
-	}
-	return rules.LoadDir(dir)
 }

@@ -207,14 +207,9 @@ func runExplain(ctx context.Context, args []string, stdio Stdio) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	now := time.Now()
-	if *at != "" {
-		t, err := time.Parse(time.RFC3339, *at)
-		if err != nil {
-			fmt.Fprintf(stdio.Err, "worker explain: --at: %v\n", err)
-			return ExitUsage
-		}
-		now = t
+	now, ok := parseAt("explain", *at, time.Now(), stdio.Err)
+	if !ok {
+		return ExitUsage
 	}
 	rs, ok := loadRules(*rulesDir, stdio.Err)
 	if !ok {
@@ -296,9 +291,8 @@ func runBacktest(_ context.Context, args []string, stdio Stdio) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	t, err := time.Parse(time.RFC3339, *at)
-	if err != nil {
-		fmt.Fprintf(stdio.Err, "worker backtest: --at: %v\n", err)
+	t, ok := parseAt("backtest", *at, time.Time{}, stdio.Err)
+	if !ok {
 		return ExitUsage
 	}
 	base, ok := loadRules(*baseline, stdio.Err)

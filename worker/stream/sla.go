@@ -47,9 +47,6 @@ func NewSLAReplica(cfg Config, tracker *sla.Tracker, m *metrics.Pipeline, log ze
 	return &SLAReplica{cfg: cfg, tracker: tracker, m: m, log: log.With().Str("component", "sla").Logger()}, nil
 }
 
-// Restored reports whether the state has been rebuilt.
-func (r *SLAReplica) Restored() bool { return r.restored.Load() }
-
 func (r *SLAReplica) clientOpts() []kgo.Opt {
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(r.cfg.Brokers...),

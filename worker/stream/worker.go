@@ -127,9 +127,6 @@ func (w *Worker) CheckTopicsFor(ctx context.Context, rs *rules.Ruleset) error {
 	return nil
 }
 
-// Topics lists every topic the worker uses with the current ruleset.
-func (w *Worker) Topics() []string { return w.topicsFor(w.scorer.Ruleset()) }
-
 func (w *Worker) topicsFor(rs *rules.Ruleset) []string {
 	ts := []string{w.cfg.ComplaintsTopic, w.cfg.AuditTopic, w.cfg.DeadLetterTopic}
 	for _, q := range rs.Policy().Queues {
@@ -362,6 +359,3 @@ func (w *Worker) observe(decided []written, deadReasons []string) {
 // repeatOffenderWindow is how long a merchant flagged as a repeat offender
 // counts in the repeat_offender_merchants gauge.
 const repeatOffenderWindow = 30 * 24 * time.Hour
-
-// Stats is a snapshot of the reader, for logs.
-func (w *Worker) Stats() kafka.ReaderStats { return w.reader.Stats() }
