@@ -259,6 +259,34 @@ func offlineOutcomes(t *testing.T, lines [][]byte) map[string]outcome {
 	return out
 }
 
+// mismatches describes up to n complaints whose highest revision differs
+// from want, for failure messages.
+func (c *consumed) mismatches(want map[string]outcome, n int) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for id, w := range want {
+		var best *schema.Decision
+		for i := range c.decisions[id] {
+			if d := &c.decisions[id][i].d; best == nil || d.Revision > best.Revision {
+				best = d
+			}
+		}
+		switch {
+		case best == nil:
+			out = append(out, id+": no decision")
+		case outcomeOf(best) != w:
+			out = append(out, fmt.Sprintf("%s: revision %d %+v, want %+v", id, best.Revision, outcomeOf(best), w))
+		default:
+			continue
+		}
+		if len(out) == n {
+			break
+		}
+	}
+	return out
+}
+
 // matches counts the complaints whose highest revision read so far does not
 // have the wanted outcome.
 func (c *consumed) matches(want map[string]outcome) int {
