@@ -11,16 +11,19 @@ import (
 
 // NewLogger builds the logger the --log-format and --log-level flags ask
 // for. The console format is coloured only when w is a terminal: a file or
-// a pipe gets plain text.
+// a pipe gets plain text. Writes to w are serialised, so any writer will
+// do (the service logs from several goroutines).
 func NewLogger(w io.Writer, format, level string) (zerolog.Logger, error) {
 	lvl, err := zerolog.ParseLevel(level)
 	if err != nil || level == "" {
 		return zerolog.Nop(), fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
 	}
+	color := IsTerminal(w)
+	w = zerolog.SyncWriter(w)
 	switch format {
 	case "json":
 	case "console":
-		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, NoColor: !IsTerminal(w)}
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, NoColor: !color}
 	default:
 		return zerolog.Nop(), fmt.Errorf("--log-format %q: want json or console", format)
 	}

@@ -75,10 +75,7 @@ func TestMalformedMessagesAreDeadLettered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lines [][]byte
-	for _, l := range bytes.Split(bytes.TrimSpace(bad), []byte("\n")) {
-		lines = append(lines, l)
-	}
+	lines := bytes.Split(bytes.TrimSpace(bad), []byte("\n"))
 	lines = append(lines, []byte{0xff, 0xfe, 0x00}) // binary garbage
 	good, ids := servicetest.SampleLines(t, 20)
 	servicetest.Produce(t, b.Addrs(), svc.Options.ComplaintsTopic, append(lines, good...))
