@@ -66,7 +66,7 @@ func (c *Calendar) Span() (from, to Day) { return c.from, c.to }
 func (c *Calendar) Horizon() time.Time { return (c.to + 1).Time(c.loc) }
 
 // Source describes where the holidays come from, for messages: e.g.
-// "source cn-state-council, github.com/6tail/lunar-go v1.4.7".
+// "source cn-state-council: github.com/6tail/lunar-go, notices 2002-2027".
 func (c *Calendar) Source() string { return c.source.describe() }
 
 // Fingerprint identifies the source's data ("" without a source): a ruleset

@@ -4,9 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"runtime/debug"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -32,7 +30,6 @@ type source struct {
 	workdays    map[Day]string
 	first, last int    // the years whose notices it holds, without a gap
 	fingerprint string // content hash: a new release that changes a day changes it
-	version     string // lunar-go's module version, when the build records it
 }
 
 var (
@@ -61,7 +58,7 @@ var lunarNames = map[string]string{
 }
 
 func readLunar() (*source, error) {
-	s := &source{name: SourceCNStateCouncil, holidays: map[Day]string{}, workdays: map[Day]string{}, version: moduleVersion(lunarModule)}
+	s := &source{name: SourceCNStateCouncil, holidays: map[Day]string{}, workdays: map[Day]string{}}
 	years := map[int]bool{} // notice years: the year of the festival a day belongs to
 	h := sha256.New()
 	for y := probeFrom; y <= probeTo; y++ {
@@ -119,33 +116,13 @@ func knownYears(years map[int]bool) (first, last int, ok bool) {
 	return first, last, true
 }
 
-// describe names the source for messages: its name and where its data
-// comes from.
+// describe names the source for messages: its name, where its data comes
+// from and the years it holds.
 func (s *source) describe() string {
 	if s == nil {
 		return "source " + SourceNone
 	}
-	v := s.version
-	if v == "" {
-		v = "(version unknown)"
-	}
-	return fmt.Sprintf("source %s, %s %s", s.name, lunarModule, v)
-}
-
-func moduleVersion(path string) string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	for _, d := range bi.Deps {
-		if d.Path == path {
-			if d.Replace != nil {
-				return strings.TrimSpace(d.Replace.Path + " " + d.Replace.Version)
-			}
-			return d.Version
-		}
-	}
-	return ""
+	return fmt.Sprintf("source %s: %s, notices %d-%d", s.name, lunarModule, s.first, s.last)
 }
 
 func (d Day) year() int { return time.Unix(int64(d)*86400, 0).UTC().Year() }
