@@ -16,7 +16,7 @@ import (
 
 // What the engine decides and lint says with the clock inside the
 // calendar's known years (2027-06-01) and past them (2029-03-01). The
-// shipped calendar knows 2002-2027 (lunar-go v1.4.7): bumping lunar-go
+// shipped calendar knows 2002 to 28 December 2027 (lunar-go v1.4.7): bumping lunar-go
 // moves these pins on purpose.
 func TestClockInsideAndBeyondTheCalendar(t *testing.T) {
 	rs := shippedRules(t)
@@ -31,7 +31,7 @@ func TestClockInsideAndBeyondTheCalendar(t *testing.T) {
 			time.Date(2027, 6, 1, 2, 5, 0, 0, time.UTC), "2027-06-12T00:00:00+08:00", nil},
 		{"2027-06-01, regulator's 5 days: Wed 2 .. Tue 8", "2027-06-01T10:00:00+08:00", "regulator",
 			time.Date(2027, 6, 1, 2, 5, 0, 0, time.UTC), "2027-06-09T00:00:00+08:00", nil},
-		{"2027-12-27: counted into 2028, before the horizon date itself", "2027-12-27T10:00:00+08:00", "in_app",
+		{"2027-12-27: counts 29 December on, which the 2028 notice may still move", "2027-12-27T10:00:00+08:00", "in_app",
 			time.Date(2027, 12, 27, 2, 5, 0, 0, time.UTC), "2028-01-06T00:00:00+08:00", []string{schema.NoteBeyondCalendar}},
 		{"2029-03-01: weekends only, still computed", "2029-03-01T10:00:00+08:00", "in_app",
 			time.Date(2029, 3, 1, 2, 5, 0, 0, time.UTC), "2029-03-13T00:00:00+08:00", []string{schema.NoteBeyondCalendar}},
@@ -48,6 +48,10 @@ func TestClockInsideAndBeyondTheCalendar(t *testing.T) {
 			}
 			if strings.Join(d.ClockNotes, ",") != strings.Join(tc.notes, ",") {
 				t.Errorf("clock_notes %v, want %v", d.ClockNotes, tc.notes)
+			}
+			ex := rs.Explain(c, history.Facts{}, tc.now)
+			if said := strings.Contains(ex.Format(), "(beyond_calendar: "); said != (tc.notes != nil) {
+				t.Errorf("worker explain mentions beyond_calendar: %t", said)
 			}
 			d.Revision = 1 // the scorer numbers revisions; Evaluate leaves 0
 			b, err := json.Marshal(d)
@@ -74,15 +78,15 @@ func TestLintCalendarHorizon(t *testing.T) {
 		want   string // "" when lint says nothing about the calendar
 	}{
 		{time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC), 0, ""},
-		// The horizon is 2028-01-01T00:00+08:00 = 2027-12-31T16:00Z.
-		{time.Date(2027, 10, 2, 15, 59, 59, 0, time.UTC), 0, ""}, // 90 days and a second before
-		{time.Date(2027, 10, 2, 16, 0, 1, 0, time.UTC), 0,
-			"warning: calendar.yaml: public holidays are known until 2027-12-31, 90 days from now (" + src + "): " + update},
+		// The horizon is the end of 2027-12-28 in Asia/Shanghai = 2027-12-28T16:00Z.
+		{time.Date(2027, 9, 29, 15, 59, 59, 0, time.UTC), 0, ""}, // 90 days and a second before
+		{time.Date(2027, 9, 29, 16, 0, 1, 0, time.UTC), 0,
+			"warning: calendar.yaml: public holidays are known until 2027-12-28 (29-31 December wait for the next notice), 90 days from now (" + src + "): " + update},
 		{time.Date(2027, 11, 15, 0, 0, 0, 0, time.UTC), 0,
-			"warning: calendar.yaml: public holidays are known until 2027-12-31, 47 days from now (" + src + "): " + update},
+			"warning: calendar.yaml: public holidays are known until 2027-12-28 (29-31 December wait for the next notice), 44 days from now (" + src + "): " + update},
 		{time.Date(2027, 11, 15, 0, 0, 0, 0, time.UTC), 30 * 24 * time.Hour, ""},
 		{time.Date(2029, 3, 1, 0, 0, 0, 0, time.UTC), 0,
-			"warning: calendar.yaml: public holidays are known until 2027-12-31 only (" + src + "): deadlines counted past it see weekends only and are marked beyond_calendar; " + update},
+			"warning: calendar.yaml: public holidays are known until 2027-12-28 only (" + src + "): deadlines counted past it see weekends only and are marked beyond_calendar; " + update},
 	}
 	for _, tc := range cases {
 		var got []string

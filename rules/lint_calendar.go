@@ -22,7 +22,7 @@ func lintCalendar(cal *calendar.Calendar, opt LintOptions) []Finding {
 			last, cal.Source(), update)})
 	case left < opt.CalendarMargin:
 		out = append(out, Finding{Severity: SevWarning, File: CalendarFile, Code: CodeCalendarHorizon, Msg: fmt.Sprintf(
-			"public holidays are known until %s, %d days from now (%s): %s",
+			"public holidays are known until %s (29-31 December wait for the next notice), %d days from now (%s): %s",
 			last, int((left+24*time.Hour-1)/(24*time.Hour)), cal.Source(), update)})
 	}
 	for _, n := range cal.Notes() {

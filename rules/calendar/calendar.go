@@ -57,8 +57,9 @@ func (c *Calendar) Covers(t time.Time) bool {
 	return d >= c.from && d <= c.to
 }
 
-// Span is the first and last day of the years whose holidays the calendar
-// knows: the source's, then the file's full_years.
+// Span is the first and last day whose holidays the calendar knows: from
+// 1 January of the source's first year to 28 December of its last (or of
+// the file's last full_years), as the next notice may move 29-31 December.
 func (c *Calendar) Span() (from, to Day) { return c.from, c.to }
 
 // Horizon is the end of the last day whose holidays the calendar knows

@@ -205,7 +205,8 @@ func (c *Calendar) applyEntries(f *File) error {
 
 // setYears sets the span whose holidays the calendar knows: the source's
 // years, then full_years, which must follow on without a gap and each
-// list at least one holiday in this file.
+// list at least one holiday in this file. The span ends on 28 December of
+// the last year (lastKnownDayOf).
 func (c *Calendar) setYears(f *File, at lines) error {
 	first, last := 0, 0
 	if c.source != nil {
@@ -243,7 +244,7 @@ func (c *Calendar) setYears(f *File, at lines) error {
 			return fmt.Errorf("line %d: full_years: %d does not follow on from %d, the last year the calendar knows", lineOf[y], y, last)
 		}
 	}
-	c.from, c.to = firstDayOf(first), lastDayOf(last)
+	c.from, c.to = firstDayOf(first), lastKnownDayOf(last)
 	return nil
 }
 

@@ -129,4 +129,9 @@ func (d Day) year() int { return time.Unix(int64(d)*86400, 0).UTC().Year() }
 
 func firstDayOf(year int) Day { return civil(year, time.January, 1) }
 
-func lastDayOf(year int) Day { return civil(year, time.December, 31) }
+// lastKnownDayOf is the last day of year that no later notice can move:
+// the next year's notice has moved days from 29 December on (New Year
+// make-up days and days off on 29-31 December 2001, 2005, 2006, 2007,
+// 2011, 2016, 2017, 2018, 2022, 2023 in lunar-go's data), so 29-31 December
+// of the last known year are not known.
+func lastKnownDayOf(year int) Day { return civil(year, time.December, 28) }

@@ -59,7 +59,7 @@ func TestStateCouncil2026And2027(t *testing.T) {
 		{"2027-10-07", time.Thursday, false, "National Day, last day"},
 		{"2027-10-08", time.Friday, true, "first day back"},
 		{"2027-10-09", time.Saturday, true, "National Day make-up day, after"},
-		{"2027-12-31", time.Friday, true, "the last day the calendar knows"},
+		{"2027-12-28", time.Tuesday, true, "the last day the calendar knows (29-31 Dec wait for the 2028 notice)"},
 	}
 	for _, tc := range cases {
 		noon := at(tc.day + " 12:00")
@@ -99,7 +99,7 @@ workdays:
 			t.Errorf("%s: working=%t, want %t", day, got, want)
 		}
 	}
-	if _, to := c.Span(); to.String() != "2027-12-31" {
+	if _, to := c.Span(); to.String() != "2027-12-28" {
 		t.Errorf("a day off in 2029 moved the horizon to %s", to)
 	}
 	if n := c.Notes(); len(n) != 0 {
@@ -119,8 +119,8 @@ holidays:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, to := c.Span(); to.String() != "2028-12-31" {
-		t.Errorf("span ends %s, want 2028-12-31", to)
+	if _, to := c.Span(); to.String() != "2028-12-28" {
+		t.Errorf("span ends %s, want 2028-12-28", to)
 	}
 	if _, known, _ := c.Deadline(at("2028-12-26 10:00"), 7); known {
 		t.Error("a deadline counted into 2029 is not known")
@@ -173,8 +173,9 @@ func TestDeadlineKnown(t *testing.T) {
 		why   string
 	}{
 		{"2027-06-01 10:00", 7, "2027-06-12 00:00", true, "Wed 2 .. Tue 8, [Wed 9 Dragon Boat], Thu 10, Fri 11"},
-		{"2027-12-20 10:00", 7, "2027-12-30 00:00", true, "ends Wed 29 Dec: inside"},
-		{"2027-12-22 10:00", 7, "2028-01-01 00:00", true, "the 7th working day is Fri 31 Dec, the last known day"},
+		{"2027-12-17 10:00", 7, "2027-12-29 00:00", true, "Mon 20 .. Fri 24, Mon 27, Tue 28: the last known day"},
+		{"2027-12-20 10:00", 7, "2027-12-30 00:00", false, "counts Wed 29 Dec, which the 2028 notice may move (as 2018's did)"},
+		{"2027-12-22 10:00", 7, "2028-01-01 00:00", false, "the 7th working day is Fri 31 Dec"},
 		{"2027-12-23 10:00", 7, "2028-01-04 00:00", false, "Mon 3 Jan 2028 counted as a working day: unknown"},
 		{"2029-03-01 10:00", 7, "2029-03-13 00:00", false, "Fri 2, Mon 5 .. Fri 9, Mon 12: weekends only"},
 		{"2001-12-20 10:00", 7, "2001-12-30 00:00", false, "Sat 29 Dec 2001 is in the data (a make-up day of the 2002 notice), 2001 is not a known year"},

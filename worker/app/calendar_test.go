@@ -82,8 +82,8 @@ func TestWorkerNotesDeadlinesBeyondTheCalendar(t *testing.T) {
 	waitFor(t, "the beyond-calendar counter", 10*time.Second, func() bool {
 		return sumCounter(s, "complaintd_deadlines_beyond_calendar_total") == 2
 	})
-	if h := metricValue(s, "complaintd_calendar_horizon_timestamp_seconds", "", "", true); h != 1830268800 {
-		t.Errorf("horizon gauge %v, want 1830268800 (2028-01-01T00:00+08:00)", h)
+	if h := metricValue(s, "complaintd_calendar_horizon_timestamp_seconds", "", "", true); h != 1830009600 {
+		t.Errorf("horizon gauge %v, want 1830009600 (2027-12-29T00:00+08:00)", h)
 	}
 	if n := strings.Count(logs.String(), "respond_by counted past the calendar"); n != 1 {
 		t.Errorf("logged %d times, want once per ruleset:\n%s", n, logs.String())
@@ -93,9 +93,9 @@ func TestWorkerNotesDeadlinesBeyondTheCalendar(t *testing.T) {
 // worker lint's clock is --at; the calendar's horizon is a warning whatever
 // the date, and fails --strict only with --strict-calendar.
 func TestLintCalendarHorizonCommand(t *testing.T) {
-	const past = "warning: calendar.yaml: public holidays are known until 2027-12-31 only (source cn-state-council: github.com/6tail/lunar-go, notices 2002-2027): " +
+	const past = "warning: calendar.yaml: public holidays are known until 2027-12-28 only (source cn-state-council: github.com/6tail/lunar-go, notices 2002-2027): " +
 		"deadlines counted past it see weekends only and are marked beyond_calendar; bump github.com/6tail/lunar-go once a release has the State Council's next notice, or list the year in full in calendar.yaml (full_years)\n"
-	const near = "warning: calendar.yaml: public holidays are known until 2027-12-31, 47 days from now (source cn-state-council: github.com/6tail/lunar-go, notices 2002-2027): " +
+	const near = "warning: calendar.yaml: public holidays are known until 2027-12-28 (29-31 December wait for the next notice), 44 days from now (source cn-state-council: github.com/6tail/lunar-go, notices 2002-2027): " +
 		"bump github.com/6tail/lunar-go once a release has the State Council's next notice, or list the year in full in calendar.yaml (full_years)\n"
 	noShadow := "--max-shadow-age=1000000h" // the shipped shadow rules' age is another date-driven warning
 	cases := []struct {

@@ -26,9 +26,9 @@ func TestCalendarMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.SetCalendar(rs.Calendar())
-	// 2028-01-01T00:00+08:00: the end of 2027-12-31 in Asia/Shanghai (lunar-go v1.4.7).
-	if got := value(t, reg, "complaintd_calendar_horizon_timestamp_seconds"); got != 1830268800 {
-		t.Errorf("horizon %v, want 1830268800", got)
+	// 2027-12-29T00:00+08:00: the end of 2027-12-28 in Asia/Shanghai (lunar-go v1.4.7).
+	if got := value(t, reg, "complaintd_calendar_horizon_timestamp_seconds"); got != 1830009600 {
+		t.Errorf("horizon %v, want 1830009600", got)
 	}
 
 	var logs bytes.Buffer
@@ -47,7 +47,7 @@ func TestCalendarMetrics(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 	if len(lines) != 2 || !strings.Contains(lines[0], `"ruleset":"sha256:a"`) || !strings.Contains(lines[1], `"ruleset":"sha256:b"`) ||
-		!strings.Contains(lines[0], `"calendar_known_until":"2027-12-31"`) || !strings.Contains(lines[0], `"level":"warn"`) {
+		!strings.Contains(lines[0], `"calendar_known_until":"2027-12-28"`) || !strings.Contains(lines[0], `"level":"warn"`) {
 		t.Errorf("want one warning per ruleset, got:\n%s", logs.String())
 	}
 	if strings.Contains(logs.String(), "C-1") {
