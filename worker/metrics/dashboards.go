@@ -143,7 +143,7 @@ func Dashboards() []Dashboard {
 				{Title: "Heap in use", Type: "timeseries", Unit: "bytes", W: 12, H: 8,
 					Queries: []Query{q(`sum by (instance) (go_memstats_heap_inuse_bytes{job="complaintd"})`, "{{instance}}")}},
 				{Title: "Calendar: days of known holidays left", Type: "stat", Unit: "d", W: 6, H: 8,
-					Desc:    "Until the end of the last year whose public holidays the working-day calendar knows (lunar-go's data plus calendar.yaml's full_years). Same on every worker: the min.",
+					Desc:    "Until the working-day calendar's horizon: 28 December of the last year whose public holidays it knows (lunar-go's data plus calendar.yaml's full_years). Same on every worker: the min.",
 					Queries: []Query{q(`(min(complaintd_calendar_horizon_timestamp_seconds > 0) - time()) / 86400`, "")}},
 				{Title: "Deadlines counted past the calendar", Type: "timeseries", Unit: "short", W: 18, H: 8,
 					Desc:    "Decisions whose respond_by counts days past the calendar's known years (clock_notes beyond_calendar): they may be early.",
