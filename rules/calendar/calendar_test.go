@@ -137,7 +137,7 @@ func TestParseErrors(t *testing.T) {
 		{none + "holidays:\n  - {date: \"2026-02-01\", from: \"2026-02-01\", to: \"2026-02-02\"}\n", "cal.yaml: line 5: holidays: give either date, or from and to"},
 		// The horizon comes from the data, never from a typed span.
 		{"timezone: UTC\nsource: cn-state-council\ncovers: {from: \"2026-01-01\", to: \"2026-12-31\"}\n",
-			"cal.yaml: line 3: covers is no longer read: the calendar knows the years of its source and full_years; remove it"},
+			"cal.yaml: line 3: covers is no longer read: the calendar knows the years of its source and full_years; replace it with source: cn-state-council (or source: none and full_years)"},
 		{"timezone: UTC\nweekend: [sunday]\n", "cal.yaml: source is required: cn-state-council (China's State Council notices, from github.com/6tail/lunar-go) or none (this file lists every holiday)"},
 		{"timezone: UTC\nsource: cn-labour-bureau\n", `cal.yaml: line 2: source: "cn-labour-bureau" is not a source (cn-state-council or none)`},
 		{"timezone: UTC\nsource: none\nholidays:\n  - {date: \"2026-01-01\"}\n", "cal.yaml: line 2: source: none needs full_years: the years this file lists in full"},

@@ -51,7 +51,7 @@ func Parse(name string, data []byte) (*Calendar, error) {
 	}
 	lines := keyLines(&root)
 	if l, ok := lines.key["covers"]; ok {
-		return nil, fmt.Errorf("%s: line %d: covers is no longer read: the calendar knows the years of its source and full_years; remove it", name, l)
+		return nil, fmt.Errorf("%s: line %d: covers is no longer read: the calendar knows the years of its source and full_years; replace it with source: cn-state-council (or source: none and full_years)", name, l)
 	}
 	var f File
 	dec := yaml.NewDecoder(bytes.NewReader(data))
