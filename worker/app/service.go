@@ -95,6 +95,7 @@ func Start(ctx context.Context, cfg RunConfig, log zerolog.Logger) (*Service, er
 	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.Metrics = metrics.New(s.Registry)
 	s.Metrics.SetRuleset(rs.Hash())
+	s.Metrics.Calendar.SetCalendar(rs.Calendar()) // calendar horizon gauge (issue 10)
 	initRuleSeries(s.Metrics, rs)
 	store, closeStore, err := openHistory(ctx, &cfg, log)
 	if err != nil {
@@ -243,6 +244,7 @@ func (s *Service) Reload() (bool, error) {
 	}
 	s.Metrics.RuleReloads.WithLabelValues("success").Inc()
 	s.Metrics.SetRuleset(rs.Hash())
+	s.Metrics.Calendar.SetCalendar(rs.Calendar()) // calendar horizon gauge (issue 10)
 	initRuleSeries(s.Metrics, rs)
 	s.log.Info().Str("from", old.Hash()).Str("to", rs.Hash()).Int("rules", len(rs.Rules())).Msg("rules reloaded")
 	return true, nil

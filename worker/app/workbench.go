@@ -149,29 +149,41 @@ func lintTopics(ctx context.Context, brokers []string, prefix string, rs *rules.
 func runLint(ctx context.Context, args []string, stdio Stdio) int {
 	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
 	rulesDir := fs.String("rules", "", "ruleset folder (default: the shipped rules)")
-	strict := fs.Bool("strict", false, "fail on warnings too")
+	strict := fs.Bool("strict", false, "fail on warnings too (the calendar's horizon only with --strict-calendar)")
 	maxShadow := fs.Duration("max-shadow-age", 30*24*time.Hour, "flag shadow rules older than this")
+	at := fs.String("at", "", "lint as of this time, RFC 3339 (default: now)")
+	calMargin := fs.Duration("calendar-margin", rules.DefaultCalendarMargin, "warn when the calendar's known years end within this")
+	strictCal := fs.Bool("strict-calendar", false, "fail when the calendar's known years end within --calendar-margin")
 	asJSON := fs.Bool("json", false, "print findings as JSON")
 	brokers := fs.String("brokers", "", "also check that a review topic serves every queue on these brokers")
 	reviewPrefix := fs.String("review-topic-prefix", "moderation.review.", "review topics are this + queue name")
 	if code := parseFlags(fs, args, stdio); code >= 0 {
 		return code
 	}
+	now, ok := parseAt("lint", *at, time.Now(), stdio.Err)
+	if !ok {
+		return ExitUsage
+	}
 	rs, ok := loadRules(*rulesDir, stdio.Out)
 	if !ok {
 		return ExitFailure
 	}
-	findings := rules.Lint(rs, rules.LintOptions{MaxShadowAge: *maxShadow})
+	findings := rules.Lint(rs, rules.LintOptions{Now: now, MaxShadowAge: *maxShadow, CalendarMargin: *calMargin})
 	if *brokers != "" {
 		findings = append(findings, lintTopics(ctx, strings.Split(*brokers, ","), *reviewPrefix, rs)...)
 	}
-	errs, warns := 0, 0
+	errs, warns, strictWarns, horizon := 0, 0, 0, false
 	for _, f := range findings {
-		switch f.Severity {
-		case rules.SevError:
+		switch {
+		case f.Severity == rules.SevError:
 			errs++
-		case rules.SevWarning:
+		case f.Severity == rules.SevWarning:
 			warns++
+			if f.Code == rules.CodeCalendarHorizon {
+				horizon = true // the date decides it: --strict-calendar, not --strict
+			} else {
+				strictWarns++
+			}
 		}
 	}
 	if *asJSON {
@@ -182,7 +194,7 @@ func runLint(ctx context.Context, args []string, stdio Stdio) int {
 		}
 		fmt.Fprintf(stdio.Out, "%d rules, %d errors, %d warnings\n", len(rs.Rules()), errs, warns)
 	}
-	if errs > 0 || (*strict && warns > 0) {
+	if errs > 0 || (*strict && strictWarns > 0) || (*strictCal && horizon) {
 		return ExitFailure
 	}
 	return ExitOK
