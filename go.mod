@@ -3,6 +3,7 @@ module github.com/trustsafety/complaintd
 go 1.26.8
 
 require (
+	github.com/6tail/lunar-go v1.4.7
 	github.com/expr-lang/expr v1.17.8
 	github.com/peterbourgon/ff/v3 v3.4.0
 	github.com/prometheus/client_golang v1.25.0

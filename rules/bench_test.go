@@ -170,7 +170,11 @@ func handDecide(c *schema.Complaint, f history.Facts, now time.Time, cal *calend
 	if c.Channel == "regulator" {
 		days = 5
 	}
-	d.RespondBy, _ = cal.AddWorkingDays(c.SubmittedAt, days)
+	var known bool
+	d.RespondBy, known, _ = cal.Deadline(c.SubmittedAt, days)
+	if !known {
+		d.ClockNotes = []string{schema.NoteBeyondCalendar}
+	}
 	if d.Queue == "evidence" {
 		due := d.DecidedAt.Add(48 * time.Hour)
 		d.EvidenceDueBy = &due

@@ -95,11 +95,14 @@ func (rs *Ruleset) Evaluate(c *schema.Complaint, f history.Facts, now time.Time)
 	d.Queue, d.Route = rs.route(&d, hint)
 
 	clocks := &rs.policy.Clocks
-	respond, err := rs.calendar.AddWorkingDays(c.SubmittedAt, clocks.RespondWithin(c.Channel))
+	respond, known, err := rs.calendar.Deadline(c.SubmittedAt, clocks.RespondWithin(c.Channel))
 	if err != nil {
 		errs = append(errs, RuleError{RuleID: "clock", Err: err})
 	}
 	d.RespondBy = respond
+	if !known && err == nil {
+		d.ClockNotes = []string{schema.NoteBeyondCalendar} // counted past the calendar's years
+	}
 	if slices.Contains(clocks.EvidenceQueues, d.Queue) {
 		due := d.DecidedAt.Add(clocks.EvidenceWithin)
 		d.EvidenceDueBy = &due

@@ -235,6 +235,9 @@ func (ex *Explanation) Format() string {
 	d := &ex.Decision
 	fmt.Fprintf(&b, "complaint %s: queue %s (route %s), score %d, tags %v\n", d.ComplaintID, d.Queue, d.Route, d.Score, d.Tags)
 	fmt.Fprintf(&b, "respond_by %s", d.RespondBy.Format(time.RFC3339))
+	if slices.Contains(d.ClockNotes, schema.NoteBeyondCalendar) {
+		b.WriteString(" (beyond_calendar: counted past the calendar's known years, weekends only: it may be early)")
+	}
 	if d.EvidenceDueBy != nil {
 		fmt.Fprintf(&b, ", evidence_due_by %s", d.EvidenceDueBy.Format(time.RFC3339))
 	}

@@ -30,7 +30,15 @@ type Finding struct {
 	Line     int      `json:"line,omitempty"`
 	RuleID   string   `json:"rule,omitempty"`
 	Msg      string   `json:"message"`
+	// Code names a finding that callers treat apart; empty for most.
+	Code string `json:"code,omitempty"`
 }
+
+// CodeCalendarHorizon marks the finding that the calendar's known years
+// end within LintOptions.CalendarMargin of Now, or have ended. It is a
+// warning whatever the date: the date decides it, not a change, so
+// `worker lint --strict` leaves it out unless --strict-calendar is given.
+const CodeCalendarHorizon = "calendar-horizon"
 
 func (f Finding) String() string {
 	e := LoadError{File: f.File, Line: f.Line, RuleID: f.RuleID, Msg: f.Msg}
@@ -41,8 +49,12 @@ func (f Finding) String() string {
 type LintOptions struct {
 	Now            time.Time     // "today" for ages; default time.Now()
 	MaxShadowAge   time.Duration // shadow rules older than this are flagged; default 30 days
-	CalendarMargin time.Duration // warn when the calendar ends within this; default 60 days
+	CalendarMargin time.Duration // warn when the calendar's known years end within this; default 90 days
 }
+
+// DefaultCalendarMargin is how long before the calendar's horizon lint
+// starts warning: the State Council's notice comes out in November.
+const DefaultCalendarMargin = 90 * 24 * time.Hour
 
 // enumFields are Env names whose values come from a schema enumeration.
 var enumFields = map[string][]string{
@@ -61,7 +73,7 @@ func Lint(rs *Ruleset, opt LintOptions) []Finding {
 		opt.MaxShadowAge = 30 * 24 * time.Hour
 	}
 	if opt.CalendarMargin <= 0 {
-		opt.CalendarMargin = 60 * 24 * time.Hour
+		opt.CalendarMargin = DefaultCalendarMargin
 	}
 	var out []Finding
 	add := func(sev Severity, file string, line int, rule, format string, args ...any) {
@@ -128,14 +140,7 @@ func Lint(rs *Ruleset, opt LintOptions) []Finding {
 			add(SevWarning, PolicyFile, 0, "", "rules hint queue %s but no route has from_hints: the hints are ignored", q)
 		}
 	}
-	_, to := rs.calendar.Span()
-	end := (to + 1).Time(rs.calendar.Location())
-	switch {
-	case !opt.Now.Before(end):
-		add(SevError, CalendarFile, 0, "", "the calendar ended on %s: holidays are no longer known, deadlines count weekends only", to)
-	case end.Sub(opt.Now) < opt.CalendarMargin:
-		add(SevWarning, CalendarFile, 0, "", "the calendar ends on %s: add next year's holidays and make-up days", to)
-	}
+	out = append(out, lintCalendar(rs.calendar, opt)...)
 	return out
 }
 

@@ -89,6 +89,10 @@ func Load(fsys fs.FS) (*Ruleset, error) {
 		p.add(CalendarFile, 0, "", "%v", strings.TrimPrefix(err.Error(), CalendarFile+": "))
 	}
 	rs.calendar = cal
+	if cal != nil {
+		// The holidays' source changes decisions as the file does.
+		hashFile("calendar source", []byte(cal.Fingerprint()))
+	}
 	if rs.policy == nil {
 		return nil, p.err()
 	}

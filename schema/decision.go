@@ -25,7 +25,15 @@ type Decision struct {
 	// a complaint that arrived late changed its history and it was decided
 	// again. Keep the highest revision per complaint id.
 	Revision int `json:"revision"`
+	// ClockNotes says what the clocks could not know; absent when nothing.
+	// NoteBeyondCalendar: respond_by counts days past the last year whose
+	// public holidays the calendar knows (weekends only there): it may be early.
+	ClockNotes []string `json:"clock_notes,omitempty"`
 }
+
+// NoteBeyondCalendar is the clock note of a deadline counted past the
+// working-day calendar's horizon.
+const NoteBeyondCalendar = "beyond_calendar"
 
 // RuleHit is one rule that matched: its id, what it added to the score and
 // the tags it emitted.

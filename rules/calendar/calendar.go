@@ -34,21 +34,55 @@ type Calendar struct {
 	weekend  [7]bool // by time.Weekday
 	holidays map[Day]string
 	workdays map[Day]string // make-up working days on weekends
-	from, to Day            // the years the lists cover, inclusive
+	from, to Day            // the years whose holidays it knows, inclusive
+	source   *source        // nil with source: none
+	notes    []Note
+}
+
+// Note is something in a calendar file that changes nothing or is out of
+// date. It does not stop the calendar from loading; lint reports it.
+type Note struct {
+	Line int
+	Msg  string
 }
 
 // Location is the calendar's time zone.
 func (c *Calendar) Location() *time.Location { return c.loc }
 
-// Covers reports whether t's day falls in the span whose holidays are listed.
-// Outside it only weekends are known, so deadlines there may be early.
+// Covers reports whether t's day falls in the years whose holidays the
+// calendar knows. Outside them only weekends are known, so deadlines there
+// may be early.
 func (c *Calendar) Covers(t time.Time) bool {
 	d := DayOf(t, c.loc)
 	return d >= c.from && d <= c.to
 }
 
-// Span is the first and last day whose holidays the calendar lists.
+// Span is the first and last day whose holidays the calendar knows: from
+// 1 January of the source's first year to 28 December of its last (or of
+// the file's last full_years), as the next notice may move 29-31 December.
 func (c *Calendar) Span() (from, to Day) { return c.from, c.to }
+
+// Horizon is the end of the last day whose holidays the calendar knows
+// (the next midnight in its zone).
+func (c *Calendar) Horizon() time.Time { return (c.to + 1).Time(c.loc) }
+
+// Source describes where the holidays come from, for messages: e.g.
+// "source cn-state-council: github.com/6tail/lunar-go, notices 2002-2027".
+func (c *Calendar) Source() string { return c.source.describe() }
+
+// Fingerprint identifies the source's data ("" without a source): a ruleset
+// hash includes it, so a new lunar-go release that moves a day shows in
+// every decision's ruleset.
+func (c *Calendar) Fingerprint() string {
+	if c.source == nil {
+		return ""
+	}
+	return c.source.name + ":" + c.source.fingerprint
+}
+
+// Notes are the file's entries that change nothing and its full_years the
+// source now has.
+func (c *Calendar) Notes() []Note { return c.notes }
 
 // IsWorkingDay reports whether day d is a working day.
 func (c *Calendar) IsWorkingDay(d Day) bool {
@@ -73,20 +107,30 @@ const maxScan = 550
 // day of t. The day of t itself never counts, whatever the hour, as
 // "within 7 working days of receipt" is read in practice.
 func (c *Calendar) AddWorkingDays(t time.Time, n int) (time.Time, error) {
+	due, _, err := c.Deadline(t, n)
+	return due, err
+}
+
+// Deadline is AddWorkingDays that also reports whether every day it
+// counted lies in the years whose holidays the calendar knows. When known
+// is false the deadline is still computed, with weekends only past the
+// calendar's span: it may be early, as holidays there count as working days.
+func (c *Calendar) Deadline(t time.Time, n int) (due time.Time, known bool, err error) {
 	if n <= 0 {
-		return time.Time{}, fmt.Errorf("calendar: working days must be positive, got %d", n)
+		return time.Time{}, false, fmt.Errorf("calendar: working days must be positive, got %d", n)
 	}
 	d := DayOf(t, c.loc)
+	first := d + 1
 	for i := 0; i < maxScan; i++ {
 		d++
 		if c.IsWorkingDay(d) {
 			n--
 			if n == 0 {
-				return (d + 1).Time(c.loc), nil
+				return (d + 1).Time(c.loc), first >= c.from && d <= c.to, nil
 			}
 		}
 	}
-	return time.Time{}, fmt.Errorf("calendar: no %d working days within %d days of %s", n, maxScan, t.Format(time.DateOnly))
+	return time.Time{}, false, fmt.Errorf("calendar: no %d working days within %d days of %s", n, maxScan, t.Format(time.DateOnly))
 }
 
 // WorkingDuration is the part of [a, b) that falls on working days, counting

@@ -2,7 +2,6 @@ package calendar_test
 
 import (
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -52,7 +51,8 @@ func TestIsWorkingDay(t *testing.T) {
 		{"2026-02-16", false, "Spring Festival"},
 		{"2025-01-26", true, "Sunday make-up day, 2025"},
 		{"2025-10-08", false, "2025 National Day and Mid-Autumn"},
-		{"2027-01-01", true, "outside the listed years only weekends count: a Friday"},
+		{"2027-01-01", false, "New Year's Day 2027, a Friday (lunar-go has 2027)"},
+		{"2028-01-03", true, "past the known years only weekends count: a Monday"},
 	}
 	for _, tc := range cases {
 		d := calendar.DayOf(at(tc.day+" 12:00"), loc)
@@ -75,7 +75,9 @@ func TestAddWorkingDays(t *testing.T) {
 		{"2026-11-28 09:00", 7, "2026-12-09 00:00", "Saturday: counting starts Monday 30 Nov"},
 		{"2026-11-27 18:00", 1, "2026-12-01 00:00", "Friday evening, one working day: Monday"},
 		{"2026-09-30 10:00", 7, "2026-10-16 00:00", "over National Day: Thu 8, Fri 9, Sat 10 (make-up), Mon 12 .. Thu 15"},
-		{"2026-12-30 10:00", 3, "2027-01-05 00:00", "year end: 31 Dec, then 1 Jan 2027 counts (not listed), Mon 4 Jan"},
+		{"2026-12-30 10:00", 3, "2027-01-06 00:00", "year end: Thu 31 Dec, [Fri 1 Jan 2027 New Year], Mon 4, Tue 5 Jan"},
+		{"2026-12-28 10:00", 7, "2027-01-08 00:00", "the issue's case: Tue 29 .. Thu 31, [1-3 Jan], Mon 4 .. Thu 7 Jan"},
+		{"2027-02-01 10:00", 7, "2027-02-18 00:00", "the issue's case: Tue 2 .. Thu 4, [Spring Festival 5-13 Feb], Sun 14 (make-up), Mon 15 .. Wed 17"},
 		{"2026-01-30 10:00", 1, "2026-02-03 00:00", "month end: Friday 30 Jan, next working day Monday 2 Feb"},
 	}
 	for _, tc := range cases {
@@ -124,15 +126,28 @@ func TestWorkingDuration(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	const none = "timezone: UTC\nsource: none\nfull_years: [2026]\n"
 	cases := []struct{ doc, want string }{
-		{"timezone: Asia/Shanghai\nweekend: [saturday]\ncovers: {from: \"2026-01-01\", to: \"2026-12-31\"}\nholidayz: []\n",
+		{"timezone: Asia/Shanghai\nweekend: [saturday]\nsource: cn-state-council\nholidayz: []\n",
 			"cal.yaml: yaml: unmarshal errors:\n  line 4: field holidayz not found in type calendar.File"},
-		{"timezone: Mars/Base\ncovers: {from: \"2026-01-01\", to: \"2026-12-31\"}\n", `cal.yaml: timezone "Mars/Base": unknown time zone Mars/Base`},
-		{"timezone: UTC\nweekend: [caturday]\ncovers: {from: \"2026-01-01\", to: \"2026-12-31\"}\n", `cal.yaml: weekend: "caturday" is not a day of the week`},
-		{"timezone: UTC\ncovers: {from: \"2026-01-01\", to: \"2026-12-31\"}\nholidays:\n  - {date: \"2027-01-01\"}\n", "cal.yaml: line 4: holidays: 2027-01-01 is outside covers"},
-		{"timezone: UTC\ncovers: {from: \"2026-01-01\", to: \"2026-12-31\"}\nholidays:\n  - {date: \"2026-01-01\"}\nworkdays:\n  - {date: \"2026-01-01\"}\n", "cal.yaml: line 6: workdays: 2026-01-01 is both a holiday and a make-up working day"},
-		{"timezone: UTC\ncovers: {from: \"2026-01-01\", to: \"2026-12-31\"}\nholidays:\n  - {date: \"2026-02-30\"}\n", `cal.yaml: line 4: holidays: "2026-02-30" is not a date (YYYY-MM-DD)`},
-		{"timezone: UTC\ncovers: {from: \"2026-01-01\", to: \"2026-12-31\"}\nholidays:\n  - {date: \"2026-02-01\", from: \"2026-02-01\", to: \"2026-02-02\"}\n", "cal.yaml: line 4: holidays: give either date, or from and to"},
+		{"timezone: Mars/Base\nsource: none\n", `cal.yaml: timezone "Mars/Base": unknown time zone Mars/Base`},
+		{"timezone: UTC\nweekend: [caturday]\nsource: none\n", `cal.yaml: weekend: "caturday" is not a day of the week`},
+		{none + "holidays:\n  - {date: \"2026-01-01\"}\nworkdays:\n  - {date: \"2026-01-01\"}\n", "cal.yaml: line 7: workdays: 2026-01-01 is both a holiday and a make-up working day"},
+		{none + "holidays:\n  - {date: \"2026-02-30\"}\n", `cal.yaml: line 5: holidays: "2026-02-30" is not a date (YYYY-MM-DD)`},
+		{none + "holidays:\n  - {date: \"2026-02-01\", from: \"2026-02-01\", to: \"2026-02-02\"}\n", "cal.yaml: line 5: holidays: give either date, or from and to"},
+		// The horizon comes from the data, never from a typed span.
+		{"timezone: UTC\nsource: cn-state-council\ncovers: {from: \"2026-01-01\", to: \"2026-12-31\"}\n",
+			"cal.yaml: line 3: covers is no longer read: the calendar knows the years of its source and full_years; replace it with source: cn-state-council (or source: none and full_years)"},
+		{"timezone: UTC\nweekend: [sunday]\n", "cal.yaml: source is required: cn-state-council (China's State Council notices, from github.com/6tail/lunar-go) or none (this file lists every holiday)"},
+		{"timezone: UTC\nsource: cn-labour-bureau\n", `cal.yaml: line 2: source: "cn-labour-bureau" is not a source (cn-state-council or none)`},
+		{"timezone: UTC\nsource: none\nholidays:\n  - {date: \"2026-01-01\"}\n", "cal.yaml: line 2: source: none needs full_years: the years this file lists in full"},
+		{"timezone: UTC\nsource: none\nfull_years: [2026, 2027]\nholidays:\n  - {date: \"2026-01-01\"}\n", "cal.yaml: line 3: full_years: the file lists no holiday in 2027"},
+		{"timezone: UTC\nsource: none\nfull_years:\n  - 2026\n  - 2026\nholidays:\n  - {date: \"2026-01-01\"}\n", "cal.yaml: line 5: full_years: 2026 is listed twice"},
+		{"timezone: UTC\nsource: none\nfull_years: [2025, 2027]\nholidays:\n  - {date: \"2025-01-01\"}\n  - {date: \"2027-01-01\"}\n",
+			"cal.yaml: line 3: full_years: 2027 does not follow on from 2025, the last year the calendar knows"},
+		{"timezone: UTC\nsource: cn-state-council\nfull_years: [2029]\nholidays:\n  - {date: \"2029-01-01\"}\n",
+			"cal.yaml: line 3: full_years: 2029 does not follow on from 2027, the last year the calendar knows"},
+		{"timezone: UTC\nsource: none\nfull_years: [twenty]\n", "cal.yaml: yaml: unmarshal errors:\n  line 3: cannot unmarshal !!str `twenty` into int"},
 	}
 	for _, tc := range cases {
 		_, err := calendar.Parse("cal.yaml", []byte(tc.doc))
@@ -144,11 +159,14 @@ func TestParseErrors(t *testing.T) {
 
 func TestCovers(t *testing.T) {
 	c := shipped(t)
-	if !c.Covers(at("2026-12-31 23:00")) || c.Covers(at("2027-01-01 01:00")) {
-		t.Error("covers should end with 2026")
+	if !c.Covers(at("2027-12-28 23:00")) || c.Covers(at("2027-12-29 01:00")) || c.Covers(at("2001-12-31 12:00")) {
+		t.Error("the shipped calendar should know 2002 to 28 December 2027: lunar-go v1.4.7's years, less the days the 2028 notice may move")
 	}
 	from, to := c.Span()
-	if !strings.HasPrefix(from.String(), "2025-01-01") || to.String() != "2026-12-31" {
-		t.Errorf("span %s..%s", from, to)
+	if from.String() != "2002-01-01" || to.String() != "2027-12-28" {
+		t.Errorf("span %s..%s (bumped lunar-go? then update this test and TestStateCouncil)", from, to)
+	}
+	if got, want := c.Horizon(), at("2027-12-29 00:00"); !got.Equal(want) {
+		t.Errorf("horizon %s, want %s", got, want)
 	}
 }

@@ -142,6 +142,12 @@ func Dashboards() []Dashboard {
 					Queries: []Query{q(`sum by (status) (max without (instance) (increase(complaintd_status_events_total[$__range])))`, "{{status}}")}},
 				{Title: "Heap in use", Type: "timeseries", Unit: "bytes", W: 12, H: 8,
 					Queries: []Query{q(`sum by (instance) (go_memstats_heap_inuse_bytes{job="complaintd"})`, "{{instance}}")}},
+				{Title: "Calendar: days of known holidays left", Type: "stat", Unit: "d", W: 6, H: 8,
+					Desc:    "Until the working-day calendar's horizon: 28 December of the last year whose public holidays it knows (lunar-go's data plus calendar.yaml's full_years). Same on every worker: the min.",
+					Queries: []Query{q(`(min(complaintd_calendar_horizon_timestamp_seconds > 0) - time()) / 86400`, "")}},
+				{Title: "Deadlines counted past the calendar", Type: "timeseries", Unit: "short", W: 18, H: 8,
+					Desc:    "Decisions whose respond_by counts days past the calendar's known years (clock_notes beyond_calendar): they may be early.",
+					Queries: []Query{q(`sum(increase(complaintd_deadlines_beyond_calendar_total[$__range]))`, "beyond the calendar")}},
 			},
 		},
 	}

@@ -28,6 +28,7 @@ type Pipeline struct {
 	InvalidStatusEvents *prometheus.CounterVec // reason
 	HistoryErrors       prometheus.Counter
 	RepeatOffenders     prometheus.Gauge
+	Calendar            *Calendar // calendar.go
 }
 
 // New creates the collectors and registers them on reg.
@@ -121,6 +122,7 @@ func New(reg prometheus.Registerer) *Pipeline {
 	for _, r := range []string{"success", "failure"} {
 		p.RuleReloads.WithLabelValues(r)
 	}
+	p.Calendar = NewCalendar(reg)
 	return p
 }
 

@@ -22,26 +22,36 @@ var Lint = cli.Command{
 }
 
 type lintOptions struct {
-	Rules        string
-	Strict       bool
-	MaxShadowAge time.Duration
-	JSON         bool
-	Kafka        kafkaconn.Options
-	ReviewPrefix string
+	Rules          string
+	Strict         bool
+	MaxShadowAge   time.Duration
+	At             string
+	CalendarMargin time.Duration
+	StrictCalendar bool
+	JSON           bool
+	Kafka          kafkaconn.Options
+	ReviewPrefix   string
 }
 
 func runLint(ctx context.Context, env cli.Env, args []string) int {
-	o := lintOptions{MaxShadowAge: 30 * 24 * time.Hour, ReviewPrefix: "moderation.review."}
+	o := lintOptions{MaxShadowAge: 30 * 24 * time.Hour, CalendarMargin: rules.DefaultCalendarMargin, ReviewPrefix: "moderation.review."}
 	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
 	fs.StringVar(&o.Rules, "rules", "", cli.RulesUsage)
-	fs.BoolVar(&o.Strict, "strict", false, "fail on warnings too")
+	fs.BoolVar(&o.Strict, "strict", false, "fail on warnings too (the calendar's horizon only with --strict-calendar)")
 	cli.DurationVar(fs, &o.MaxShadowAge, "max-shadow-age", o.MaxShadowAge, "flag shadow rules older than this")
+	fs.StringVar(&o.At, "at", "", "lint as of this time, RFC 3339 (default: now)")
+	cli.DurationVar(fs, &o.CalendarMargin, "calendar-margin", o.CalendarMargin, "warn when the calendar's known years end within this")
+	fs.BoolVar(&o.StrictCalendar, "strict-calendar", false, "fail when the calendar's known years end within --calendar-margin")
 	fs.BoolVar(&o.JSON, "json", false, "print findings as JSON")
 	o.Kafka.Flags(fs, "also check that a review topic serves every queue on these brokers, host:port,...")
 	fs.StringVar(&o.ReviewPrefix, "review-topic-prefix", o.ReviewPrefix, "review topics are this + queue name")
-	cli.Usage(fs, "lint [--rules DIR] [--strict] [--json] [--brokers ...]", "")
+	cli.Usage(fs, "lint [--rules DIR] [--at TIME] [--strict] [--strict-calendar] [--json] [--brokers ...]", "")
 	if code, ok := cli.Parse(fs, args, env); !ok {
 		return code
+	}
+	now, err := parseAt(o.At, time.Now())
+	if err != nil {
+		return usageError(env, "lint", err)
 	}
 	if errs := o.Kafka.Validate(); len(errs) > 0 {
 		return usageError(env, "lint", errs[0])
@@ -50,17 +60,22 @@ func runLint(ctx context.Context, env cli.Env, args []string) int {
 	if !ok {
 		return cli.ExitFailure
 	}
-	findings := rules.Lint(rs, rules.LintOptions{MaxShadowAge: o.MaxShadowAge})
+	findings := rules.Lint(rs, rules.LintOptions{Now: now, MaxShadowAge: o.MaxShadowAge, CalendarMargin: o.CalendarMargin})
 	if len(o.Kafka.Brokers) > 0 {
 		findings = append(findings, lintTopics(ctx, o.Kafka, o.ReviewPrefix, rs)...)
 	}
-	errs, warns := 0, 0
+	errs, warns, strictWarns, horizon := 0, 0, 0, false
 	for _, f := range findings {
-		switch f.Severity {
-		case rules.SevError:
+		switch {
+		case f.Severity == rules.SevError:
 			errs++
-		case rules.SevWarning:
+		case f.Severity == rules.SevWarning:
 			warns++
+			if f.Code == rules.CodeCalendarHorizon {
+				horizon = true // the date decides it: --strict-calendar, not --strict
+			} else {
+				strictWarns++
+			}
 		}
 	}
 	if o.JSON {
@@ -71,7 +86,7 @@ func runLint(ctx context.Context, env cli.Env, args []string) int {
 		}
 		fmt.Fprintf(env.Stdout, "%d rules, %d errors, %d warnings\n", len(rs.Rules()), errs, warns)
 	}
-	if errs > 0 || (o.Strict && warns > 0) {
+	if errs > 0 || (o.Strict && strictWarns > 0) || (o.StrictCalendar && horizon) {
 		return cli.ExitFailure
 	}
 	return cli.ExitOK

@@ -85,6 +85,7 @@ func Start(ctx context.Context, opts Options, log zerolog.Logger, reload <-chan 
 	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.Metrics = metrics.New(s.Registry)
 	s.Metrics.SetRuleset(rs.Hash())
+	s.Metrics.Calendar.SetCalendar(rs.Calendar()) // calendar horizon gauge (issue 10)
 	initRuleSeries(s.Metrics, rs)
 
 	store, closeStore := openHistory(ctx, &s.Options, log)

@@ -292,6 +292,7 @@ func (w *Worker) observe(decided []written, deadReasons []string) {
 			continue
 		}
 		w.m.Decided.WithLabelValues(d.Queue, d.Category, d.Channel).Inc()
+		w.m.Calendar.Decided(d, w.log) // beyond_calendar: counted, logged once per ruleset (issue 10)
 		if !x.msgTime.IsZero() {
 			w.m.DecisionLatency.Observe(now.Sub(x.msgTime).Seconds())
 		}
