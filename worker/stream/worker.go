@@ -25,8 +25,8 @@ type Worker struct {
 	scorer *rules.Scorer
 	m      *metrics.Pipeline
 	log    zerolog.Logger
-	reader *kafka.Reader // made by Run: a group reader joins when it is made
-	writer *kafka.Writer // made by Run
+	reader *kafka.Reader // made by Run once the topics exist: a group reader joins when it is made
+	writer *kafka.Writer // made by Run with the reader
 	now    func() time.Time
 
 	dec       schema.Decoder
@@ -100,20 +100,6 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	w.started = true
 	w.mu.Unlock()
-	w.reader = w.kafka.GroupReader(kafka.ReaderConfig{
-		GroupID:          w.cfg.GroupID,
-		Topic:            w.cfg.ComplaintsTopic,
-		MinBytes:         1,
-		MaxBytes:         10 << 20,
-		MaxWait:          250 * time.Millisecond,
-		QueueCapacity:    w.cfg.BatchSize,
-		CommitInterval:   0, // commits are synchronous: CommitMessages returns once committed
-		StartOffset:      kafka.FirstOffset,
-		SessionTimeout:   w.cfg.SessionTimeout,
-		RebalanceTimeout: w.cfg.RebalanceTimeout,
-		JoinGroupBackoff: w.cfg.JoinGroupBackoff,
-	})
-	w.writer = w.newWriter()
 	defer w.close()
 
 	bo := backoff{min: w.cfg.BackoffMin, max: w.cfg.BackoffMax}
@@ -130,6 +116,21 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 	}
 	bo.reset()
+	// The group is joined once the topics exist, never before.
+	w.reader = w.kafka.GroupReader(kafka.ReaderConfig{
+		GroupID:          w.cfg.GroupID,
+		Topic:            w.cfg.ComplaintsTopic,
+		MinBytes:         1,
+		MaxBytes:         10 << 20,
+		MaxWait:          250 * time.Millisecond,
+		QueueCapacity:    w.cfg.BatchSize,
+		CommitInterval:   0, // commits are synchronous: CommitMessages returns once committed
+		StartOffset:      kafka.FirstOffset,
+		SessionTimeout:   w.cfg.SessionTimeout,
+		RebalanceTimeout: w.cfg.RebalanceTimeout,
+		JoinGroupBackoff: w.cfg.JoinGroupBackoff,
+	})
+	w.writer = w.newWriter()
 	w.setReady(nil)
 	w.log.Info().Str("topic", w.cfg.ComplaintsTopic).Str("group", w.cfg.GroupID).Msg("consuming")
 	for {
@@ -161,11 +162,15 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 func (w *Worker) close() {
-	if err := w.writer.Close(); err != nil {
-		w.log.Warn().Err(err).Msg("closing writer")
+	if w.writer != nil {
+		if err := w.writer.Close(); err != nil {
+			w.log.Warn().Err(err).Msg("closing writer")
+		}
 	}
-	if err := w.reader.Close(); err != nil {
-		w.log.Warn().Err(err).Msg("closing reader")
+	if w.reader != nil {
+		if err := w.reader.Close(); err != nil {
+			w.log.Warn().Err(err).Msg("closing reader")
+		}
 	}
 	w.setReady(errStopped)
 }
