@@ -85,6 +85,15 @@ func offsetOf(res *kafka.ListOffsetsResponse, p *Partition, get func(kafka.Parti
 	return 0, fmt.Errorf("offsets of %s/%d: not in the broker's answer", p.Topic, p.ID)
 }
 
+// partitionMaxWait bounds an idle fetch of ReadPartitions. kafka-go ends
+// the read at MaxWait and asks the broker to answer before it, by a
+// quarter of MaxWait below a second and by a second above: 250ms leaves
+// 62ms, which a loaded machine misses (an "i/o timeout" and a new
+// connection each time); 1.5s leaves a second, and the broker holds an
+// idle fetch half a second, which is also how long closing a reader can
+// wait. A message still comes as soon as it is written.
+const partitionMaxWait = 1500 * time.Millisecond
+
 // ReadPartitions reads every partition of parts, without a consumer group
 // and without committing, from its oldest record on, and calls handle for
 // each message in offset order within its partition. handle is never
@@ -102,7 +111,7 @@ func (c *Client) ReadPartitions(ctx context.Context, parts []Partition, handle f
 		p := &parts[i]
 		r := kafka.NewReader(kafka.ReaderConfig{
 			Brokers: c.brokers, Topic: p.Topic, Partition: p.ID, Dialer: c.dialer,
-			StartOffset: kafka.FirstOffset, MinBytes: 1, MaxBytes: 10 << 20, MaxWait: 250 * time.Millisecond,
+			StartOffset: kafka.FirstOffset, MinBytes: 1, MaxBytes: 10 << 20, MaxWait: partitionMaxWait,
 			ErrorLogger: c.logger("kafka-partition-reader"),
 		})
 		wg.Add(1)

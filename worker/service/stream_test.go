@@ -203,8 +203,15 @@ func TestTwoWorkersSplitTheWork(t *testing.T) {
 	lines, ids := servicetest.SampleLines(t, 3000)
 	servicetest.Produce(t, b.Addrs(), a.Options.ComplaintsTopic, lines)
 	servicetest.WaitFor(t, "every decision", 60*time.Second, func() bool { d, _, _ := out.Count(); return d == len(ids) })
-	da := metrics.Sum(a.Registry, "complaintd_decisions_total", "", "")
-	db := metrics.Sum(bsvc.Registry, "complaintd_decisions_total", "", "")
+	// A worker counts a batch once it is written, so a reader can see the
+	// last decisions a moment before the counters do.
+	var da, db float64
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) && da+db < float64(len(ids)) {
+		time.Sleep(20 * time.Millisecond)
+		da = metrics.Sum(a.Registry, "complaintd_decisions_total", "", "")
+		db = metrics.Sum(bsvc.Registry, "complaintd_decisions_total", "", "")
+	}
 	t.Logf("worker a decided %v, worker b %v", da, db)
 	if da == 0 || db == 0 {
 		t.Errorf("one worker did all the work: a=%v b=%v", da, db)
