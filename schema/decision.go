@@ -1,14 +1,20 @@
 package schema
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Decision is what the worker concludes about one complaint
 // (decision.schema.json). It is written to the review queue and the audit topic.
 type Decision struct {
-	ComplaintID   string     `json:"complaint_id"`
-	MerchantID    string     `json:"merchant_id"`
-	Category      string     `json:"category"`
-	Channel       string     `json:"channel"`
+	ComplaintID string `json:"complaint_id"`
+	MerchantID  string `json:"merchant_id"`
+	Category    string `json:"category"`
+	Channel     string `json:"channel"`
+	// SubmittedAt is the complaint's submitted_at; when that was
+	// implausible (Lenient says so), the reference time the clocks ran
+	// from instead.
 	SubmittedAt   time.Time  `json:"submitted_at"`
 	Queue         string     `json:"queue"`
 	Score         int        `json:"score"`
@@ -25,6 +31,16 @@ type Decision struct {
 	// a complaint that arrived late changed its history and it was decided
 	// again. Keep the highest revision per complaint id.
 	Revision int `json:"revision"`
+	// Lenient lists what was read leniently (where, and what was done),
+	// at most MaxNotes entries; absent when the complaint met the strict
+	// contract. It never holds a value the producer sent.
+	Lenient []LenientRead `json:"lenient,omitempty"`
+}
+
+// LenientRead is one lenient reading in a decision.
+type LenientRead struct {
+	Path   string `json:"path"` // a JSON pointer
+	Action Action `json:"action"`
 }
 
 // RuleHit is one rule that matched: its id, what it added to the score and
@@ -33,4 +49,31 @@ type RuleHit struct {
 	ID    string   `json:"id"`
 	Score int      `json:"score"`
 	Tags  []string `json:"tags"`
+}
+
+// MarshalJSON writes the lists the schema requires as [] when they are
+// nil, so no decision can carry "tags": null.
+func (d Decision) MarshalJSON() ([]byte, error) {
+	type plain Decision
+	p := plain(d)
+	if p.Tags == nil {
+		p.Tags = []string{}
+	}
+	if p.Matched == nil {
+		p.Matched = []RuleHit{}
+	}
+	if p.Shadow == nil {
+		p.Shadow = []RuleHit{}
+	}
+	return json.Marshal(p)
+}
+
+// MarshalJSON writes nil tags as [].
+func (h RuleHit) MarshalJSON() ([]byte, error) {
+	type plain RuleHit
+	p := plain(h)
+	if p.Tags == nil {
+		p.Tags = []string{}
+	}
+	return json.Marshal(p)
 }
