@@ -77,8 +77,10 @@ func (r *reader) complainant(v *fastjson.Value, path string, c *Complainant) {
 	switch {
 	case c.Anonymous && userState == stOK:
 		r.note(path+"/user_id", "complainant.user_id", ActInvalid, "anonymous is true: user_id ignored")
-	case c.Anonymous && userAction != "":
-		r.note(path+"/user_id", "complainant.user_id", userAction, "")
+	case c.Anonymous:
+		if userAction != "" {
+			r.note(path+"/user_id", "complainant.user_id", userAction, "")
+		}
 	case userState == stOK:
 		c.UserID = userID
 	default: // named, without a usable user_id

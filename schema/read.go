@@ -101,17 +101,17 @@ const maxDetail = 64
 type Note struct {
 	// Path is a JSON pointer to the value (for unknown properties, to their
 	// object). It holds no key the schema does not define.
-	Path string
+	Path string `json:"path"`
 	// Field is the schema's name for the value ("order.paid_at",
 	// "evidence.kind"), or the Object for unknown properties and whole
 	// objects: a bounded label.
-	Field  string
-	Action Action
+	Field  string `json:"field"`
+	Action Action `json:"action"`
 	// Detail is for explain and backtest only: the raw unrecognised value,
 	// the unknown keys, the wrong JSON type, cut to 64 bytes. It may hold
 	// what a buyer wrote: never log it, never put it in a decision or a
 	// metric.
-	Detail string
+	Detail string `json:"detail,omitempty"`
 }
 
 // Read is how a document was read: empty when it met the strict contract.
