@@ -195,7 +195,6 @@ func TestEnumsMatchJSONSchema(t *testing.T) {
 	}
 }
 
-
 // The corpora of testdata/ (producer habits, bad inputs) hold both
 // decoders to both schemas, as the fuzz target does.
 func TestCorporaAgreeWithSchemas(t *testing.T) {
