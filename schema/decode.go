@@ -127,6 +127,9 @@ func (d *Decoder) parse(b []byte, r *reader, root Object) (*fastjson.Value, erro
 	if sc.tooDeep {
 		return nil, refuse(ReasonTooDeep, "", "arrays and objects nest deeper than %d levels", MaxDepth)
 	}
+	if sc.control {
+		return nil, refuse(ReasonMalformedJSON, "", "a string holds a raw control character (JSON requires \\u escapes)")
+	}
 	doc := b // the caller's bytes are never modified
 	if !utf8.Valid(b) {
 		if d.Mode == Strict {

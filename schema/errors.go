@@ -3,6 +3,7 @@ package schema
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -89,7 +90,8 @@ func (e *Error) Error() string {
 	} else {
 		s = fmt.Sprintf("%s: %s: %s", e.Reason, e.Path, e.Msg)
 	}
-	return cutString(s, MaxErrorBytes)
+	// Parser messages quote input bytes, which need not be UTF-8.
+	return cutString(strings.ToValidUTF8(s, "\uFFFD"), MaxErrorBytes)
 }
 
 // Is makes errors.Is(err, ErrInvalid) true for every *Error.

@@ -33,6 +33,9 @@ type scan struct {
 	// surrogates: some \u escape names a UTF-16 surrogate, which must be
 	// paired as encoding/json pairs it (see repairSurrogates).
 	surrogates bool
+	// control: a string holds a raw control character (JSON requires it
+	// escaped; fastjson lets it through in strings with escapes).
+	control bool
 }
 
 // prescan walks the document once, tracking strings, and stops at the
@@ -45,6 +48,9 @@ func prescan(b []byte) scan {
 		case '"':
 			// Skip the string, noting surrogate escapes.
 			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] < 0x20 {
+					s.control = true
+				}
 				if b[i] != '\\' {
 					continue
 				}

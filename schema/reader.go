@@ -71,6 +71,21 @@ func has(seen uint32, i int) bool { return seen&(1<<i) != 0 }
 // refused.
 func (r *reader) visit(o *fastjson.Object, path string, s *objSpec, f func(i int, v *fastjson.Value, at ptr)) uint32 {
 	var seen uint32
+	// Duplicates first, whatever else is wrong: which of two values a
+	// consumer takes depends on its parser, so none is read.
+	o.Visit(func(key []byte, _ *fastjson.Value) {
+		i := s.index(key)
+		if i < 0 || r.err != nil {
+			return
+		}
+		if has(seen, i) {
+			r.fail(refuse(ReasonDuplicateKey, ptr{path, key}.String(), "duplicate key"))
+		}
+		seen |= 1 << i
+	})
+	if r.err != nil {
+		return seen
+	}
 	unknown := 0
 	var keys []byte
 	o.Visit(func(key []byte, v *fastjson.Value) {
@@ -93,11 +108,6 @@ func (r *reader) visit(o *fastjson.Object, path string, s *objSpec, f func(i int
 			unknown++
 			return
 		}
-		if has(seen, i) {
-			r.fail(refuse(ReasonDuplicateKey, ptr{path, key}.String(), "duplicate key"))
-			return
-		}
-		seen |= 1 << i
 		f(i, v, ptr{path, key})
 	})
 	if r.err != nil {
