@@ -233,3 +233,26 @@ func TestCorporaAgreeWithSchemas(t *testing.T) {
 		})
 	}
 }
+
+// The README's "Accepted input" section names every reason and action.
+func TestREADMEDocumentsInput(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, doc, ok := strings.Cut(string(b), "## Accepted input")
+	if !ok {
+		t.Fatal("no Accepted input section")
+	}
+	doc, _, _ = strings.Cut(doc, "\n## ")
+	for _, r := range schema.Reasons {
+		if !strings.Contains(doc, "`"+string(r)+"`") {
+			t.Errorf("the README does not document the reason %s", r)
+		}
+	}
+	for _, a := range schema.Actions {
+		if !strings.Contains(doc, "`"+string(a)+"`") {
+			t.Errorf("the README does not document the action %s", a)
+		}
+	}
+}
