@@ -29,10 +29,6 @@ func TestNoNullLists(t *testing.T) {
 	if strings.Contains(string(b), "null") || !strings.Contains(string(b), `{"id":"scored","score":3,"tags":[]}`) {
 		t.Fatalf("%s", b)
 	}
-	b, err = json.Marshal(schema.Decision{ComplaintID: "C-1", Queue: "standard", Revision: 1})
-	if err != nil || strings.Contains(string(b), "null") {
-		t.Fatalf("a zero decision: %s %v", b, err)
-	}
 }
 
 // A complaint read leniently is tagged, and its decision says where.

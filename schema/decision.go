@@ -1,9 +1,6 @@
 package schema
 
-import (
-	"encoding/json"
-	"time"
-)
+import "time"
 
 // Decision is what the worker concludes about one complaint
 // (decision.schema.json). It is written to the review queue and the audit topic.
@@ -44,36 +41,10 @@ type LenientRead struct {
 }
 
 // RuleHit is one rule that matched: its id, what it added to the score and
-// the tags it emitted.
+// the tags it emitted. Tags, like Decision.Tags, Matched and Shadow, is
+// never nil in a decision the engine makes (the schema forbids null).
 type RuleHit struct {
 	ID    string   `json:"id"`
 	Score int      `json:"score"`
 	Tags  []string `json:"tags"`
-}
-
-// MarshalJSON writes the lists the schema requires as [] when they are
-// nil, so no decision can carry "tags": null.
-func (d Decision) MarshalJSON() ([]byte, error) {
-	type plain Decision
-	p := plain(d)
-	if p.Tags == nil {
-		p.Tags = []string{}
-	}
-	if p.Matched == nil {
-		p.Matched = []RuleHit{}
-	}
-	if p.Shadow == nil {
-		p.Shadow = []RuleHit{}
-	}
-	return json.Marshal(p)
-}
-
-// MarshalJSON writes nil tags as [].
-func (h RuleHit) MarshalJSON() ([]byte, error) {
-	type plain RuleHit
-	p := plain(h)
-	if p.Tags == nil {
-		p.Tags = []string{}
-	}
-	return json.Marshal(p)
 }
