@@ -16,6 +16,11 @@ import (
 	"github.com/trustsafety/complaintd/schema"
 )
 
+// sampleDecidedAt decides the sample stream: after its last complaint, so
+// its time stamps are plausible (rules judge them against the decision time
+// when the time received is unknown).
+var sampleDecidedAt = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+
 // handDecide makes the shipped ruleset's decisions in plain Go: the physical
 // limit the expr engine is measured against. TestHandWrittenAgrees keeps it
 // honest on the whole sample stream.
@@ -213,11 +218,11 @@ func sampleWithFacts(t testing.TB) []scored {
 func TestHandWrittenAgrees(t *testing.T) {
 	rs := shippedRules(t)
 	for _, s := range sampleWithFacts(t) {
-		got, errs := rs.Evaluate(s.c, s.f, decidedAt)
+		got, errs := rs.Evaluate(s.c, s.f, sampleDecidedAt)
 		if len(errs) > 0 {
 			t.Fatal(errs)
 		}
-		want := handDecide(s.c, s.f, decidedAt, rs.Calendar(), rs.Hash())
+		want := handDecide(s.c, s.f, sampleDecidedAt, rs.Calendar(), rs.Hash())
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%s:\nengine %+v\nhand   %+v", s.c.ComplaintID, got, want)
 		}
@@ -236,7 +241,7 @@ func BenchmarkDecide(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			s := &sample[i%len(sample)]
-			rs.Evaluate(s.c, s.f, decidedAt)
+			rs.Evaluate(s.c, s.f, sampleDecidedAt)
 			i++
 		}
 	})
@@ -246,7 +251,7 @@ func BenchmarkDecide(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			s := &sample[i%len(sample)]
-			handDecide(s.c, s.f, decidedAt, cal, hash)
+			handDecide(s.c, s.f, sampleDecidedAt, cal, hash)
 			i++
 		}
 	})
@@ -275,7 +280,7 @@ func BenchmarkPipeline(b *testing.B) {
 		if err := dec.Complaint(line, &c); err != nil {
 			b.Fatal(err)
 		}
-		scorer.Decide(context.Background(), &c, line, decidedAt)
+		scorer.Decide(context.Background(), &c, line, sampleDecidedAt)
 		i++
 	}
 }

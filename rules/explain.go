@@ -21,6 +21,10 @@ type Explanation struct {
 	Facts    history.Facts   `json:"history"`
 	Rules    []Verdict       `json:"rules"`
 	Routes   []RouteStep     `json:"routes"`
+	// Read is how the complaint was read, with the raw unrecognised values
+	// and unknown keys (cut to 64 bytes): for the operator running explain,
+	// never for logs or decisions.
+	Read []schema.Note `json:"read,omitempty"`
 }
 
 // Verdict is one rule's result with what its condition read and how each
@@ -50,8 +54,8 @@ type RouteStep struct {
 // Explain evaluates c with facts as Evaluate does, and explains.
 func (rs *Ruleset) Explain(c *schema.Complaint, f history.Facts, now time.Time) Explanation {
 	d, _ := rs.Evaluate(c, f, now)
-	env := NewEnv(c, f)
-	ex := Explanation{Decision: d, Facts: f}
+	env := newEnv(c, f, rs.times(c, now))
+	ex := Explanation{Decision: d, Facts: f, Read: c.Read.Notes}
 	for _, r := range rs.rules {
 		v := Verdict{ID: r.ID, Mode: r.Mode}
 		ok, err := r.Eval(env)
@@ -228,7 +232,25 @@ func (ex *Explanation) Format() string {
 	if d.EvidenceDueBy != nil {
 		fmt.Fprintf(&b, ", evidence_due_by %s", d.EvidenceDueBy.Format(time.RFC3339))
 	}
-	fmt.Fprintf(&b, "\nhistory: %+v\n\nrules:\n", ex.Facts)
+	fmt.Fprintf(&b, "\nhistory: %+v\n", ex.Facts)
+	if len(d.Lenient) > 0 {
+		b.WriteString("\nread leniently:\n")
+		for _, l := range d.Lenient {
+			detail := ""
+			for _, n := range ex.Read {
+				if n.Path == l.Path && n.Action == l.Action && n.Detail != "" {
+					detail = fmt.Sprintf("%q", n.Detail)
+					break
+				}
+			}
+			path := l.Path
+			if path == "" {
+				path = "(document)"
+			}
+			fmt.Fprintf(&b, "  %-28s %-26s %s\n", path, l.Action, detail)
+		}
+	}
+	b.WriteString("\nrules:\n")
 	rulesSorted := slices.Clone(ex.Rules)
 	slices.SortStableFunc(rulesSorted, func(a, b Verdict) int {
 		if a.Matched != b.Matched {

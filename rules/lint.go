@@ -82,6 +82,9 @@ func Lint(rs *Ruleset, opt LintOptions) []Finding {
 	pol := rs.policy
 
 	emitted := map[string]bool{}
+	for t := range EngineTags {
+		emitted[t] = true // emitted by the engine itself
+	}
 	hinted := map[string]bool{}
 	for _, r := range rs.rules {
 		for _, t := range r.Tags {

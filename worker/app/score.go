@@ -22,7 +22,8 @@ func init() {
 func runScore(ctx context.Context, args []string, stdio Stdio) int {
 	fs := flag.NewFlagSet("score", flag.ContinueOnError)
 	rulesDir := fs.String("rules", "", "ruleset folder (default: the shipped rules)")
-	at := fs.String("at", "", "decision time, RFC 3339 (default: now); fix it for reproducible output")
+	at := fs.String("at", "", "decision time, RFC 3339 (default: now); fix it for reproducible output; also the reference time stamps are judged against")
+	zone := fs.String("zone", "", "read time stamps without an offset in this IANA zone (e.g. Asia/Shanghai); default: refuse them")
 	fs.Usage = func() {
 		fmt.Fprintln(stdio.Err, "usage: worker score [--rules DIR] [--at TIME] [FILE...]\n\n"+
 			"Reads complaints as JSON lines (stdin when no FILE) and writes one decision per\n"+
@@ -48,6 +49,16 @@ func runScore(ctx context.Context, args []string, stdio Stdio) int {
 		return ExitUsage
 	}
 	s := &offlineScorer{replay: rules.NewReplay(rs), now: now}
+	s.dec.Mode = schema.Tolerant // read as the worker reads
+	if *zone != "" {
+		loc, err := time.LoadLocation(*zone)
+		if err != nil {
+			fmt.Fprintf(stdio.Err, "worker score: --zone: %v\n", err)
+			return ExitUsage
+		}
+		s.dec.Zone = loc
+		s.replay.Scorer().Decode = s.dec.Options
+	}
 	out := bufio.NewWriter(stdio.Out)
 	defer out.Flush()
 
