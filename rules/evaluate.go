@@ -66,7 +66,8 @@ func (rs *Ruleset) Evaluate(c *schema.Complaint, f history.Facts, now time.Time)
 	}
 	var errs []RuleError
 	hint := -1
-	for _, r := range rs.rules {
+	for _, i := range rs.index.candidates(&env) { // the rules that can match, in order
+		r := rs.rules[i]
 		ok, err := r.run(m, boxed)
 		if err != nil {
 			errs = append(errs, RuleError{RuleID: r.ID, Err: err})
