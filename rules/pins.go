@@ -24,11 +24,12 @@ func pinsOf(n ast.Node) map[indexField]pin {
 			if cannotFail(b.Left) {
 				for f, q := range pinsOf(b.Right) {
 					if p, ok := out[f]; ok {
-						q = pin{
+						out[f] = pin{
 							allows: func(v string, o bool) bool { return p.allows(v, o) && q.allows(v, o) },
 							consts: append(slices.Clone(p.consts), q.consts...),
 							src:    p.src + " && " + q.src,
 						}
+						continue
 					}
 					out[f] = q
 				}
