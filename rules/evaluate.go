@@ -66,9 +66,12 @@ func (rs *Ruleset) Evaluate(c *schema.Complaint, f history.Facts, now time.Time)
 	}
 	var errs []RuleError
 	hint := -1
-	for _, i := range rs.index.candidates(&env) { // the rules that can match, in order
+	for i, decided := range rs.index.candidates(&env) { // the rules that can match, in order
 		r := rs.rules[i]
-		ok, err := r.run(m, boxed)
+		ok, err := true, error(nil) // decided: the index checked the whole condition
+		if !decided {
+			ok, err = r.run(m, boxed)
+		}
 		if err != nil {
 			errs = append(errs, RuleError{RuleID: r.ID, Err: err})
 			continue

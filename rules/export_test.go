@@ -13,24 +13,27 @@ func (rs *Ruleset) Linear() *Ruleset {
 	return &cp
 }
 
-// IndexShape is what the index reads and how large it is.
-func (rs *Ruleset) IndexShape() (fields []string, buckets, entries int, always []string) {
+// IndexShape is what the index reads and which rules it never leaves out.
+func (rs *Ruleset) IndexShape() (fields []string, always []string) {
 	for _, d := range rs.index.dims {
-		fields = append(fields, d.field.String())
-	}
-	for _, b := range rs.index.buckets {
-		entries += len(b)
+		fields = append(fields, d.field.name)
 	}
 	for _, i := range rs.index.always {
 		always = append(always, rs.rules[i].ID)
 	}
-	return fields, len(rs.index.buckets), entries, always
+	return fields, always
 }
 
-// Candidates returns the positions of the rules the index evaluates for c.
-func (rs *Ruleset) Candidates(c *schema.Complaint, f history.Facts) []int32 {
+// Candidates returns the positions of the rules the index evaluates for c,
+// and which of them it decided alone.
+func (rs *Ruleset) Candidates(c *schema.Complaint, f history.Facts) (cand []int, decided map[int]bool) {
 	env := NewEnv(c, f)
-	return rs.index.candidates(&env)
+	decided = map[int]bool{}
+	for i, d := range rs.index.candidates(&env) {
+		cand = append(cand, i)
+		decided[i] = d
+	}
+	return cand, decided
 }
 
 // SkipReason says why the index leaves rule i out for c, or "".

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"iter"
+	"math/bits"
 	"slices"
 	"strings"
 
@@ -10,174 +12,153 @@ import (
 
 // The rule index lets Evaluate run only the rules that can match a
 // complaint, as Falco indexes its rules by event type. At load, each
-// condition is read for what it requires of a few fields of Env (its
-// pins: category == "x", channel in [...], !about_platform, ...). The
-// fields most rules pin become the index's dimensions, and every
-// combination of their values (a bucket) gets the ordered list of rules
-// whose pins allow it. Evaluate reads those fields from the same Env the
-// conditions read, so a rule is left out only when its condition would be
-// false without an error whatever value the field holds; rules that pin
-// nothing are in every bucket.
+// condition is read for what it requires of the fields of Env (its pins:
+// category == "x", channel in [...], !about_platform, amount_minor >= N,
+// hasEvidence("chat_log"), ...; see pinReader.pins). Each pinned field is
+// a dimension of the index; each of its slots (a value, or a class of
+// values no condition tells apart) holds a bitset of the rules that value
+// allows. Evaluate reads the fields from the same Env the conditions
+// read, intersects the sets, and runs the rules left, in rule order: a
+// rule is left out only when its condition would be false without an
+// error whatever the field holds. A rule whose whole condition is pins
+// (exact) is decided by the index alone. Rules that pin nothing are in
+// every set.
 
-// Bounds on the index's size: a dimension that would exceed them is left
-// out (the index prunes less; it stays exact).
-const (
-	maxIndexBuckets = 4096
-	maxIndexEntries = 1 << 20 // rule positions held in all buckets (4 MiB)
-)
+// maxIndexSlots bounds one dimension: a field compared with so many
+// distinct constants is not indexed (the index prunes less; it stays
+// exact). The index holds at most len(indexFields)*maxIndexSlots bitsets
+// of one bit per rule.
+const maxIndexSlots = 512
 
-// indexField is a field of Env the index can read: a string compared with
-// constants, or a boolean.
-type indexField uint8
-
-const (
-	fieldCategory indexField = iota
-	fieldChannel
-	fieldSubcategory
-	fieldDemand
-	fieldProductType
-	fieldCurrency
-	fieldAboutPlatform // the first boolean
-	fieldHasOrder
-	fieldAnonymous
-	fieldIsAppeal
-	fieldPhoneVerified
-	fieldRealNameVerified
-	fieldSeenComplaint
-	fieldSeenOrder
-	fieldAppealOfKnown
-	numIndexFields
-)
-
-// indexFieldNames are the expr names of the index fields (a test holds
-// them to Env's expr tags and to str and boolean).
-var indexFieldNames = [numIndexFields]string{
-	"category", "channel", "subcategory", "demand", "product_type", "currency",
-	"about_platform", "has_order", "anonymous", "is_appeal", "phone_verified",
-	"real_name_verified", "seen_complaint", "seen_order", "appeal_of_known",
-}
-
-func (f indexField) String() string { return indexFieldNames[f] }
-
-func (f indexField) isBool() bool { return f >= fieldAboutPlatform }
-
-func indexFieldNamed(name string) (indexField, bool) {
-	i := slices.Index(indexFieldNames[:], name)
-	return indexField(i), i >= 0
-}
-
-// str reads a string field. A switch, not a table of functions: env must
-// not escape to the heap.
-func (f indexField) str(e *Env) string {
-	switch f {
-	case fieldCategory:
-		return e.Category
-	case fieldChannel:
-		return e.Channel
-	case fieldSubcategory:
-		return e.Subcategory
-	case fieldDemand:
-		return e.Demand
-	case fieldProductType:
-		return e.ProductType
-	case fieldCurrency:
-		return e.Currency
-	}
-	return ""
-}
-
-// boolean reads a boolean field.
-func (f indexField) boolean(e *Env) bool {
-	switch f {
-	case fieldAboutPlatform:
-		return e.AboutPlatform
-	case fieldHasOrder:
-		return e.HasOrder
-	case fieldAnonymous:
-		return e.Anonymous
-	case fieldIsAppeal:
-		return e.IsAppeal
-	case fieldPhoneVerified:
-		return e.PhoneVerified
-	case fieldRealNameVerified:
-		return e.RealNameVerified
-	case fieldSeenComplaint:
-		return e.SeenComplaint
-	case fieldSeenOrder:
-		return e.SeenOrder
-	case fieldAppealOfKnown:
-		return e.AppealOfKnown
-	}
-	return false
-}
-
-// pin is what a condition requires of one field: if allows is false for
-// the field's value, the condition evaluates to false without an error.
-// other stands for any value that is none of the constants of the field's
-// dimension (booleans are "false" and "true" and never other).
-type pin struct {
-	allows func(v string, other bool) bool
-	consts []string // the string constants it names
-	src    string   // the terms it comes from, as written
-}
+// maxIndexDims bounds the fields the index reads per complaint.
+const maxIndexDims = 64
 
 // ruleIndex maps the values of its dimensions to the rules to evaluate.
 type ruleIndex struct {
-	dims    []indexDim
-	buckets [][]int32 // ascending rule positions, by bucket number
-	pins    []map[indexField]pin
-	always  []int // rules no dimension prunes: in every bucket
+	dims   []indexDim
+	all    []uint64 // one bit per rule
+	exact  []uint64 // rules whose condition the dimensions decide
+	pins   []map[int]pin
+	always []int // rules no dimension prunes
 }
 
 // indexDim is one field the index reads, with its slots: a string field's
-// constants and a last slot for any other value; false and true for a
-// boolean.
+// constants and a last slot for any other string; false and true for a
+// boolean; for an integer field, its constants c1 < ... < ck make slots
+// (<c1), c1, (c1..c2), c2, ..., ck, (>ck). rules[s] has a bit for each
+// rule slot s allows.
 type indexDim struct {
 	field  indexField
-	values []string
-	lookup map[string]int // for long value lists
-	allow  [][]bool       // by rule, by slot; nil: the rule does not pin this field
+	strs   []string
+	nums   []int
+	lookup map[string]int // for long string lists
+	rules  [][]uint64
 }
 
-func (d *indexDim) size() int {
-	if d.field.isBool() {
+func (d *indexDim) slots() int {
+	switch d.field.kind {
+	case kindString:
+		return len(d.strs) + 1
+	case kindBool:
 		return 2
 	}
-	return len(d.values) + 1
+	return 2*len(d.nums) + 1
 }
 
 // slot returns the slot of e's value.
 func (d *indexDim) slot(e *Env) int {
-	if d.field.isBool() {
-		if d.field.boolean(e) {
-			return 1
+	s, n := d.field.read(e)
+	switch d.field.kind {
+	case kindBool:
+		return n
+	case kindInt:
+		i, found := slices.BinarySearch(d.nums, n)
+		if found {
+			return 2*i + 1
 		}
-		return 0
+		return 2 * i
 	}
-	v := d.field.str(e)
 	if d.lookup != nil {
-		if s, ok := d.lookup[v]; ok {
-			return s
+		if i, ok := d.lookup[s]; ok {
+			return i
 		}
-		return len(d.values)
+		return len(d.strs)
 	}
-	for s, c := range d.values {
-		if c == v {
-			return s
+	for i, c := range d.strs {
+		if c == s {
+			return i
 		}
 	}
-	return len(d.values)
+	return len(d.strs)
 }
 
-// candidates returns the positions of the rules to evaluate for e, in
-// rule order.
-func (ix *ruleIndex) candidates(e *Env) []int32 {
-	b := 0
-	for i := range ix.dims {
-		d := &ix.dims[i]
-		b = b*d.size() + d.slot(e)
+// value returns a value of slot s, for building. An integer slot between
+// two adjacent constants holds no value; what it is given is never read.
+func (d *indexDim) value(s int) fieldValue {
+	switch d.field.kind {
+	case kindString:
+		if s == len(d.strs) {
+			return fieldValue{other: true}
+		}
+		return fieldValue{s: d.strs[s]}
+	case kindBool:
+		return fieldValue{n: s}
 	}
-	return ix.buckets[b]
+	if s%2 == 1 {
+		return fieldValue{n: d.nums[s/2]}
+	}
+	if s/2 < len(d.nums) {
+		return fieldValue{n: d.nums[s/2] - 1}
+	}
+	return fieldValue{n: d.nums[len(d.nums)-1] + 1}
+}
+
+// candidates yields the positions of the rules to evaluate for e, in rule
+// order, and whether the index has decided the rule matches (exact). It
+// is small so that it inlines and the loop over it allocates nothing.
+func (ix *ruleIndex) candidates(e *Env) iter.Seq2[int, bool] {
+	return func(yield func(int, bool) bool) { ix.each(e, yield) }
+}
+
+func (ix *ruleIndex) each(e *Env, yield func(int, bool) bool) {
+	if len(ix.all) == 1 { // up to 64 rules: one word, no rows to keep
+		word := ix.all[0]
+		for k := range ix.dims {
+			d := &ix.dims[k]
+			word &= d.rules[d.slot(e)][0]
+		}
+		ix.yieldWord(0, word, yield)
+		return
+	}
+	var rows [maxIndexDims][]uint64 // on the stack
+	dims := rows[:len(ix.dims)]
+	for k := range ix.dims {
+		d := &ix.dims[k]
+		dims[k] = d.rules[d.slot(e)]
+	}
+	for w, word := range ix.all {
+		for _, row := range dims {
+			if word &= row[w]; word == 0 {
+				break
+			}
+		}
+		if !ix.yieldWord(w, word, yield) {
+			return
+		}
+	}
+}
+
+// yieldWord yields the rules of word w of a candidate set; false if the
+// loop stopped.
+func (ix *ruleIndex) yieldWord(w int, word uint64, yield func(int, bool) bool) bool {
+	for word != 0 {
+		b := bits.TrailingZeros64(word)
+		if !yield(w*64+b, ix.exact[w]&(1<<b) != 0) {
+			return false
+		}
+		word &= word - 1
+	}
+	return true
 }
 
 // skipReason says why the index leaves rule i out for e, or "" if it is
@@ -185,129 +166,128 @@ func (ix *ruleIndex) candidates(e *Env) []int32 {
 func (ix *ruleIndex) skipReason(i int, e *Env) string {
 	for k := range ix.dims {
 		d := &ix.dims[k]
-		if d.allow[i] == nil || d.allow[i][d.slot(e)] {
+		if d.rules[d.slot(e)][i/64]&(1<<(i%64)) != 0 {
 			continue
 		}
-		var v any = d.field.boolean(e)
-		if !d.field.isBool() {
-			v = fmt.Sprintf("%q", d.field.str(e))
+		s, n := d.field.read(e)
+		var v any = n
+		switch d.field.kind {
+		case kindString:
+			v = fmt.Sprintf("%q", s)
+		case kindBool:
+			v = n == 1
 		}
-		return fmt.Sprintf("not evaluated: %s is %v, so %s is false", d.field, v, ix.pins[i][d.field].src)
+		return fmt.Sprintf("not evaluated: %s is %v, so %s is false", d.field.name, v, ix.pins[i][d.field.id].src)
 	}
 	return ""
 }
 
 // buildIndex reads the rules' conditions and builds their index.
-func buildIndex(rules []*Rule) *ruleIndex {
-	ix := &ruleIndex{pins: make([]map[indexField]pin, len(rules))}
-	consts := make([][]string, numIndexFields)
+func buildIndex(rules []*Rule, params map[string]int) *ruleIndex {
+	ix := linearIndex(len(rules))
+	pr := pinReader{params: params}
+	exact := make([]bool, len(rules))
+	strs := map[int][]string{}
+	nums := map[int][]int{}
 	for i, r := range rules {
-		ix.pins[i] = map[indexField]pin{}
 		if tree, err := parser.Parse(r.When); err == nil {
-			ix.pins[i] = pinsOf(tree.Node)
+			ix.pins[i], exact[i] = pr.pins(tree.Node)
 		}
-		for f, p := range ix.pins[i] {
-			consts[f] = append(consts[f], p.consts...)
+		for id, p := range ix.pins[i] {
+			strs[id] = append(strs[id], p.strs...)
+			nums[id] = append(nums[id], p.nums...)
 		}
 	}
-	// Dimensions: the fields that prune some rule, most pinned first.
+	prunes := make([][]int, len(rules)) // by rule, the fields whose pins prune it
 	var dims []indexDim
-	pinned := make([]int, numIndexFields)
-	for f := range numIndexFields {
+	for _, f := range indexFields {
 		d := indexDim{field: f}
-		if f.isBool() {
-			d.values = []string{"false", "true"}
-		} else {
-			slices.Sort(consts[f])
-			d.values = slices.Compact(consts[f])
+		slices.Sort(strs[f.id])
+		d.strs = slices.Compact(strs[f.id])
+		slices.Sort(nums[f.id])
+		d.nums = slices.Compact(nums[f.id])
+		if d.slots() > maxIndexSlots {
+			for i := range rules {
+				if _, ok := ix.pins[i][f.id]; ok {
+					prunes[i] = append(prunes[i], f.id) // and the index will not read it
+				}
+			}
+			continue
 		}
-		d.allow = make([][]bool, len(rules))
+		d.rules = make([][]uint64, d.slots())
+		for s := range d.rules {
+			d.rules[s] = slices.Clone(ix.all)
+		}
+		used := false
 		for i := range rules {
-			p, ok := ix.pins[i][f]
+			p, ok := ix.pins[i][f.id]
 			if !ok {
 				continue
 			}
-			row := make([]bool, d.size())
-			for s := range row {
-				other := !f.isBool() && s == len(d.values)
-				v := ""
-				if !other {
-					v = d.values[s]
+			pruned := false
+			for s := range d.rules {
+				if !p.allows(d.value(s)) {
+					d.rules[s][i/64] &^= 1 << (i % 64)
+					pruned = true
 				}
-				row[s] = p.allows(v, other)
 			}
-			if !slices.Contains(row, false) {
-				continue // allows every value: prunes nothing
+			if pruned {
+				prunes[i] = append(prunes[i], f.id)
+				used = true
 			}
-			d.allow[i] = row
-			pinned[f]++
 		}
-		if pinned[f] > 0 {
+		if used { // else every pin on it allows every value: no need to read it
 			dims = append(dims, d)
 		}
 	}
-	slices.SortStableFunc(dims, func(a, b indexDim) int { return pinned[b.field] - pinned[a.field] })
-
-	all := make([]int32, len(rules))
-	for i := range all {
-		all[i] = int32(i)
-	}
-	ix.buckets = [][]int32{all}
-	entries := len(rules)
-	for _, d := range dims {
-		next, n := split(ix.buckets, &d)
-		// Keep a dimension if it fits and prunes something on average.
-		if len(next) > maxIndexBuckets || n > maxIndexEntries ||
-			float64(n)/float64(len(next)) >= 0.98*float64(entries)/float64(len(ix.buckets)) {
-			continue
-		}
-		if len(d.values) > 8 {
-			d.lookup = make(map[string]int, len(d.values))
-			for s, v := range d.values {
+	// Most pruning first, so that a word of candidates often empties early;
+	// at most maxIndexDims, so that evaluation keeps its rows on the stack.
+	slices.SortStableFunc(dims, func(a, b indexDim) int { return prunedBits(&b) - prunedBits(&a) })
+	ix.dims = dims[:min(len(dims), maxIndexDims)]
+	for k := range ix.dims {
+		d := &ix.dims[k]
+		if len(d.strs) > 8 {
+			d.lookup = make(map[string]int, len(d.strs))
+			for s, v := range d.strs {
 				d.lookup[v] = s
 			}
 		}
-		ix.dims = append(ix.dims, d)
-		ix.buckets, entries = next, n
 	}
+	ix.always = nil
 	for i := range rules {
-		if !slices.ContainsFunc(ix.dims, func(d indexDim) bool { return d.allow[i] != nil }) {
+		read := 0
+		for _, id := range prunes[i] {
+			if slices.ContainsFunc(ix.dims, func(d indexDim) bool { return d.field.id == id }) {
+				read++
+			}
+		}
+		if read == 0 {
 			ix.always = append(ix.always, i)
+		}
+		if exact[i] && read == len(prunes[i]) {
+			ix.exact[i/64] |= 1 << (i % 64)
 		}
 	}
 	return ix
 }
 
-// split divides every bucket by the slots of d; bucket b's slot s becomes
-// bucket b*size+s. It returns the new buckets and how many rule positions
-// they hold.
-func split(buckets [][]int32, d *indexDim) ([][]int32, int) {
-	size := d.size()
-	out := make([][]int32, 0, len(buckets)*size)
+// prunedBits counts the rules d leaves out, over all its slots.
+func prunedBits(d *indexDim) int {
 	n := 0
-	for _, b := range buckets {
-		for s := range size {
-			var keep []int32
-			for _, i := range b {
-				if d.allow[i] == nil || d.allow[i][s] {
-					keep = append(keep, i)
-				}
-			}
-			out = append(out, keep)
-			n += len(keep)
+	for _, row := range d.rules {
+		for _, w := range row {
+			n += 64 - bits.OnesCount64(w)
 		}
 	}
-	return out, n
+	return n
 }
 
 // linearIndex evaluates every rule for every complaint.
 func linearIndex(n int) *ruleIndex {
-	all := make([]int32, n)
-	for i := range all {
-		all[i] = int32(i)
-	}
-	ix := &ruleIndex{buckets: [][]int32{all}, pins: make([]map[indexField]pin, n)}
+	ix := &ruleIndex{all: make([]uint64, (n+63)/64), exact: make([]uint64, (n+63)/64), pins: make([]map[int]pin, n)}
 	for i := range n {
+		ix.all[i/64] |= 1 << (i % 64)
+		ix.pins[i] = map[int]pin{}
 		ix.always = append(ix.always, i)
 	}
 	return ix
@@ -320,10 +300,6 @@ func lintIndex(rs *Ruleset) []Finding {
 	if len(ix.always) == 0 {
 		return nil
 	}
-	var fields []string
-	for _, d := range ix.dims {
-		fields = append(fields, d.field.String())
-	}
 	var ids []string
 	for _, i := range ix.always {
 		ids = append(ids, rs.rules[i].ID)
@@ -332,6 +308,6 @@ func lintIndex(rs *Ruleset) []Finding {
 		ids = append(ids[:10], fmt.Sprintf("and %d more", len(ids)-10))
 	}
 	return []Finding{{Severity: SevNotice, File: ".", Msg: fmt.Sprintf(
-		"%d of %d rules are evaluated for every complaint: their conditions pin none of the indexed fields (%s) with a leading && term: %s",
-		len(ix.always), len(rs.rules), strings.Join(fields, ", "), strings.Join(ids, ", "))}}
+		"%d of %d rules are evaluated for every complaint: their conditions compare no field with constants in a leading && term (rules/README.md, Performance): %s",
+		len(ix.always), len(rs.rules), strings.Join(ids, ", "))}}
 }

@@ -1,131 +1,228 @@
 package rules
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/expr-lang/expr/ast"
 )
 
-// pinsOf reads what condition n requires of the index fields. For each
-// field it returns, a value the pin does not allow makes n evaluate to
-// false without an error: that is what lets the index skip the rule and
-// still report the same decision and the same errors as evaluating it.
+// fieldValue is a value of an index field, or a class of values: for a
+// string field, other stands for every string that is none of the
+// constants rules compare the field with. Booleans are n = 0 or 1.
+type fieldValue struct {
+	s     string
+	n     int
+	other bool
+}
+
+// pin is what a condition requires of one field: if allows is false for
+// the field's value, the condition evaluates to false without an error.
+type pin struct {
+	allows func(fieldValue) bool
+	strs   []string // the string constants it names
+	nums   []int    // the integer constants it names
+	src    string   // the terms it comes from, as written
+}
+
+func (p pin) and(q pin) pin {
+	return pin{
+		allows: func(v fieldValue) bool { return p.allows(v) && q.allows(v) },
+		strs:   append(slices.Clone(p.strs), q.strs...),
+		nums:   append(slices.Clone(p.nums), q.nums...),
+		src:    p.src + " && " + q.src,
+	}
+}
+
+func (p pin) or(q pin) pin {
+	return pin{
+		allows: func(v fieldValue) bool { return p.allows(v) || q.allows(v) },
+		strs:   append(slices.Clone(p.strs), q.strs...),
+		nums:   append(slices.Clone(p.nums), q.nums...),
+		src:    "(" + p.src + " || " + q.src + ")",
+	}
+}
+
+// pinReader reads conditions for pins; params are the policy's, which the
+// compiler turns into constants.
+type pinReader struct{ params map[string]int }
+
+// pins reads what condition n requires of the index fields, by field id.
+// For each pin, a value it does not allow makes n evaluate to false
+// without an error: that is what lets the index skip the rule and still
+// report the same decision and the same errors. exact says more: n holds
+// exactly when every pin allows the value, so the index decides it alone.
 //
-//   - a term comparing a field with constants pins it;
+//   - a term comparing a field with constants pins it, exactly;
 //   - A && B: A's pins, and B's too if A cannot fail (B runs only after A);
 //   - A || B: the fields both pin, allowing what either allows;
 //   - anything else pins nothing.
-func pinsOf(n ast.Node) map[indexField]pin {
-	out := map[indexField]pin{}
+func (pr pinReader) pins(n ast.Node) (pins map[int]pin, exact bool) {
 	if b, ok := n.(*ast.BinaryNode); ok {
 		switch b.Operator {
 		case "&&", "and":
-			out = pinsOf(b.Left)
-			if cannotFail(b.Left) {
-				for f, q := range pinsOf(b.Right) {
-					if p, ok := out[f]; ok {
-						out[f] = pin{
-							allows: func(v string, o bool) bool { return p.allows(v, o) && q.allows(v, o) },
-							consts: append(slices.Clone(p.consts), q.consts...),
-							src:    p.src + " && " + q.src,
-						}
-						continue
-					}
-					out[f] = q
-				}
+			out, exact := pr.pins(b.Left)
+			if !cannotFail(b.Left) {
+				return out, false
 			}
-			return out
+			right, rexact := pr.pins(b.Right)
+			for id, q := range right {
+				if p, ok := out[id]; ok {
+					q = p.and(q)
+				}
+				out[id] = q
+			}
+			return out, exact && rexact
 		case "||", "or":
-			right := pinsOf(b.Right)
-			for f, p := range pinsOf(b.Left) {
-				if q, ok := right[f]; ok {
-					out[f] = pin{
-						allows: func(v string, o bool) bool { return p.allows(v, o) || q.allows(v, o) },
-						consts: append(slices.Clone(p.consts), q.consts...),
-						src:    "(" + p.src + " || " + q.src + ")",
-					}
+			left, lexact := pr.pins(b.Left)
+			right, rexact := pr.pins(b.Right)
+			out := map[int]pin{}
+			for id, p := range left {
+				if q, ok := right[id]; ok {
+					out[id] = p.or(q)
 				}
 			}
-			return out
+			return out, lexact && rexact && len(left) == 1 && len(right) == 1 && len(out) == 1
 		}
 	}
-	if f, set, neg, ok := term(n); ok {
-		out[f] = pin{
-			allows: func(v string, other bool) bool { return (!other && slices.Contains(set, v)) != neg },
-			consts: set,
-			src:    n.String(),
-		}
+	if f, p, ok := pr.term(n); ok {
+		return map[int]pin{f.id: p}, true
 	}
-	return out
+	return map[int]pin{}, false
 }
 
-// term recognises a comparison of an index field with constants: it holds
-// when the field's value is in set (or not, when neg). Such a term cannot
-// fail.
-func term(n ast.Node) (f indexField, set []string, neg bool, ok bool) {
+// term recognises a comparison of an index field with constants. Such a
+// term cannot fail.
+func (pr pinReader) term(n ast.Node) (indexField, pin, bool) {
+	src := n.String()
 	switch x := n.(type) {
 	case *ast.UnaryNode:
-		if x.Operator == "!" || x.Operator == "not" {
-			f, set, neg, ok = term(x.Node)
-			return f, set, !neg, ok
+		if x.Operator != "!" && x.Operator != "not" {
+			break
 		}
-	case *ast.IdentifierNode: // a boolean field alone
-		if f, ok := indexFieldNamed(x.Value); ok && f.isBool() {
-			return f, []string{"true"}, false, true
+		f, p, ok := pr.term(x.Node)
+		allows := p.allows
+		p.allows, p.src = func(v fieldValue) bool { return !allows(v) }, src
+		return f, p, ok
+	case *ast.IdentifierNode, *ast.CallNode: // a boolean field alone
+		if f, ok := pr.field(n); ok && f.kind == kindBool {
+			return f, pin{allows: func(v fieldValue) bool { return v.n == 1 }, src: src}, true
 		}
 	case *ast.BinaryNode:
-		switch x.Operator {
-		case "==", "!=":
-			id, lit := x.Left, x.Right
-			if _, isID := id.(*ast.IdentifierNode); !isID {
-				id, lit = lit, id
-			}
-			name, isID := id.(*ast.IdentifierNode)
-			if !isID {
-				return
-			}
-			if f, ok = indexFieldNamed(name.Value); !ok {
-				return
-			}
-			v, isConst := constant(lit, f)
-			if !isConst {
-				return f, nil, false, false
-			}
-			return f, []string{v}, x.Operator == "!=", true
-		case "in":
-			name, isID := x.Left.(*ast.IdentifierNode)
+		if x.Operator == "in" {
+			f, ok := pr.field(x.Left)
 			arr, isArr := x.Right.(*ast.ArrayNode)
-			if !isID || !isArr {
-				return
+			if !ok || !isArr || f.kind == kindBool {
+				break
 			}
-			if f, ok = indexFieldNamed(name.Value); !ok || f.isBool() {
-				return f, nil, false, false
-			}
+			p := pin{src: src}
 			for _, e := range arr.Nodes {
-				v, isConst := constant(e, f)
-				if !isConst {
-					return f, nil, false, false
+				s, v, ok := pr.constant(e, f.kind)
+				if !ok {
+					return f, p, false
 				}
-				set = append(set, v)
+				p.strs, p.nums = append(p.strs, s), append(p.nums, v)
 			}
-			return f, set, false, true
+			if f.kind == kindString {
+				set := p.strs
+				p.allows, p.nums = func(v fieldValue) bool { return !v.other && slices.Contains(set, v.s) }, nil
+			} else {
+				set := p.nums
+				p.allows, p.strs = func(v fieldValue) bool { return slices.Contains(set, v.n) }, nil
+			}
+			return f, p, true
 		}
+		op, l, r := x.Operator, x.Left, x.Right
+		f, ok := pr.field(l)
+		if !ok {
+			l, r, op = r, l, flip[op]
+			if f, ok = pr.field(l); !ok {
+				break
+			}
+		}
+		s, c, ok := pr.constant(r, f.kind)
+		if !ok {
+			break
+		}
+		p := pin{src: src}
+		switch {
+		case f.kind == kindString && (op == "==" || op == "!="):
+			p.strs = []string{s}
+			p.allows = func(v fieldValue) bool { return (!v.other && v.s == s) == (op == "==") }
+		case f.kind == kindBool && (op == "==" || op == "!="):
+			p.allows = func(v fieldValue) bool { return (v.n == c) == (op == "==") }
+		case f.kind == kindInt && compare[op] != nil:
+			cmp := compare[op]
+			p.nums = []int{c}
+			p.allows = func(v fieldValue) bool { return cmp(v.n, c) }
+		default:
+			return f, p, false
+		}
+		return f, p, true
 	}
-	return 0, nil, false, false
+	return indexField{}, pin{}, false
 }
 
-// constant returns a literal of f's type as the index spells it.
-func constant(n ast.Node, f indexField) (string, bool) {
+// flip turns "c OP field" into "field OP' c".
+var flip = map[string]string{"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+var compare = map[string]func(a, b int) bool{
+	"==": func(a, b int) bool { return a == b },
+	"!=": func(a, b int) bool { return a != b },
+	"<":  func(a, b int) bool { return a < b },
+	"<=": func(a, b int) bool { return a <= b },
+	">":  func(a, b int) bool { return a > b },
+	">=": func(a, b int) bool { return a >= b },
+}
+
+// field returns the index field n reads: an Env field by name, or an
+// evidence helper call with literal arguments.
+func (pr pinReader) field(n ast.Node) (indexField, bool) {
+	switch x := n.(type) {
+	case *ast.IdentifierNode:
+		return fieldNamed(x.Value)
+	case *ast.CallNode:
+		var args []any
+		for _, a := range x.Arguments {
+			s, ok := a.(*ast.StringNode)
+			if !ok {
+				return indexField{}, false
+			}
+			args = append(args, s.Value)
+		}
+		switch name := calleeName(x); {
+		case (name == "hasEvidence" || name == "complete") && len(args) == 1:
+			return fieldNamed(fmt.Sprintf("%s(%q)", name, args[0]))
+		case name == "shows" && len(args) == 2:
+			return fieldNamed(fmt.Sprintf("shows(%q, %q)", args[0], args[1]))
+		}
+	}
+	return indexField{}, false
+}
+
+// constant returns a literal of kind k as the index spells it: strings in
+// s, integers (params included) and booleans (0, 1) in n.
+func (pr pinReader) constant(n ast.Node, k fieldKind) (s string, v int, ok bool) {
 	switch x := n.(type) {
 	case *ast.StringNode:
-		return x.Value, !f.isBool()
+		return x.Value, 0, k == kindString
 	case *ast.BoolNode:
-		if x.Value {
-			return "true", f.isBool()
+		return "", b2i(x.Value), k == kindBool
+	case *ast.IntegerNode:
+		return "", x.Value, k == kindInt
+	case *ast.UnaryNode:
+		if i, isInt := x.Node.(*ast.IntegerNode); isInt && x.Operator == "-" {
+			return "", -i.Value, k == kindInt
 		}
-		return "false", f.isBool()
+	case *ast.MemberNode: // params.NAME
+		id, isID := x.Node.(*ast.IdentifierNode)
+		prop, isStr := x.Property.(*ast.StringNode)
+		if isID && isStr && id.Value == "params" {
+			v, ok := pr.params[prop.Value]
+			return "", v, ok && k == kindInt
+		}
 	}
-	return "", false
+	return "", 0, false
 }
 
 // cannotFail reports whether evaluating n can never return an error:
@@ -139,7 +236,10 @@ func cannotFail(n ast.Node) bool {
 	case *ast.IntegerNode, *ast.FloatNode, *ast.StringNode, *ast.BoolNode:
 		return true
 	case *ast.UnaryNode:
-		return (x.Operator == "!" || x.Operator == "not") && cannotFail(x.Node)
+		switch x.Operator {
+		case "!", "not", "-", "+":
+			return cannotFail(x.Node)
+		}
 	case *ast.BinaryNode:
 		switch x.Operator {
 		case "&&", "||", "and", "or", "==", "!=", "<", "<=", ">", ">=":

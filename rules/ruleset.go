@@ -128,7 +128,7 @@ func Load(fsys fs.FS) (*Ruleset, error) {
 		return nil, err
 	}
 	rs.hash = "sha256:" + hex.EncodeToString(h.Sum(nil))[:16]
-	rs.index = buildIndex(rs.rules)
+	rs.index = buildIndex(rs.rules, rs.policy.Params)
 	for _, r := range rs.rules {
 		for _, ex := range r.examples {
 			got, err := r.Eval(NewEnv(ex.Complaint, ex.Facts))
