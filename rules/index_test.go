@@ -130,6 +130,14 @@ const traps = `rules:
   - {id: trap-not-in, description: t, when: 'product_type not in ["gift_card"] && currency == "CNY"', score: 1, queue: triage, mode: enforce}
   - {id: trap-history, description: t, when: 'seen_order && !appeal_of_known && is_appeal', score: 1, queue: priority, mode: enforce}
   - {id: trap-unknown-values, description: t, when: 'category in ["other", ""] || channel == "wechat"', score: 1, mode: enforce}
+  - {id: trap-negative, description: t, when: 'hours_since_payment < 0 && has_order', score: 1, mode: enforce}
+  - {id: trap-int-flipped, description: t, when: '3 >= evidence_count && evidence_count != 2', score: 1, mode: enforce}
+  - {id: trap-int-in, description: t, when: 'amount_minor in [0, 100000, params.large_amount_minor + 1]', score: 1, mode: enforce}
+  - {id: trap-int-in-params, description: t, when: 'amount_minor in [0, 99999, params.large_amount_minor]', score: 1, mode: enforce}
+  - {id: trap-arithmetic, description: t, when: 'merchant_complainants_30d > params.repeat_offender_complainants - 1 && category == "unknown"', score: 1, mode: enforce}
+  - {id: trap-helper-false, description: t, when: 'shows("payment_screenshot", "amount") == false && category != "unknown"', score: 1, mode: enforce}
+  - {id: trap-helpers-or, description: t, when: 'hasEvidence("other") || complete("chat_log")', score: 1, mode: enforce}
+  - {id: trap-float, description: t, when: 'amount_minor > 99999.5 && description_length <= 100', score: 1, mode: enforce}
 `
 
 // loadWith loads the shipped ruleset with extra rule files.
@@ -194,8 +202,11 @@ func randomComplaint(r *rand.Rand, i int) (*schema.Complaint, history.Facts) {
 	if r.IntN(5) > 0 {
 		c.Order = &schema.Order{OrderID: "O-1", AmountMinor: int64(r.IntN(300000)), Currency: pick("CNY", "USD", ""),
 			ProductType: oneOf(schema.ProductTypes, "", "skin")}
+		if r.IntN(3) == 0 { // on and beside the thresholds rules compare with
+			c.Order.AmountMinor = int64(100000*r.IntN(4) + r.IntN(3) - 1)
+		}
 		if r.IntN(4) > 0 {
-			c.Order.PaidAt = c.SubmittedAt.Add(-time.Duration(r.IntN(100)) * time.Hour)
+			c.Order.PaidAt = c.SubmittedAt.Add(time.Duration(r.IntN(100)-3) * -time.Hour)
 		}
 	}
 	for range r.IntN(4) {
