@@ -177,7 +177,10 @@ func (ix *ruleIndex) skipReason(i int, e *Env) string {
 		case kindBool:
 			v = n == 1
 		}
-		return fmt.Sprintf("not evaluated: %s is %v, so %s is false", d.field.name, v, ix.pins[i][d.field.id].src)
+		if src := ix.pins[i][d.field.id].src; src != d.field.name {
+			return fmt.Sprintf("not evaluated: %s is %v, so %s is false", d.field.name, v, src)
+		}
+		return fmt.Sprintf("not evaluated: %s is %v", d.field.name, v)
 	}
 	return ""
 }
@@ -308,6 +311,6 @@ func lintIndex(rs *Ruleset) []Finding {
 		ids = append(ids[:10], fmt.Sprintf("and %d more", len(ids)-10))
 	}
 	return []Finding{{Severity: SevNotice, File: ".", Msg: fmt.Sprintf(
-		"%d of %d rules are evaluated for every complaint: their conditions compare no field with constants in a leading && term (rules/README.md, Performance): %s",
+		"%d of %d rules are evaluated for every complaint: their conditions compare no field with constants in a leading && term (README.md, Performance): %s",
 		len(ix.always), len(rs.rules), strings.Join(ids, ", "))}}
 }

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -355,13 +356,18 @@ func TestExplainSaysWhyNotEvaluated(t *testing.T) {
 	if len(v.Parts) != 2 || v.Parts[0].Value != false {
 		t.Errorf("parts of a skipped rule are still shown: %+v", v.Parts)
 	}
+	for _, v := range ex.Rules {
+		if v.ID == "about-platform" && v.Skipped != "not evaluated: about_platform is false" {
+			t.Errorf("about-platform: %q", v.Skipped)
+		}
+	}
 	if out := ex.Format(); !strings.Contains(out, "  no    tx-missing-order (enforce)\n          "+want+"\n") {
 		t.Errorf("explanation lacks the reason:\n%s", out)
 	}
 }
 
 func TestLintNotesRulesEvaluatedForEveryComplaint(t *testing.T) {
-	want := "notice: .: 1 of 22 rules are evaluated for every complaint: their conditions compare no field with constants in a leading && term (rules/README.md, Performance): unverifiable-complainant"
+	want := "notice: .: 1 of 22 rules are evaluated for every complaint: their conditions compare no field with constants in a leading && term (README.md, Performance): unverifiable-complainant"
 	var got []string
 	for _, f := range rules.Lint(shippedRules(t), rules.LintOptions{Now: decidedAt}) {
 		if f.String() == want {
@@ -370,4 +376,38 @@ func TestLintNotesRulesEvaluatedForEveryComplaint(t *testing.T) {
 		got = append(got, f.String())
 	}
 	t.Errorf("no notice %q:\n%s", want, strings.Join(got, "\n"))
+}
+
+// FuzzIndexAgreesWithLinear: whatever condition a rule author writes, the
+// index skips the rule only when it is false without an error, and
+// decides it alone only when it is true. Run it with
+//
+//	go test ./rules -run XXX -fuzz FuzzIndexAgreesWithLinear -fuzzminimizetime 0
+func FuzzIndexAgreesWithLinear(f *testing.F) {
+	for _, line := range strings.Split(traps, "\n") {
+		if _, cond, ok := strings.Cut(line, "when: '"); ok {
+			f.Add(strings.Split(cond, "', ")[0], uint64(len(cond)))
+		}
+	}
+	for _, c := range []string{`category == "unknown" || category == "account_security" && !anonymous`,
+		`evidence_count in [0, 2] && not (channel in ["regulator"])`, `amount_minor >= -5 and hasEvidence("chat_log") == true`} {
+		f.Add(c, uint64(7))
+	}
+	f.Fuzz(func(t *testing.T, cond string, seed uint64) {
+		file := fmt.Sprintf("rules:\n  - {id: fuzzed, description: f, when: %s, score: 1, mode: enforce}\n", strconv.Quote(cond))
+		rs, err := rules.Load(withShipped(t, map[string]string{"f.rules.yaml": file}))
+		if err != nil {
+			return
+		}
+		linear := rs.Linear()
+		r := rand.New(rand.NewPCG(seed, 14))
+		for i := range 40 {
+			c, facts := randomComplaint(r, i)
+			got, gotErrs := rs.Evaluate(c, facts, decidedAt)
+			want, wantErrs := linear.Evaluate(c, facts, decidedAt)
+			if !reflect.DeepEqual(got, want) || !slices.Equal(errorStrings(gotErrs), errorStrings(wantErrs)) {
+				t.Fatalf("%s: %s: indexed %+v %v, linear %+v %v", cond, c.ComplaintID, got, gotErrs, want, wantErrs)
+			}
+		}
+	})
 }
