@@ -14,15 +14,16 @@ import (
 // complaint, as Falco indexes its rules by event type. At load, each
 // condition is read for what it requires of the fields of Env (its pins:
 // category == "x", channel in [...], !about_platform, amount_minor >= N,
-// hasEvidence("chat_log"), ...; see pinReader.pins). Each pinned field is
-// a dimension of the index; each of its slots (a value, or a class of
-// values no condition tells apart) holds a bitset of the rules that value
-// allows. Evaluate reads the fields from the same Env the conditions
-// read, intersects the sets, and runs the rules left, in rule order: a
-// rule is left out only when its condition would be false without an
-// error whatever the field holds. A rule whose whole condition is pins
-// (exact) is decided by the index alone. Rules that pin nothing are in
-// every set.
+// hasEvidence("chat_log"), ...; see pinReader.pins), branch by branch of
+// a top-level ||. Each pinned field is a dimension of the index; each of
+// its slots (a value, or a class of values no condition tells apart)
+// holds a bitset of the branches that value allows. Evaluate reads the
+// fields from the same Env the conditions read, intersects the sets, and
+// runs the rules with a branch left, in rule order: a rule is left out
+// only when its condition would be false without an error whatever the
+// fields hold. A rule with a branch made only of pins is decided by the
+// index alone when that branch holds. Rules with a branch that pins
+// nothing are in every set.
 
 // maxIndexSlots bounds one dimension: a field compared with so many
 // distinct constants is not indexed (the index prunes less; it stays
@@ -34,19 +35,23 @@ const maxIndexSlots = 512
 const maxIndexDims = 64
 
 // ruleIndex maps the values of its dimensions to the rules to evaluate.
+// Its bitsets have one bit per branch; branches are numbered in rule
+// order.
 type ruleIndex struct {
 	dims   []indexDim
-	all    []uint64 // one bit per rule
-	exact  []uint64 // rules whose condition the dimensions decide
-	pins   []map[int]pin
-	always []int // rules no dimension prunes
+	all    []uint64      // every branch
+	decide []uint64      // branches that decide their rule when they hold
+	rule   []int32       // by branch, its rule
+	first  []int         // by rule, its first branch; len(rules)+1 entries
+	pins   []map[int]pin // by branch
+	always []int         // rules no dimension prunes
 }
 
 // indexDim is one field the index reads, with its slots: a string field's
 // constants and a last slot for any other string; false and true for a
 // boolean; for an integer field, its constants c1 < ... < ck make slots
 // (<c1), c1, (c1..c2), c2, ..., ck, (>ck). rules[s] has a bit for each
-// rule slot s allows.
+// branch slot s allows.
 type indexDim struct {
 	field  indexField
 	strs   []string
@@ -114,94 +119,107 @@ func (d *indexDim) value(s int) fieldValue {
 }
 
 // candidates yields the positions of the rules to evaluate for e, in rule
-// order, and whether the index has decided the rule matches (exact). It
-// is small so that it inlines and the loop over it allocates nothing.
+// order, and whether the index has decided the rule holds. It is small so
+// that it inlines and the loop over it allocates nothing.
 func (ix *ruleIndex) candidates(e *Env) iter.Seq2[int, bool] {
 	return func(yield func(int, bool) bool) { ix.each(e, yield) }
 }
 
 func (ix *ruleIndex) each(e *Env, yield func(int, bool) bool) {
-	if len(ix.all) == 1 { // up to 64 rules: one word, no rows to keep
-		word := ix.all[0]
-		for k := range ix.dims {
-			d := &ix.dims[k]
-			word &= d.rules[d.slot(e)][0]
-		}
-		ix.yieldWord(0, word, yield)
-		return
-	}
 	var rows [maxIndexDims][]uint64 // on the stack
 	dims := rows[:len(ix.dims)]
 	for k := range ix.dims {
 		d := &ix.dims[k]
 		dims[k] = d.rules[d.slot(e)]
 	}
+	rule, decided := int32(-1), false
 	for w, word := range ix.all {
 		for _, row := range dims {
 			if word &= row[w]; word == 0 {
 				break
 			}
 		}
-		if !ix.yieldWord(w, word, yield) {
-			return
+		for ; word != 0; word &= word - 1 {
+			b := bits.TrailingZeros64(word)
+			if r := ix.rule[w*64+b]; r != rule {
+				if rule >= 0 && !yield(int(rule), decided) {
+					return
+				}
+				rule, decided = r, false
+			}
+			decided = decided || ix.decide[w]&(1<<b) != 0
 		}
 	}
-}
-
-// yieldWord yields the rules of word w of a candidate set; false if the
-// loop stopped.
-func (ix *ruleIndex) yieldWord(w int, word uint64, yield func(int, bool) bool) bool {
-	for word != 0 {
-		b := bits.TrailingZeros64(word)
-		if !yield(w*64+b, ix.exact[w]&(1<<b) != 0) {
-			return false
-		}
-		word &= word - 1
+	if rule >= 0 {
+		yield(int(rule), decided)
 	}
-	return true
 }
 
 // skipReason says why the index leaves rule i out for e, or "" if it is
 // a candidate.
 func (ix *ruleIndex) skipReason(i int, e *Env) string {
-	for k := range ix.dims {
-		d := &ix.dims[k]
-		if d.rules[d.slot(e)][i/64]&(1<<(i%64)) != 0 {
-			continue
+	var why []string
+	for b := ix.first[i]; b < ix.first[i+1]; b++ {
+		reason := ""
+		for k := range ix.dims {
+			d := &ix.dims[k]
+			if d.rules[d.slot(e)][b/64]&(1<<(b%64)) != 0 {
+				continue
+			}
+			s, n := d.field.read(e)
+			var v any = n
+			switch d.field.kind {
+			case kindString:
+				v = fmt.Sprintf("%q", s)
+			case kindBool:
+				v = n == 1
+			}
+			reason = fmt.Sprintf("%s is %v", d.field.name, v)
+			if src := ix.pins[b][d.field.id].src; src != d.field.name {
+				reason += fmt.Sprintf(", so %s is false", src)
+			}
+			break
 		}
-		s, n := d.field.read(e)
-		var v any = n
-		switch d.field.kind {
-		case kindString:
-			v = fmt.Sprintf("%q", s)
-		case kindBool:
-			v = n == 1
+		if reason == "" {
+			return "" // this branch can hold
 		}
-		if src := ix.pins[i][d.field.id].src; src != d.field.name {
-			return fmt.Sprintf("not evaluated: %s is %v, so %s is false", d.field.name, v, src)
-		}
-		return fmt.Sprintf("not evaluated: %s is %v", d.field.name, v)
+		why = append(why, reason)
 	}
-	return ""
+	return "not evaluated: " + strings.Join(why, "; ")
 }
 
 // buildIndex reads the rules' conditions and builds their index.
 func buildIndex(rules []*Rule, params map[string]int) *ruleIndex {
-	ix := linearIndex(len(rules))
 	pr := pinReader{params: params}
-	exact := make([]bool, len(rules))
+	var branches []branch
+	ix := &ruleIndex{first: make([]int, len(rules)+1)}
+	for i, r := range rules {
+		ix.first[i] = len(branches)
+		bs := []branch{{pins: map[int]pin{}}} // unread: one branch that pins nothing
+		if tree, err := parser.Parse(r.When); err == nil {
+			bs = pr.branches(tree.Node)
+		}
+		for _, b := range bs {
+			branches = append(branches, b)
+			ix.rule = append(ix.rule, int32(i))
+			ix.pins = append(ix.pins, b.pins)
+		}
+	}
+	ix.first[len(rules)] = len(branches)
+	words := (len(branches) + 63) / 64
+	ix.all, ix.decide = make([]uint64, words), make([]uint64, words)
+	for b := range branches {
+		ix.all[b/64] |= 1 << (b % 64)
+	}
 	strs := map[int][]string{}
 	nums := map[int][]int{}
-	for i, r := range rules {
-		if tree, err := parser.Parse(r.When); err == nil {
-			ix.pins[i], exact[i] = pr.pins(tree.Node)
-		}
-		for id, p := range ix.pins[i] {
+	for _, b := range branches {
+		for id, p := range b.pins {
 			strs[id] = append(strs[id], p.strs...)
 			nums[id] = append(nums[id], p.nums...)
 		}
 	}
-	prunes := make([][]int, len(rules)) // by rule, the fields whose pins prune it
+	prunes := make([][]int, len(branches)) // by branch, the fields whose pins prune it
 	var dims []indexDim
 	for _, f := range indexFields {
 		d := indexDim{field: f}
@@ -210,9 +228,9 @@ func buildIndex(rules []*Rule, params map[string]int) *ruleIndex {
 		slices.Sort(nums[f.id])
 		d.nums = slices.Compact(nums[f.id])
 		if d.slots() > maxIndexSlots {
-			for i := range rules {
-				if _, ok := ix.pins[i][f.id]; ok {
-					prunes[i] = append(prunes[i], f.id) // and the index will not read it
+			for b := range branches {
+				if _, ok := branches[b].pins[f.id]; ok {
+					prunes[b] = append(prunes[b], f.id) // and the index will not read it
 				}
 			}
 			continue
@@ -222,20 +240,20 @@ func buildIndex(rules []*Rule, params map[string]int) *ruleIndex {
 			d.rules[s] = slices.Clone(ix.all)
 		}
 		used := false
-		for i := range rules {
-			p, ok := ix.pins[i][f.id]
+		for b := range branches {
+			p, ok := branches[b].pins[f.id]
 			if !ok {
 				continue
 			}
 			pruned := false
 			for s := range d.rules {
 				if !p.allows(d.value(s)) {
-					d.rules[s][i/64] &^= 1 << (i % 64)
+					d.rules[s][b/64] &^= 1 << (b % 64)
 					pruned = true
 				}
 			}
 			if pruned {
-				prunes[i] = append(prunes[i], f.id)
+				prunes[b] = append(prunes[b], f.id)
 				used = true
 			}
 		}
@@ -256,19 +274,24 @@ func buildIndex(rules []*Rule, params map[string]int) *ruleIndex {
 			}
 		}
 	}
-	ix.always = nil
-	for i := range rules {
+	always := make([]bool, len(rules))
+	for b := range branches {
 		read := 0
-		for _, id := range prunes[i] {
+		for _, id := range prunes[b] {
 			if slices.ContainsFunc(ix.dims, func(d indexDim) bool { return d.field.id == id }) {
 				read++
 			}
 		}
 		if read == 0 {
-			ix.always = append(ix.always, i)
+			always[ix.rule[b]] = true
 		}
-		if exact[i] && read == len(prunes[i]) {
-			ix.exact[i/64] |= 1 << (i % 64)
+		if branches[b].decides && read == len(prunes[b]) {
+			ix.decide[b/64] |= 1 << (b % 64)
+		}
+	}
+	for i, a := range always {
+		if a {
+			ix.always = append(ix.always, i)
 		}
 	}
 	return ix
@@ -287,12 +310,15 @@ func prunedBits(d *indexDim) int {
 
 // linearIndex evaluates every rule for every complaint.
 func linearIndex(n int) *ruleIndex {
-	ix := &ruleIndex{all: make([]uint64, (n+63)/64), exact: make([]uint64, (n+63)/64), pins: make([]map[int]pin, n)}
+	ix := &ruleIndex{all: make([]uint64, (n+63)/64), decide: make([]uint64, (n+63)/64), first: make([]int, n+1)}
 	for i := range n {
 		ix.all[i/64] |= 1 << (i % 64)
-		ix.pins[i] = map[int]pin{}
+		ix.rule = append(ix.rule, int32(i))
+		ix.first[i] = i
+		ix.pins = append(ix.pins, map[int]pin{})
 		ix.always = append(ix.always, i)
 	}
+	ix.first[n] = n
 	return ix
 }
 
@@ -311,6 +337,6 @@ func lintIndex(rs *Ruleset) []Finding {
 		ids = append(ids[:10], fmt.Sprintf("and %d more", len(ids)-10))
 	}
 	return []Finding{{Severity: SevNotice, File: ".", Msg: fmt.Sprintf(
-		"%d of %d rules are evaluated for every complaint: their conditions compare no field with constants in a leading && term (README.md, Performance): %s",
+		"%d of %d rules are evaluated for every complaint: each has a condition, or a || branch of one, that compares no field with constants in a leading && term (README.md, Performance): %s",
 		len(ix.always), len(rs.rules), strings.Join(ids, ", "))}}
 }

@@ -28,9 +28,10 @@ var subcategories = map[string][]string{
 // generatedRules writes n rules the way a large rule set grows: most are
 // about one category (often one subcategory or channel too), some about a
 // channel, the platform or orders; like the shipped rules, each matches a
-// small part of the stream, one in ten also tests something the index
+// small part of the stream. One in ten also tests something the index
 // cannot read (a negated conjunction, arithmetic), and one in twenty pins
-// nothing the index reads (|| across fields). Deterministic.
+// nothing the index reads (a sum of fields, a leading term that may
+// fail). Deterministic.
 func generatedRules(n int) string {
 	r := rand.New(rand.NewPCG(14, uint64(n)))
 	pick := func(list []string) string { return list[r.IntN(len(list))] }
@@ -91,10 +92,14 @@ func generatedRules(n int) string {
 			when = fmt.Sprintf("!about_platform && category == %s && %s", q(c), tail())
 		case k < 91:
 			when = fmt.Sprintf("has_order && product_type in [%s, %s] && %s", q(pick(schema.ProductTypes)), q(pick(schema.ProductTypes)), tail())
-		case k < 95:
+		case k < 95 && r.IntN(2) == 0:
 			when = fmt.Sprintf("about_platform && %s", tail())
-		default: // pins nothing the index reads
-			when = fmt.Sprintf("%s || merchant_complaints_24h >= %d && %s", tail(), 3+r.IntN(10), opaque())
+		case k < 95:
+			when = fmt.Sprintf("%s || %s", tail(), tail())
+		case r.IntN(2) == 0: // pins nothing the index reads
+			when = fmt.Sprintf("merchant_complaints_24h + complainant_complaints_24h >= %d", 6+r.IntN(10))
+		default: // what follows a term that may fail is not read
+			when = fmt.Sprintf("amount_minor %% %d == 0 && %s", 1000*(1+r.IntN(9)), tail())
 		}
 		if r.IntN(10) == 0 {
 			when += " && " + opaque()
@@ -138,6 +143,7 @@ const traps = `rules:
   - {id: trap-arithmetic, description: t, when: 'merchant_complainants_30d > params.repeat_offender_complainants - 1 && category == "unknown"', score: 1, mode: enforce}
   - {id: trap-helper-false, description: t, when: 'shows("payment_screenshot", "amount") == false && category != "unknown"', score: 1, mode: enforce}
   - {id: trap-helpers-or, description: t, when: 'hasEvidence("other") || complete("chat_log")', score: 1, mode: enforce}
+  - {id: trap-fails-then-decided, description: t, when: '1000 % evidence_count == 0 || anonymous || is_appeal', score: 1, mode: enforce}
   - {id: trap-float, description: t, when: 'amount_minor > 99999.5 && description_length <= 100', score: 1, mode: enforce}
 `
 
@@ -305,16 +311,15 @@ func TestIndexAgreesWithLinear(t *testing.T) {
 	}
 }
 
-// The index prunes: shipped, it evaluates for every complaint only the
-// rule that pins nothing (anonymous || ...); of 1,000 rules, it evaluates a small part
-// for the sample stream.
+// The index prunes: shipped, no rule is evaluated for every complaint; of
+// 1,000 rules, it evaluates a small part for the sample stream.
 func TestIndexPrunes(t *testing.T) {
 	fields, always := shippedRules(t).IndexShape()
 	if !slices.Contains(fields, "category") || !slices.Contains(fields, "channel") || !slices.Contains(fields, "about_platform") {
 		t.Errorf("shipped index reads %v", fields)
 	}
-	if want := []string{"unverifiable-complainant"}; !slices.Equal(always, want) {
-		t.Errorf("rules evaluated for every complaint: %v, want %v", always, want)
+	if len(always) != 0 {
+		t.Errorf("shipped rules evaluated for every complaint: %v", always)
 	}
 	rs := thousandRules(t)
 	fields, always = rs.IndexShape()
@@ -367,15 +372,28 @@ func TestExplainSaysWhyNotEvaluated(t *testing.T) {
 }
 
 func TestLintNotesRulesEvaluatedForEveryComplaint(t *testing.T) {
-	want := "notice: .: 1 of 22 rules are evaluated for every complaint: their conditions compare no field with constants in a leading && term (README.md, Performance): unverifiable-complainant"
-	var got []string
-	for _, f := range rules.Lint(shippedRules(t), rules.LintOptions{Now: decidedAt}) {
-		if f.String() == want {
-			return
+	notices := func(rs *rules.Ruleset) []string {
+		var out []string
+		for _, f := range rules.Lint(rs, rules.LintOptions{Now: decidedAt}) {
+			if strings.Contains(f.Msg, "evaluated for every complaint") {
+				out = append(out, f.String())
+			}
 		}
-		got = append(got, f.String())
+		return out
 	}
-	t.Errorf("no notice %q:\n%s", want, strings.Join(got, "\n"))
+	if got := notices(shippedRules(t)); len(got) != 0 {
+		t.Errorf("shipped rules: %q", got)
+	}
+	rs := loadWith(t, map[string]string{"zz.rules.yaml": `rules:
+  - {id: indexed, description: x, when: 'category == "unknown" || anonymous', score: 1, mode: enforce}
+  - {id: half-indexed, description: x, when: 'category == "unknown" || merchant_complaints_24h + 1 > 3', score: 1, mode: enforce}
+  - {id: unindexed, description: x, when: 'len(subcategory) > 3 && category == "unknown"', score: 1, mode: enforce}
+`})
+	want := "notice: .: 2 of 25 rules are evaluated for every complaint: each has a condition, or a || branch of one, " +
+		"that compares no field with constants in a leading && term (README.md, Performance): half-indexed, unindexed"
+	if got := notices(rs); !slices.Equal(got, []string{want}) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
 }
 
 // FuzzIndexAgreesWithLinear: whatever condition a rule author writes, the

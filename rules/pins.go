@@ -91,6 +91,46 @@ func (pr pinReader) pins(n ast.Node) (pins map[int]pin, exact bool) {
 	return map[int]pin{}, false
 }
 
+// maxBranches bounds the || branches of one condition the index tells
+// apart; a longer chain is read as one expression.
+const maxBranches = 32
+
+// branch is one || branch of a rule's condition, as the index reads it.
+type branch struct {
+	pins map[int]pin
+	// decides: if the pins all allow, the rule holds without an error (the
+	// branch is exact and no branch before it can fail).
+	decides bool
+}
+
+// branches reads a condition's top-level || branches. The rule is false
+// without an error when every branch is; it holds when a branch that
+// decides holds.
+func (pr pinReader) branches(n ast.Node) []branch {
+	var nodes []ast.Node
+	var split func(ast.Node)
+	split = func(x ast.Node) {
+		if b, ok := x.(*ast.BinaryNode); ok && (b.Operator == "||" || b.Operator == "or") {
+			split(b.Left)
+			split(b.Right)
+			return
+		}
+		nodes = append(nodes, x)
+	}
+	split(n)
+	if len(nodes) > maxBranches {
+		nodes = []ast.Node{n}
+	}
+	out := make([]branch, len(nodes))
+	safe := true // no branch before this one can fail
+	for i, x := range nodes {
+		pins, exact := pr.pins(x)
+		out[i] = branch{pins: pins, decides: exact && safe}
+		safe = safe && cannotFail(x)
+	}
+	return out
+}
+
 // term recognises a comparison of an index field with constants. Such a
 // term cannot fail.
 func (pr pinReader) term(n ast.Node) (indexField, pin, bool) {

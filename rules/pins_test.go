@@ -180,3 +180,38 @@ func TestCannotFail(t *testing.T) {
 		}
 	}
 }
+
+func TestBranches(t *testing.T) {
+	for cond, want := range map[string]string{ // per branch: its pinned fields, and D if it decides the rule
+		`anonymous || !phone_verified && !real_name_verified`:  "anonymous D | phone_verified real_name_verified D",
+		`1000 % evidence_count == 0 || anonymous`:              "- | anonymous",
+		`anonymous || 1000 % evidence_count == 0 || is_appeal`: "anonymous D | - | is_appeal",
+		`category == "a" || (channel == "b" || has_order)`:     "category D | channel D | has_order D",
+		`(category == "a" || anonymous) && has_order`:          "has_order",
+		`category == "a" && len(subcategory) > 1`:              "category",
+	} {
+		tree, err := parser.Parse(cond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, b := range (pinReader{}).branches(tree.Node) {
+			var names []string
+			for _, f := range indexFields {
+				if _, ok := b.pins[f.id]; ok {
+					names = append(names, f.name)
+				}
+			}
+			if len(names) == 0 {
+				names = []string{"-"}
+			}
+			if b.decides {
+				names = append(names, "D")
+			}
+			got = append(got, strings.Join(names, " "))
+		}
+		if g := strings.Join(got, " | "); g != want {
+			t.Errorf("%s: got %q, want %q", cond, g, want)
+		}
+	}
+}
