@@ -109,10 +109,12 @@ func (d *indexDim) value(s int) fieldValue {
 	case kindBool:
 		return fieldValue{n: s}
 	}
-	if s%2 == 1 {
+	switch {
+	case len(d.nums) == 0: // only empty lists (x in []): one slot
+		return fieldValue{}
+	case s%2 == 1:
 		return fieldValue{n: d.nums[s/2]}
-	}
-	if s/2 < len(d.nums) {
+	case s/2 < len(d.nums):
 		return fieldValue{n: d.nums[s/2] - 1}
 	}
 	return fieldValue{n: d.nums[len(d.nums)-1] + 1}
