@@ -144,7 +144,7 @@ const traps = `rules:
   - {id: trap-helper-false, description: t, when: 'shows("payment_screenshot", "amount") == false && category != "unknown"', score: 1, mode: enforce}
   - {id: trap-helpers-or, description: t, when: 'hasEvidence("other") || complete("chat_log")', score: 1, mode: enforce}
   - {id: trap-fails-then-decided, description: t, when: '1000 % evidence_count == 0 || anonymous || is_appeal', score: 1, mode: enforce}
-  - {id: trap-empty-lists, description: t, when: 'evidence_count in [] || category in [] || anonymous', score: 1, mode: enforce}
+  - {id: trap-empty-lists, description: t, when: 'merchant_complaints_30d in [] || category in [] || anonymous', score: 1, mode: enforce}
   - {id: trap-float, description: t, when: 'amount_minor > 99999.5 && description_length <= 100', score: 1, mode: enforce}
 `
 
