@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/expr-lang/expr/ast"
 )
@@ -61,18 +62,23 @@ func (pr pinReader) pins(n ast.Node) (pins map[int]pin, exact bool) {
 	if b, ok := n.(*ast.BinaryNode); ok {
 		switch b.Operator {
 		case "&&", "and":
-			out, exact := pr.pins(b.Left)
-			if !cannotFail(b.Left) {
-				return out, false
-			}
-			right, rexact := pr.pins(b.Right)
-			for id, q := range right {
-				if p, ok := out[id]; ok {
-					q = p.and(q)
+			// A chain A && B && C, read left to right: each term's pins
+			// count while no term before it can fail.
+			out, exact := map[int]pin{}, true
+			for _, x := range flatten(n, "&&", "and") {
+				pins, e := pr.pins(x)
+				for id, q := range pins {
+					if p, ok := out[id]; ok {
+						q = p.and(q)
+					}
+					out[id] = q
 				}
-				out[id] = q
+				exact = exact && e
+				if !cannotFail(x) {
+					return out, false
+				}
 			}
-			return out, exact && rexact
+			return out, exact
 		case "||", "or":
 			left, lexact := pr.pins(b.Left)
 			right, rexact := pr.pins(b.Right)
@@ -107,17 +113,7 @@ type branch struct {
 // without an error when every branch is; it holds when a branch that
 // decides holds.
 func (pr pinReader) branches(n ast.Node) []branch {
-	var nodes []ast.Node
-	var split func(ast.Node)
-	split = func(x ast.Node) {
-		if b, ok := x.(*ast.BinaryNode); ok && (b.Operator == "||" || b.Operator == "or") {
-			split(b.Left)
-			split(b.Right)
-			return
-		}
-		nodes = append(nodes, x)
-	}
-	split(n)
+	nodes := flatten(n, "||", "or")
 	if len(nodes) > maxBranches {
 		nodes = []ast.Node{n}
 	}
@@ -129,6 +125,15 @@ func (pr pinReader) branches(n ast.Node) []branch {
 		safe = safe && cannotFail(x)
 	}
 	return out
+}
+
+// flatten returns the operands of a chain of one boolean operator (in
+// either spelling), in evaluation order.
+func flatten(n ast.Node, op, word string) []ast.Node {
+	if b, ok := n.(*ast.BinaryNode); ok && (b.Operator == op || b.Operator == word) {
+		return append(flatten(b.Left, op, word), flatten(b.Right, op, word)...)
+	}
+	return []ast.Node{n}
 }
 
 // term recognises a comparison of an index field with constants. Such a
@@ -272,7 +277,8 @@ func (pr pinReader) constant(n ast.Node, k fieldKind) (s string, v int, ok bool)
 func cannotFail(n ast.Node) bool {
 	switch x := n.(type) {
 	case *ast.IdentifierNode:
-		return slices.ContainsFunc(Fields(), func(f Field) bool { return f.Name == x.Value })
+		_, ok := envNames()[x.Value]
+		return ok
 	case *ast.IntegerNode, *ast.FloatNode, *ast.StringNode, *ast.BoolNode:
 		return true
 	case *ast.UnaryNode:
@@ -298,3 +304,12 @@ func cannotFail(n ast.Node) bool {
 	}
 	return false
 }
+
+// envNames are the names of Fields, as a set.
+var envNames = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, f := range Fields() {
+		m[f.Name] = true
+	}
+	return m
+})
