@@ -68,7 +68,7 @@ func (rs *Ruleset) Evaluate(c *schema.Complaint, f history.Facts, now time.Time)
 	hint := -1
 	for i, decided := range rs.index.candidates(&env) { // the rules that can match, in order
 		r := rs.rules[i]
-		ok, err := true, error(nil) // decided: the index checked the whole condition
+		ok, err := true, error(nil) // decided: the index found the condition holds
 		if !decided {
 			ok, err = r.run(m, boxed)
 		}
