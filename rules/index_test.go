@@ -257,7 +257,7 @@ func TestIndexAgreesWithLinear(t *testing.T) {
 			r := rand.New(rand.NewPCG(1, 14))
 			n, every := 2000, 1 // random complaints; then one sample complaint in every
 			if name == "generated" {
-				every = 3
+				n, every = 1000, 5
 			}
 			if testing.Short() {
 				n, every = 300, 10
