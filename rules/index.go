@@ -27,8 +27,8 @@ import (
 
 // maxIndexSlots bounds one dimension: a field compared with so many
 // distinct constants is not indexed (the index prunes less; it stays
-// exact). The index holds at most len(indexFields)*maxIndexSlots bitsets
-// of one bit per rule.
+// exact). The index holds at most maxIndexDims*maxIndexSlots bitsets of
+// one bit per branch.
 const maxIndexSlots = 512
 
 // maxIndexDims bounds the fields the index reads per complaint.
