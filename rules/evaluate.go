@@ -75,8 +75,12 @@ func (rs *Ruleset) Evaluate(c *schema.Complaint, f history.Facts, now time.Time)
 	}
 	var errs []RuleError
 	hint := -1
-	for _, r := range rs.rules {
-		ok, err := r.run(m, boxed)
+	for i, decided := range rs.index.candidates(&env) { // the rules that can match, in order
+		r := rs.rules[i]
+		ok, err := true, error(nil) // decided: the index found the condition holds
+		if !decided {
+			ok, err = r.run(m, boxed)
+		}
 		if err != nil {
 			errs = append(errs, RuleError{RuleID: r.ID, Err: err})
 			continue

@@ -34,8 +34,9 @@ type Verdict struct {
 	Mode    Mode         `json:"mode"`
 	Matched bool         `json:"matched"`
 	Error   string       `json:"error,omitempty"`
-	Reads   []NamedValue `json:"reads"` // the fields, helpers and params the condition read
-	Parts   []NamedValue `json:"parts"` // the top-level && / || operands and their values
+	Skipped string       `json:"skipped,omitempty"` // why the rule index left it out: it cannot match
+	Reads   []NamedValue `json:"reads"`             // the fields, helpers and params the condition read
+	Parts   []NamedValue `json:"parts"`             // the top-level && / || operands and their values
 }
 
 // NamedValue is an expression and its value.
@@ -56,12 +57,14 @@ func (rs *Ruleset) Explain(c *schema.Complaint, f history.Facts, now time.Time) 
 	d, _ := rs.Evaluate(c, f, now)
 	env := newEnv(c, f, rs.times(c, now))
 	ex := Explanation{Decision: d, Facts: f, Read: c.Read.Notes}
-	for _, r := range rs.rules {
-		v := Verdict{ID: r.ID, Mode: r.Mode}
-		ok, err := r.Eval(env)
-		v.Matched = ok
-		if err != nil {
-			v.Error = err.Error()
+	for i, r := range rs.rules {
+		v := Verdict{ID: r.ID, Mode: r.Mode, Skipped: rs.index.skipReason(i, &env)}
+		if v.Skipped == "" {
+			ok, err := r.Eval(env)
+			v.Matched = ok
+			if err != nil {
+				v.Error = err.Error()
+			}
 		}
 		tree, perr := parser.Parse(r.When)
 		if perr == nil {
@@ -269,6 +272,9 @@ func (ex *Explanation) Format() string {
 		fmt.Fprintf(&b, "%s %s (%s)\n", mark, v.ID, v.Mode)
 		if v.Error != "" {
 			fmt.Fprintf(&b, "          error: %s\n", v.Error)
+		}
+		if v.Skipped != "" {
+			fmt.Fprintf(&b, "          %s\n", v.Skipped)
 		}
 		for _, p := range v.Parts {
 			fmt.Fprintf(&b, "          %-60s = %v\n", p.Expr, p.Value)

@@ -144,6 +144,7 @@ func Lint(rs *Ruleset, opt LintOptions) []Finding {
 		}
 	}
 	out = append(out, lintCalendar(rs.calendar, opt)...)
+	out = append(out, lintIndex(rs)...)
 	return out
 }
 
