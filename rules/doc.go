@@ -11,6 +11,7 @@
 // offline and it can be benchmarked on its own.
 //
 // To add a rule, edit a *.rules.yaml file (format: README.md, loader:
-// file.go). To change how rules are evaluated, see evaluate.go; how queues
-// are chosen, policy.go.
+// file.go). To change how rules are evaluated, see evaluate.go; which
+// rules a complaint needs evaluated, index.go and pins.go; how queues are
+// chosen, policy.go.
 package rules

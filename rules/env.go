@@ -99,8 +99,13 @@ func (s *evidenceSet) kind(i int) *evidenceFacts {
 	return nil
 }
 
-// NewEnv computes a complaint's environment once, for all rules.
+// NewEnv computes a complaint's environment once, for all rules, taking
+// every time stamp as plausible (Evaluate judges them first).
 func NewEnv(c *schema.Complaint, f history.Facts) Env {
+	return newEnv(c, f, eventTimes{eventOK: true, paidOK: true})
+}
+
+func newEnv(c *schema.Complaint, f history.Facts, t eventTimes) Env {
 	e := Env{
 		Channel:           c.Channel,
 		Category:          c.Category,
@@ -131,7 +136,8 @@ func NewEnv(c *schema.Complaint, f history.Facts) Env {
 		e.AmountMinor = int(o.AmountMinor)
 		e.Currency = o.Currency
 		e.ProductType = o.ProductType
-		if !o.PaidAt.IsZero() {
+		// Unknown when either time stamp is implausible.
+		if !o.PaidAt.IsZero() && t.paidOK && t.eventOK {
 			e.HoursSincePayment = int(c.SubmittedAt.Sub(o.PaidAt).Hours())
 		}
 	}

@@ -46,8 +46,17 @@ func (r *Rule) run(m *vm.VM, env any) (bool, error) {
 // Evaluate decides one complaint: it runs every rule against the complaint
 // and its history facts, routes the result and sets the clocks. now is the
 // decision time. It does no I/O and is safe for concurrent use.
+//
+// Time stamps are input too: submitted_at and paid_at are judged against
+// the reference time (c.ReceivedAt, or now when that is unset or itself
+// implausible) with the policy's bounds. An implausible submitted_at is
+// tagged implausible_time and replaced by the reference time in the
+// decision and its clocks; an implausible paid_at is read as unknown. A
+// complaint read leniently is tagged unrecognised_value when something was
+// lost, and the decision's lenient list says where.
 func (rs *Ruleset) Evaluate(c *schema.Complaint, f history.Facts, now time.Time) (schema.Decision, []RuleError) {
-	env := NewEnv(c, f)
+	t := rs.times(c, now)
+	env := newEnv(c, f, t)
 	var boxed any = env // boxed once: rules read fields without allocating
 	m := vmPool.Get().(*vm.VM)
 	defer vmPool.Put(m)
@@ -57,7 +66,7 @@ func (rs *Ruleset) Evaluate(c *schema.Complaint, f history.Facts, now time.Time)
 		MerchantID:  c.Merchant.MerchantID,
 		Category:    c.Category,
 		Channel:     c.Channel,
-		SubmittedAt: c.SubmittedAt,
+		SubmittedAt: t.event,
 		Tags:        []string{},
 		Matched:     []schema.RuleHit{},
 		Shadow:      []schema.RuleHit{},
@@ -66,8 +75,12 @@ func (rs *Ruleset) Evaluate(c *schema.Complaint, f history.Facts, now time.Time)
 	}
 	var errs []RuleError
 	hint := -1
-	for _, r := range rs.rules {
-		ok, err := r.run(m, boxed)
+	for i, decided := range rs.index.candidates(&env) { // the rules that can match, in order
+		r := rs.rules[i]
+		ok, err := true, error(nil) // decided: the index found the condition holds
+		if !decided {
+			ok, err = r.run(m, boxed)
+		}
 		if err != nil {
 			errs = append(errs, RuleError{RuleID: r.ID, Err: err})
 			continue
@@ -76,6 +89,9 @@ func (rs *Ruleset) Evaluate(c *schema.Complaint, f history.Facts, now time.Time)
 			continue
 		}
 		hit := schema.RuleHit{ID: r.ID, Score: r.Score, Tags: r.Tags}
+		if hit.Tags == nil {
+			hit.Tags = []string{} // never "tags": null
+		}
 		if r.Mode == Shadow {
 			d.Shadow = append(d.Shadow, hit)
 			continue
@@ -89,13 +105,14 @@ func (rs *Ruleset) Evaluate(c *schema.Complaint, f history.Facts, now time.Time)
 			}
 		}
 	}
+	d.Lenient, d.Tags = lenient(c, t, d.Tags)
 	slices.Sort(d.Tags)
 	d.Tags = slices.Compact(d.Tags)
 
 	d.Queue, d.Route = rs.route(&d, hint)
 
 	clocks := &rs.policy.Clocks
-	respond, known, err := rs.calendar.Deadline(c.SubmittedAt, clocks.RespondWithin(c.Channel))
+	respond, known, err := rs.calendar.Deadline(t.event, clocks.RespondWithin(c.Channel))
 	if err != nil {
 		errs = append(errs, RuleError{RuleID: "clock", Err: err})
 	}

@@ -22,6 +22,10 @@ type Explanation struct {
 	Facts    history.Facts   `json:"history"`
 	Rules    []Verdict       `json:"rules"`
 	Routes   []RouteStep     `json:"routes"`
+	// Read is how the complaint was read, with the raw unrecognised values
+	// and unknown keys (cut to 64 bytes): for the operator running explain,
+	// never for logs or decisions.
+	Read []schema.Note `json:"read,omitempty"`
 }
 
 // Verdict is one rule's result with what its condition read and how each
@@ -31,8 +35,9 @@ type Verdict struct {
 	Mode    Mode         `json:"mode"`
 	Matched bool         `json:"matched"`
 	Error   string       `json:"error,omitempty"`
-	Reads   []NamedValue `json:"reads"` // the fields, helpers and params the condition read
-	Parts   []NamedValue `json:"parts"` // the top-level && / || operands and their values
+	Skipped string       `json:"skipped,omitempty"` // why the rule index left it out: it cannot match
+	Reads   []NamedValue `json:"reads"`             // the fields, helpers and params the condition read
+	Parts   []NamedValue `json:"parts"`             // the top-level && / || operands and their values
 }
 
 // NamedValue is an expression and its value.
@@ -51,14 +56,16 @@ type RouteStep struct {
 // Explain evaluates c with facts as Evaluate does, and explains.
 func (rs *Ruleset) Explain(c *schema.Complaint, f history.Facts, now time.Time) Explanation {
 	d, _ := rs.Evaluate(c, f, now)
-	env := NewEnv(c, f)
-	ex := Explanation{Decision: d, Facts: f}
-	for _, r := range rs.rules {
-		v := Verdict{ID: r.ID, Mode: r.Mode}
-		ok, err := r.Eval(env)
-		v.Matched = ok
-		if err != nil {
-			v.Error = err.Error()
+	env := newEnv(c, f, rs.times(c, now))
+	ex := Explanation{Decision: d, Facts: f, Read: c.Read.Notes}
+	for i, r := range rs.rules {
+		v := Verdict{ID: r.ID, Mode: r.Mode, Skipped: rs.index.skipReason(i, &env)}
+		if v.Skipped == "" {
+			ok, err := r.Eval(env)
+			v.Matched = ok
+			if err != nil {
+				v.Error = err.Error()
+			}
 		}
 		tree, perr := parser.Parse(r.When)
 		if perr == nil {
@@ -241,7 +248,25 @@ func (ex *Explanation) Format() string {
 	if d.EvidenceDueBy != nil {
 		fmt.Fprintf(&b, ", evidence_due_by %s", d.EvidenceDueBy.Format(time.RFC3339))
 	}
-	fmt.Fprintf(&b, "\nhistory: %s\n\nrules:\n", formatFacts(ex.Facts))
+	fmt.Fprintf(&b, "\nhistory: %s\n", formatFacts(ex.Facts))
+	if len(d.Lenient) > 0 {
+		b.WriteString("\nread leniently:\n")
+		for _, l := range d.Lenient {
+			detail := ""
+			for _, n := range ex.Read {
+				if n.Path == l.Path && n.Action == l.Action && n.Detail != "" {
+					detail = fmt.Sprintf("%q", n.Detail)
+					break
+				}
+			}
+			path := l.Path
+			if path == "" {
+				path = "(document)"
+			}
+			fmt.Fprintf(&b, "  %-28s %-26s %s\n", path, l.Action, detail)
+		}
+	}
+	b.WriteString("\nrules:\n")
 	rulesSorted := slices.Clone(ex.Rules)
 	slices.SortStableFunc(rulesSorted, func(a, b Verdict) int {
 		if a.Matched != b.Matched {
@@ -260,6 +285,9 @@ func (ex *Explanation) Format() string {
 		fmt.Fprintf(&b, "%s %s (%s)\n", mark, v.ID, v.Mode)
 		if v.Error != "" {
 			fmt.Fprintf(&b, "          error: %s\n", v.Error)
+		}
+		if v.Skipped != "" {
+			fmt.Fprintf(&b, "          %s\n", v.Skipped)
 		}
 		for _, p := range v.Parts {
 			fmt.Fprintf(&b, "          %-60s = %v\n", p.Expr, p.Value)

@@ -20,7 +20,7 @@ import (
 // moves these pins on purpose.
 func TestClockInsideAndBeyondTheCalendar(t *testing.T) {
 	rs := shippedRules(t)
-	validate := decisionSchema(t)
+	ds := decisionSchema(t)
 	cases := []struct {
 		name, submitted, channel string
 		now                      time.Time
@@ -61,7 +61,11 @@ func TestClockInsideAndBeyondTheCalendar(t *testing.T) {
 			if has := bytes.Contains(b, []byte(`"clock_notes":["beyond_calendar"]`)); has != (tc.notes != nil) {
 				t.Errorf("JSON: %s", b)
 			}
-			if err := validate(b); err != nil {
+			v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+			if err == nil {
+				err = ds.Validate(v)
+			}
+			if err != nil {
 				t.Errorf("the decision does not validate: %v\n%s", err, b)
 			}
 		})
@@ -101,28 +105,5 @@ func TestLintCalendarHorizon(t *testing.T) {
 		if want := tc.want; strings.Join(got, "\n") != want {
 			t.Errorf("at %s:\ngot  %q\nwant %q", tc.now.Format(time.RFC3339), got, want)
 		}
-	}
-}
-
-func decisionSchema(t *testing.T) func([]byte) error {
-	t.Helper()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema.DecisionJSONSchema))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("decision.schema.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("decision.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return func(b []byte) error {
-		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-		if err != nil {
-			return err
-		}
-		return s.Validate(v)
 	}
 }

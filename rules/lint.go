@@ -82,6 +82,9 @@ func Lint(rs *Ruleset, opt LintOptions) []Finding {
 	pol := rs.policy
 
 	emitted := map[string]bool{}
+	for t := range EngineTags {
+		emitted[t] = true // emitted by the engine itself
+	}
 	hinted := map[string]bool{}
 	for _, r := range rs.rules {
 		for _, t := range r.Tags {
@@ -141,6 +144,7 @@ func Lint(rs *Ruleset, opt LintOptions) []Finding {
 		}
 	}
 	out = append(out, lintCalendar(rs.calendar, opt)...)
+	out = append(out, lintIndex(rs)...)
 	return out
 }
 

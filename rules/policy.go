@@ -50,6 +50,10 @@ type Clocks struct {
 	ChannelWorkingDays       map[string]int // per-channel overrides
 	EvidenceWithin           time.Duration  // evidence_due_by = decided_at + this
 	EvidenceQueues           []string       // queues that ask the buyer for evidence
+	// Plausible bounds the time stamps of complaints around the time they
+	// were received (plausible_ahead, plausible_behind; default
+	// schema.DefaultTimeBounds).
+	Plausible schema.TimeBounds
 }
 
 // RespondWithin returns the working days allowed for a channel.
@@ -77,6 +81,11 @@ func parsePolicy(p *problems, file string, data []byte) *Policy {
 			if !isName(n.Content[i].Value) {
 				p.add(file, n.Content[i].Line, "", "tags: %q is not a tag name (lower-case letters, digits, _)", n.Content[i].Value)
 			}
+		}
+	}
+	for t, meaning := range EngineTags { // always declared: the engine emits them
+		if _, ok := pol.Tags[t]; !ok {
+			pol.Tags[t] = meaning
 		}
 	}
 	if n := top["queues"]; n != nil {
@@ -160,7 +169,8 @@ func parseRoute(p *problems, file string, item *yaml.Node, pol *Policy) Route {
 }
 
 func parseClocks(p *problems, file string, n *yaml.Node, pol *Policy) {
-	f := fields(p, file, "", n, "clocks", "respond_within_working_days!", "channel_working_days", "evidence_within!", "evidence_queues")
+	f := fields(p, file, "", n, "clocks", "respond_within_working_days!", "channel_working_days", "evidence_within!", "evidence_queues",
+		"plausible_ahead", "plausible_behind")
 	c := &pol.Clocks
 	decodeInto(p, file, "", "respond_within_working_days", f["respond_within_working_days"], &c.RespondWithinWorkingDays)
 	if c.RespondWithinWorkingDays < 1 || c.RespondWithinWorkingDays > 60 {
@@ -183,12 +193,29 @@ func parseClocks(p *problems, file string, n *yaml.Node, pol *Policy) {
 		}
 		c.EvidenceWithin = d
 	}
+	c.Plausible = schema.DefaultTimeBounds
+	parseBound(p, file, "plausible_ahead", f["plausible_ahead"], &c.Plausible.Ahead)
+	parseBound(p, file, "plausible_behind", f["plausible_behind"], &c.Plausible.Behind)
 	decodeInto(p, file, "", "evidence_queues", f["evidence_queues"], &c.EvidenceQueues)
 	for _, q := range c.EvidenceQueues {
 		if !pol.hasQueue(q) {
 			p.add(file, f["evidence_queues"].Line, "", "clocks: evidence_queues: unknown queue %q", q)
 		}
 	}
+}
+
+// parseBound reads a time bound: a positive duration such as 24h.
+func parseBound(p *problems, file, key string, n *yaml.Node, d *time.Duration) {
+	var s string
+	if n == nil || !decodeInto(p, file, "", key, n, &s) {
+		return
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v <= 0 {
+		p.add(file, n.Line, "", "clocks: %s: %q is not a positive duration such as 24h", key, s)
+		return
+	}
+	*d = v
 }
 
 func (pol *Policy) hasQueue(name string) bool {

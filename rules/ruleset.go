@@ -18,6 +18,7 @@ const CalendarFile = "calendar.yaml"
 // policy and calendar. It is immutable and safe for concurrent use.
 type Ruleset struct {
 	rules    []*Rule
+	index    *ruleIndex
 	policy   *Policy
 	calendar *calendar.Calendar
 	hash     string
@@ -127,6 +128,7 @@ func Load(fsys fs.FS) (*Ruleset, error) {
 		return nil, err
 	}
 	rs.hash = "sha256:" + hex.EncodeToString(h.Sum(nil))[:16]
+	rs.index = buildIndex(rs.rules, rs.policy.Params)
 	for _, r := range rs.rules {
 		for _, ex := range r.examples {
 			got, err := r.Eval(NewEnv(ex.Complaint, ex.Facts))

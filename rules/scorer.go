@@ -19,11 +19,15 @@ import (
 type Scorer struct {
 	store history.Store
 	rules atomic.Pointer[Ruleset]
+	// Decode reads the stored complaints decided again (revisions); set it
+	// to the options the complaints were first read with, before use.
+	Decode schema.Options
 }
 
-// NewScorer returns a Scorer using rs and store.
+// NewScorer returns a Scorer using rs and store, reading stored
+// complaints tolerantly.
 func NewScorer(rs *Ruleset, store history.Store) *Scorer {
-	s := &Scorer{store: store}
+	s := &Scorer{store: store, Decode: schema.Options{Mode: schema.Tolerant}}
 	s.rules.Store(rs)
 	return s
 }
@@ -50,16 +54,21 @@ type Result struct {
 // from: its bytes tell a redelivery (decided as the first time, counted
 // once) from a resubmission. The error is the store's.
 func (s *Scorer) Decide(ctx context.Context, c *schema.Complaint, raw []byte, now time.Time) (Result, error) {
-	obs, err := s.store.Observe(ctx, c, raw)
-	if err != nil {
-		return Result{}, fmt.Errorf("history: %w", err)
-	}
 	rs := s.rules.Load()
+	// An implausible event time stays out of the history: it can neither
+	// move event time nor be counted (decided with no history).
+	obs := history.Observation{Revision: 1}
+	if rs.EventTimePlausible(c, now) {
+		var err error
+		if obs, err = s.store.Observe(ctx, c, raw); err != nil {
+			return Result{}, fmt.Errorf("history: %w", err)
+		}
+	}
 	var res Result
 	res.Decision, res.Errors = rs.Evaluate(c, obs.Facts, now)
 	res.Decision.Revision = obs.Revision
 	for _, rv := range obs.Revised {
-		old, err := schema.DecodeComplaint(rv.Raw)
+		old, err := schema.DecodeComplaintWith(s.Decode, rv.Raw)
 		if err != nil {
 			// Stored by an older version with other rules of its own: it
 			// keeps its last decision, and the failure is reported.
@@ -101,6 +110,9 @@ type Replay struct {
 func NewReplay(rs *Ruleset) *Replay {
 	return &Replay{scorer: NewScorer(rs, history.NewMemory(history.Config{})), lines: map[string][]int{}}
 }
+
+// Scorer is the scorer the replay decides with.
+func (r *Replay) Scorer() *Scorer { return r.scorer }
 
 // Add decides one more complaint of the stream.
 func (r *Replay) Add(ctx context.Context, c *schema.Complaint, raw []byte, now time.Time) error {

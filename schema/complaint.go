@@ -20,6 +20,15 @@ type Complaint struct {
 	Demand        string      `json:"demand,omitempty"`
 	Evidence      []Evidence  `json:"evidence,omitempty"`
 	AppealOf      string      `json:"appeal_of,omitempty"`
+
+	// Read is how the document was read: empty when it met the strict
+	// contract. Set by the decoder; not part of the JSON.
+	Read Read `json:"-"`
+	// ReceivedAt is when the complaint was received: the Kafka message's
+	// timestamp (Decoder.ComplaintAt), zero for files. The rules judge the
+	// complaint's time stamps against it (TimeBounds.Reference). Set by
+	// the caller; not part of the JSON.
+	ReceivedAt time.Time `json:"-"`
 }
 
 // Complainant is who filed the complaint. UserID is empty exactly when

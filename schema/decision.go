@@ -5,10 +5,13 @@ import "time"
 // Decision is what the worker concludes about one complaint
 // (decision.schema.json). It is written to the review queue and the audit topic.
 type Decision struct {
-	ComplaintID   string     `json:"complaint_id"`
-	MerchantID    string     `json:"merchant_id"`
-	Category      string     `json:"category"`
-	Channel       string     `json:"channel"`
+	ComplaintID string `json:"complaint_id"`
+	MerchantID  string `json:"merchant_id"`
+	Category    string `json:"category"`
+	Channel     string `json:"channel"`
+	// SubmittedAt is the complaint's submitted_at; when that was
+	// implausible (Lenient says so), the reference time the clocks ran
+	// from instead.
 	SubmittedAt   time.Time  `json:"submitted_at"`
 	Queue         string     `json:"queue"`
 	Score         int        `json:"score"`
@@ -29,6 +32,16 @@ type Decision struct {
 	// NoteBeyondCalendar: respond_by counts days past the last year whose
 	// public holidays the calendar knows (weekends only there): it may be early.
 	ClockNotes []string `json:"clock_notes,omitempty"`
+	// Lenient lists what was read leniently (where, and what was done),
+	// at most MaxNotes entries; absent when the complaint met the strict
+	// contract. It never holds a value the producer sent.
+	Lenient []LenientRead `json:"lenient,omitempty"`
+}
+
+// LenientRead is one lenient reading in a decision.
+type LenientRead struct {
+	Path   string `json:"path"` // a JSON pointer
+	Action Action `json:"action"`
 }
 
 // NoteBeyondCalendar is the clock note of a deadline counted past the
@@ -36,7 +49,8 @@ type Decision struct {
 const NoteBeyondCalendar = "beyond_calendar"
 
 // RuleHit is one rule that matched: its id, what it added to the score and
-// the tags it emitted.
+// the tags it emitted. Tags, like Decision.Tags, Matched and Shadow, is
+// never nil in a decision the engine makes (the schema forbids null).
 type RuleHit struct {
 	ID    string   `json:"id"`
 	Score int      `json:"score"`

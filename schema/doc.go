@@ -1,11 +1,25 @@
 // Package schema is the published contract of the worker: the JSON Schemas
-// (complaint, status event, decision) embedded from this folder and the Go
-// types that match them.
+// (complaint, status event, decision, and what the worker accepts) embedded
+// from this folder, the Go types that match them, and the decoders.
 //
-// Decoding is strict and exact. DecodeComplaint accepts precisely the
-// documents complaint.schema.json accepts (a test holds the two to the same
-// good and bad fixtures), with two deliberate extras JSON Schema cannot
-// express: duplicate object keys and invalid UTF-8 are refused.
-// Every refusal is an *Error whose Reason is a short, bounded code fit for a
-// dead-letter header or a metric label.
+// A Decoder reads in one of two modes. Strict accepts exactly what
+// complaint.schema.json accepts: it is what producers are checked against
+// (ValidateLines). Tolerant is how the worker reads: it decides whatever can
+// be decided and refuses only what cannot, exactly what
+// complaint.accepted.schema.json accepts (plus time stamps without an
+// offset when a zone is configured); what it read leniently is in
+// Complaint.Read, as bounded Notes. Both modes also refuse what JSON Schema
+// cannot express: documents over MaxDocumentBytes or nested deeper than
+// MaxDepth (checked before parsing), duplicate keys, and (Strict) invalid
+// UTF-8. Tests and fuzz targets hold each mode to its schema in both
+// directions.
+//
+// Every refusal is an *Error whose Reason is one of Reasons: a short,
+// bounded code fit for a dead-letter header or a metric label, and whose
+// message is bounded (MaxErrorBytes). Actions, Objects and Note.Field are
+// bounded too, for metrics of lenient reading.
+//
+// Time stamps are only read here; TimeBounds says how far from the
+// reference time they may be, and the rules engine decides what an
+// implausible one means.
 package schema

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -13,35 +14,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/trustsafety/complaintd/schema"
+	"github.com/trustsafety/complaintd/schema/schematest"
 )
-
-func compileSchema(t testing.TB, name string, doc []byte) *jsonschema.Schema {
-	t.Helper()
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource(name, v); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// jsonSchemaAccepts reports whether the published JSON Schema accepts doc.
-func jsonSchemaAccepts(s *jsonschema.Schema, doc []byte) (bool, error) {
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
-	if err != nil {
-		return false, err
-	}
-	err = s.Validate(v)
-	return err == nil, err
-}
 
 func files(t *testing.T, dir string) []string {
 	t.Helper()
@@ -79,11 +53,34 @@ func TestDecoderAgreesWithJSONSchema(t *testing.T) {
 
 // Documents the JSON Schema cannot refuse but the decoder does.
 func TestDecoderRefusesWhatJSONSchemaCannotExpress(t *testing.T) {
+	want := map[string]schema.Reason{
+		"duplicate-key.json": schema.ReasonDuplicateKey,
+		"invalid-utf8.json":  schema.ReasonMalformedJSON,
+	}
 	for _, f := range files(t, "go-only-bad") {
 		doc, _ := os.ReadFile(f)
 		_, err := schema.DecodeComplaint(doc)
-		if schema.ReasonOf(err) != schema.ReasonMalformedJSON {
-			t.Errorf("%s: got %v, want a malformed_json error", filepath.Base(f), err)
+		if r, ok := want[filepath.Base(f)]; !ok || schema.ReasonOf(err) != r {
+			t.Errorf("%s: got %v, want %s", filepath.Base(f), err, r)
+		}
+		if why, what := explained(err, doc, schema.Strict); !why {
+			t.Errorf("%s: the oracle does not confirm %v (%s)", filepath.Base(f), err, what)
+		}
+	}
+}
+
+// On every document Strict accepts, Tolerant gives the same complaint and
+// notes nothing.
+func TestTolerantReadsStrictDocumentsAlike(t *testing.T) {
+	for _, f := range files(t, "good") {
+		doc, _ := os.ReadFile(f)
+		s, err := schema.DecodeComplaint(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := schema.DecodeComplaintWith(schema.Options{Mode: schema.Tolerant}, doc)
+		if err != nil || c.Read.Lenient() || !reflect.DeepEqual(s, c) {
+			t.Errorf("%s: %v %+v", filepath.Base(f), err, c)
 		}
 	}
 }
@@ -99,10 +96,15 @@ func TestSampleStreamIsValid(t *testing.T) {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, schema.MaxDocumentBytes)
 	n := 0
+	tolerant := schema.NewDecoder(schema.Options{Mode: schema.Tolerant})
+	var c schema.Complaint
 	for sc.Scan() {
 		n++
 		if _, err := schema.DecodeComplaint(sc.Bytes()); err != nil {
 			t.Fatalf("line %d: %v", n, err)
+		}
+		if err := tolerant.Complaint(sc.Bytes(), &c); err != nil || c.Read.Lenient() {
+			t.Fatalf("line %d: tolerant: %v %+v", n, err, c.Read)
 		}
 		if ok, err := jsonSchemaAccepts(s, sc.Bytes()); !ok {
 			t.Fatalf("line %d: JSON Schema: %v", n, err)
@@ -193,26 +195,64 @@ func TestEnumsMatchJSONSchema(t *testing.T) {
 	}
 }
 
-func TestStatusEvent(t *testing.T) {
-	s := compileSchema(t, "status.schema.json", schema.StatusJSONSchema)
-	cases := []struct {
-		doc string
-		ok  bool
-	}{
-		{`{"complaint_id":"C-1","status":"first_response","at":"2026-11-02T10:00:00Z","queue":"standard","actor":"reviewer-7"}`, true},
-		{`{"complaint_id":"C-1","status":"resolved","at":"2026-11-02T10:00:00+08:00"}`, true},
-		{`{"complaint_id":"C-1","status":"closed","at":"2026-11-02T10:00:00Z"}`, false},
-		{`{"complaint_id":"C-1","status":"resolved"}`, false},
-		{`{"complaint_id":"C-1","status":"resolved","at":"2026-11-02T10:00:00Z","note":"x"}`, false},
-		{`{"complaint_id":"","status":"resolved","at":"2026-11-02T10:00:00Z"}`, false},
+// The corpora of testdata/ (producer habits, bad inputs) hold both
+// decoders to both schemas, as the fuzz target does.
+func TestCorporaAgreeWithSchemas(t *testing.T) {
+	s := compileAll(t)
+	_, cases, err := schematest.LoadHostile("../testdata/hostile")
+	if err != nil {
+		t.Fatal(err)
 	}
+	_, habits, err := schematest.LoadProducers("../testdata/producers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := map[string][]byte{}
 	for _, c := range cases {
-		_, err := schema.DecodeStatusEvent([]byte(c.doc))
-		if (err == nil) != c.ok {
-			t.Errorf("Go %s: err %v, want ok=%t", c.doc, err, c.ok)
+		if c.Zone == "" {
+			docs["hostile/"+c.Name] = c.Doc
 		}
-		if ok, err := jsonSchemaAccepts(s, []byte(c.doc)); ok != c.ok {
-			t.Errorf("JSON Schema %s: err %v, want ok=%t", c.doc, err, c.ok)
+	}
+	for _, h := range habits {
+		if h.Zone == "" {
+			docs["producers/"+h.Name] = h.Doc
+		}
+		docs["producers/"+h.Name+".strict"] = h.Strict
+	}
+	strict := schema.NewDecoder(schema.Options{})
+	tolerant := schema.NewDecoder(schema.Options{Mode: schema.Tolerant})
+	for name, doc := range docs {
+		t.Run(name, func(t *testing.T) {
+			var c schema.Complaint
+			agree(t, "complaint.schema.json", s.complaint, schema.Strict, strict.Complaint(doc, &c), doc)
+			err := tolerant.Complaint(doc, &c)
+			agree(t, "complaint.accepted.schema.json", s.accepted, schema.Tolerant, err, doc)
+			if err == nil {
+				checkInvariants(t, &c, doc)
+			}
+		})
+	}
+}
+
+// The README's "Accepted input" section names every reason and action.
+func TestREADMEDocumentsInput(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, doc, ok := strings.Cut(string(b), "## Accepted input")
+	if !ok {
+		t.Fatal("no Accepted input section")
+	}
+	doc, _, _ = strings.Cut(doc, "\n## ")
+	for _, r := range schema.Reasons {
+		if !strings.Contains(doc, "`"+string(r)+"`") {
+			t.Errorf("the README does not document the reason %s", r)
+		}
+	}
+	for _, a := range schema.Actions {
+		if !strings.Contains(doc, "`"+string(a)+"`") {
+			t.Errorf("the README does not document the action %s", a)
 		}
 	}
 }

@@ -25,6 +25,11 @@ type Backtest struct {
 	QueuesBefore        map[string]int       // queue -> complaints, baseline
 	QueuesAfter         map[string]int       // queue -> complaints, candidate
 	Examples            map[string][]Example // per tag gained/lost, a few complaint ids
+	// Lenient counts the complaints read leniently, per "field action"
+	// (the same for both rulesets: it is how the input was read), and
+	// LenientExamples keeps a few raw values or unknown keys of each.
+	Lenient         map[string]int
+	LenientExamples map[string][]Example
 }
 
 // Move is complaints moving from one queue to another, with examples.
@@ -50,10 +55,12 @@ func RunBacktest(baseline, candidate *rules.Ruleset, complaints []Input, at time
 		Baseline: baseline.Hash(), Candidate: candidate.Hash(), Complaints: len(complaints),
 		Moves: map[string]*Move{}, RuleHits: map[string][2]int{}, TagsGained: map[string]int{}, TagsLost: map[string]int{},
 		QueuesBefore: map[string]int{}, QueuesAfter: map[string]int{}, Examples: map[string][]Example{},
+		Lenient: map[string]int{}, LenientExamples: map[string][]Example{},
 	}
 	before, after := rules.NewReplay(baseline), rules.NewReplay(candidate)
 	ctx := context.Background()
 	for _, in := range complaints {
+		bt.countLenient(in.Complaint)
 		if err := before.Add(ctx, in.Complaint, in.Raw, at); err != nil {
 			return nil, err
 		}
@@ -105,6 +112,21 @@ func (bt *Backtest) compare(a, b *schema.Decision) {
 	for _, t := range without(a.Tags, b.Tags) {
 		bt.TagsLost[t]++
 		bt.example("-"+t, a.ComplaintID, fmt.Sprintf("now %s via %s", b.Queue, b.Route))
+	}
+}
+
+func (bt *Backtest) countLenient(c *schema.Complaint) {
+	seen := map[string]bool{}
+	for _, n := range c.Read.Notes {
+		k := n.Field + " " + string(n.Action)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		bt.Lenient[k]++
+		if n.Detail != "" && len(bt.LenientExamples[k]) < MaxExamples {
+			bt.LenientExamples[k] = append(bt.LenientExamples[k], Example{c.ComplaintID, fmt.Sprintf("%q", n.Detail)})
+		}
 	}
 }
 
@@ -167,6 +189,15 @@ func (bt *Backtest) Format() string {
 				for _, ex := range bt.Examples[sign+t] {
 					fmt.Fprintf(&b, "      %s%s %s: %s\n", sign, t, ex.ComplaintID, ex.Detail)
 				}
+			}
+		}
+	}
+	if len(bt.Lenient) > 0 {
+		b.WriteString("\nread leniently (complaints; the same for both rulesets):\n")
+		for _, k := range keys(bt.Lenient) {
+			fmt.Fprintf(&b, "  %-48s %6d\n", k, bt.Lenient[k])
+			for _, ex := range bt.LenientExamples[k] {
+				fmt.Fprintf(&b, "      %s: %s\n", ex.ComplaintID, ex.Detail)
 			}
 		}
 	}

@@ -166,9 +166,15 @@ func LoadCase(path, name string) (*Case, error) {
 	return c, nil
 }
 
-// ReadComplaints reads a JSON-lines file of complaints; any invalid line is
-// an error naming the line.
+// ReadComplaints reads a JSON-lines file of complaints as the worker reads
+// them (tolerantly, without a zone); a line the worker would dead-letter
+// is an error naming the line.
 func ReadComplaints(path string) ([]Input, error) {
+	return ReadComplaintsWith(path, schema.Options{Mode: schema.Tolerant})
+}
+
+// ReadComplaintsWith is ReadComplaints with decoder options.
+func ReadComplaintsWith(path string, o schema.Options) ([]Input, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -184,7 +190,7 @@ func ReadComplaints(path string) ([]Input, error) {
 			continue
 		}
 		raw := bytes.Clone(sc.Bytes())
-		c, err := schema.DecodeComplaint(raw)
+		c, err := schema.DecodeComplaintWith(o, raw)
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
 		}

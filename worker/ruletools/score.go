@@ -27,14 +27,16 @@ var Score = cli.Command{
 type scoreOptions struct {
 	Rules string
 	At    string
+	Zone  string
 }
 
 func runScore(ctx context.Context, env cli.Env, args []string) int {
 	var o scoreOptions
 	fs := flag.NewFlagSet("score", flag.ContinueOnError)
 	fs.StringVar(&o.Rules, "rules", "", cli.RulesUsage)
-	fs.StringVar(&o.At, "at", "", "decision time, RFC 3339 (default: now); fix it for reproducible output")
-	cli.Usage(fs, "score [--rules DIR] [--at TIME] [FILE...]", `
+	fs.StringVar(&o.At, "at", "", "decision time, RFC 3339 (default: now); fix it for reproducible output; also the reference time stamps are judged against")
+	fs.StringVar(&o.Zone, "zone", "", "read time stamps without an offset in this IANA zone (e.g. Asia/Shanghai); default: refuse them")
+	cli.Usage(fs, "score [--rules DIR] [--at TIME] [--zone ZONE] [FILE...]", `
 Reads complaints as JSON lines (stdin when no FILE) and writes one decision per
 complaint as a JSON line, in input order, once the whole input is read: each
 complaint's final decision, counting every complaint before it in event time.
@@ -56,6 +58,15 @@ goes on. Exit status 1 when some line was refused.`)
 		return cli.ExitUsage
 	}
 	s := &offlineScorer{replay: rules.NewReplay(rs), now: now}
+	s.dec.Mode = schema.Tolerant // read as the worker reads
+	if o.Zone != "" {
+		loc, err := time.LoadLocation(o.Zone)
+		if err != nil {
+			return usageError(env, "score", fmt.Errorf("--zone: %w", err))
+		}
+		s.dec.Zone = loc
+		s.replay.Scorer().Decode = s.dec.Options
+	}
 	out := bufio.NewWriter(env.Stdout)
 	defer out.Flush()
 

@@ -58,11 +58,28 @@ func TestScoreReportsBadLinesAndGoesOn(t *testing.T) {
 	if !strings.Contains(errs, wantErr) {
 		t.Errorf("stderr lacks %q:\n%s", wantErr, errs)
 	}
-	if !strings.Contains(errs, "stdin:4: schema_violation: missing required property complaint_id") {
+	if !strings.Contains(errs, "stdin:4: missing_id: complaint_id is missing") { // read as the worker reads
 		t.Errorf("stderr lacks line 4:\n%s", errs)
 	}
 	if !strings.Contains(errs, "2 decided, 2 refused") {
 		t.Errorf("stderr lacks the summary:\n%s", errs)
+	}
+}
+
+// A time stamp without an offset is refused, and decided once the zone is
+// given.
+func TestScoreZone(t *testing.T) {
+	good, err := os.ReadFile("../../testdata/schema/good/full.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := string(bytes.Replace(good, []byte(`"2026-11-02T10:15:00+08:00"`), []byte(`"2026-11-02 10:15:00"`), 1))
+	if code, _, errs := run(t, in, "score", "--at", "2026-11-03T00:00:00Z"); code != cli.ExitFailure || !strings.Contains(errs, "stdin:1: zoneless_time: ") {
+		t.Errorf("without --zone: exit %d\n%s", code, errs)
+	}
+	code, out, errs := run(t, in, "score", "--at", "2026-11-03T00:00:00Z", "--zone", "Asia/Shanghai")
+	if code != cli.ExitOK || !strings.Contains(out, `"submitted_at":"2026-11-02T10:15:00+08:00"`) {
+		t.Errorf("with --zone: exit %d\n%s%s", code, out, errs)
 	}
 }
 
