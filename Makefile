@@ -17,7 +17,7 @@ lint:            ## lint the shipped rules
 	go run ./worker lint
 
 bench:           ## engine beside hand-written Go, history footprint, worker beside a plain pipe
-	go test -run '^$$' -bench . -benchtime 3x ./rules/... ./worker/app
+	go test -run '^$$' -bench . -benchtime 3x ./rules/... ./worker/traffic
 
 fuzz:            ## a minute on each fuzz target
 	go test ./schema -run '^$$' -fuzz FuzzDecodeComplaint -fuzztime 60s

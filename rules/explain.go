@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -223,6 +224,18 @@ func (r *Route) describe() string {
 	return strings.Join(parts, " and ") + " -> " + q
 }
 
+// formatFacts prints the history with the names rules use, in the form a
+// rule example's history takes: {merchant_complainants_24h: 1, ...}.
+func formatFacts(f history.Facts) string {
+	v := reflect.ValueOf(f)
+	parts := make([]string, v.NumField())
+	for i := range parts {
+		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+		parts[i] = fmt.Sprintf("%s: %v", name, v.Field(i).Interface())
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
 // Format renders an explanation for a terminal.
 func (ex *Explanation) Format() string {
 	var b strings.Builder
@@ -235,7 +248,7 @@ func (ex *Explanation) Format() string {
 	if d.EvidenceDueBy != nil {
 		fmt.Fprintf(&b, ", evidence_due_by %s", d.EvidenceDueBy.Format(time.RFC3339))
 	}
-	fmt.Fprintf(&b, "\nhistory: %+v\n", ex.Facts)
+	fmt.Fprintf(&b, "\nhistory: %s\n", formatFacts(ex.Facts))
 	if len(d.Lenient) > 0 {
 		b.WriteString("\nread leniently:\n")
 		for _, l := range d.Lenient {

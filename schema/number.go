@@ -115,15 +115,3 @@ func parseDecimal(b []byte) (decimal, bool) {
 	}
 	return d, true
 }
-
-// integer returns the number as an int64 when it is an integer (in JSON
-// Schema's sense: 2.0 and 1e3 are integers) of magnitude at most max.
-func (d decimal) integer(max uint64) (int64, bool) {
-	if d.frac || d.overflow || d.intPart > max {
-		return 0, false
-	}
-	if d.neg {
-		return -int64(d.intPart), true
-	}
-	return int64(d.intPart), true
-}

@@ -1,5 +1,10 @@
 // Command worker is the complaint moderation worker: it scores complaints
-// against expression rules, offline or from Kafka. Run "worker help".
+// against expression rules, offline or from Kafka. Run "worker help"; the
+// commands are listed in worker/commands.
+//
+// main is the process around a command: SIGINT and SIGTERM cancel it,
+// SIGHUP asks a running service to reload its rules, and the command's
+// result is the exit code.
 package main
 
 import (
@@ -8,19 +13,24 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/trustsafety/complaintd/worker/app"
+	"github.com/trustsafety/complaintd/worker/cli"
+	"github.com/trustsafety/complaintd/worker/commands"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
+	reload := make(chan struct{}, 1)
 	go func() {
 		for range hup {
-			app.RequestReload()
+			select {
+			case reload <- struct{}{}:
+			default: // a reload is already pending
+			}
 		}
 	}()
-	code := app.Main(ctx, os.Args[1:], app.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+	code := commands.Main(ctx, os.Args[1:], cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Reload: reload})
 	stop()
 	os.Exit(code)
 }

@@ -1,7 +1,6 @@
 package stream
 
 import (
-	"errors"
 	"strconv"
 	"time"
 
@@ -27,14 +26,6 @@ const (
 	HeaderRevision    = "revision"     // the decision's revision: keep the highest per key
 	HeaderContentType = "content-type" // application/json
 	HeaderSchema      = "schema"       // decision/v1
-)
-
-// Errors of this package.
-var (
-	// ErrConfig is matched by every configuration error.
-	ErrConfig = errors.New("stream: invalid configuration")
-	// ErrMissingTopic means a topic the worker needs does not exist.
-	ErrMissingTopic = errors.New("stream: missing topic")
 )
 
 func deadLetter(topic, worker string, m kafka.Message, reason, detail string) kafka.Message {

@@ -1,8 +1,10 @@
 // Package stream is the Kafka side of the worker: it fetches complaints as a
-// consumer-group member (kafka-go), decides them with a rules.Scorer, writes
-// each decision to its review-queue topic and to the audit topic, sends what
+// consumer-group member, decides them with a rules.Scorer, writes each
+// decision to its review-queue topic and to the audit topic, sends what
 // cannot be decoded to the dead-letter topic, and only then commits the
-// offsets (at-least-once).
+// offsets (at-least-once). Its readers and writers come from
+// worker/kafkaconn; the group reader is made by Run, so nothing connects
+// before the worker runs.
 //
 // The loop works in batches: fetch up to BatchSize messages (waiting at most
 // BatchWait for more once one has arrived), decide them in fetch order,
@@ -10,4 +12,8 @@
 // until they are written, then commit the batch. Commits take the highest
 // offset per partition and a batch is committed only once all of it is
 // written, so no offset is ever committed past an unwritten message.
+//
+// The SLA replica (sla.go) reads every partition of the audit and status
+// topics without a group and feeds the response-time tracker (worker/sla);
+// per-complaint SLA events would be written beside it.
 package stream

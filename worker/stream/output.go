@@ -5,31 +5,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"strconv"
-	"time"
 
-	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/trustsafety/complaintd/schema"
 	"github.com/trustsafety/complaintd/worker/metrics"
 )
 
-// newWriter is the producer of decisions and dead letters. Keys are
-// partitioned with murmur2, as Java clients do, so topics keyed by
-// complaint id line up with what other tools produce.
-func newWriter(cfg Config, log zerolog.Logger) *kafka.Writer {
-	return &kafka.Writer{
-		Addr:         kafka.TCP(cfg.Brokers...),
-		Balancer:     &kafka.Murmur2Balancer{},
-		RequiredAcks: kafka.RequireAll,
-		BatchSize:    cfg.BatchSize * 2,
-		BatchTimeout: cfg.WriteLinger,
-		MaxAttempts:  3,
-		Transport:    &kafka.Transport{TLS: cfg.TLS, SASL: cfg.SASL, Dial: (&net.Dialer{Timeout: 10 * time.Second}).DialContext},
-		ErrorLogger:  kafka.LoggerFunc(func(msg string, args ...any) { log.Warn().Str("component", "kafka-writer").Msgf(msg, args...) }),
-	}
+// newWriter is the producer of decisions and dead letters; messages name
+// their topic. Keys are partitioned with kafkaconn's one partitioner.
+func (w *Worker) newWriter() *kafka.Writer {
+	wr := w.kafka.Writer("")
+	wr.BatchSize = w.cfg.BatchSize * 2
+	wr.BatchTimeout = w.cfg.WriteLinger
+	wr.MaxAttempts = 3
+	return wr
 }
 
 // appendDecision adds a decision's two messages: its review queue's topic

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trustsafety/complaintd/rules"
 	"github.com/trustsafety/complaintd/schema"
+	"github.com/trustsafety/complaintd/worker/kafkaconn"
 	"github.com/trustsafety/complaintd/worker/metrics"
 )
 
@@ -20,12 +21,12 @@ var errStopped = errors.New("stopped")
 // Worker is one consumer-group member. Create it with New, run it with Run.
 type Worker struct {
 	cfg    Config
+	kafka  *kafkaconn.Client
 	scorer *rules.Scorer
 	m      *metrics.Pipeline
 	log    zerolog.Logger
-	reader *kafka.Reader
-	writer *kafka.Writer
-	dialer *kafka.Dialer
+	reader *kafka.Reader // made by Run once the topics exist: a group reader joins when it is made
+	writer *kafka.Writer // made by Run with the reader
 	now    func() time.Time
 
 	dec       schema.Decoder
@@ -38,34 +39,11 @@ type Worker struct {
 }
 
 // New prepares a worker; nothing connects before Run.
-func New(cfg Config, scorer *rules.Scorer, m *metrics.Pipeline, log zerolog.Logger) (*Worker, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	cfg = cfg.withDefaults()
-	dialer := &kafka.Dialer{Timeout: 10 * time.Second, DualStack: true, TLS: cfg.TLS, SASLMechanism: cfg.SASL}
-	w := &Worker{
-		cfg: cfg, scorer: scorer, m: m, log: log, dialer: dialer, now: time.Now,
+func New(cfg Config, kc *kafkaconn.Client, scorer *rules.Scorer, m *metrics.Pipeline, log zerolog.Logger) *Worker {
+	return &Worker{
+		cfg: cfg, kafka: kc, scorer: scorer, m: m, log: log, now: time.Now,
 		notReady: errors.New("starting"), offenders: map[string]time.Time{},
 	}
-	w.reader = kafka.NewReader(kafka.ReaderConfig{
-		Brokers:          cfg.Brokers,
-		GroupID:          cfg.GroupID,
-		Topic:            cfg.ComplaintsTopic,
-		Dialer:           dialer,
-		MinBytes:         1,
-		MaxBytes:         10 << 20,
-		MaxWait:          250 * time.Millisecond,
-		QueueCapacity:    cfg.BatchSize,
-		CommitInterval:   0, // commits are synchronous: CommitMessages returns once committed
-		StartOffset:      kafka.FirstOffset,
-		SessionTimeout:   cfg.SessionTimeout,
-		RebalanceTimeout: cfg.RebalanceTimeout,
-		JoinGroupBackoff: cfg.JoinGroupBackoff,
-		ErrorLogger:      kafka.LoggerFunc(func(msg string, args ...any) { log.Warn().Str("component", "kafka-reader").Msgf(msg, args...) }),
-	})
-	w.writer = newWriter(cfg, log)
-	return w, nil
 }
 
 // Ready returns nil when the worker is fetching and writing, or why not.
@@ -102,37 +80,14 @@ func (w *Worker) CheckTopics(ctx context.Context) error {
 
 // CheckTopicsFor is CheckTopics for another ruleset, before it is installed.
 func (w *Worker) CheckTopicsFor(ctx context.Context, rs *rules.Ruleset) error {
-	conn, err := w.dialer.DialContext(ctx, "tcp", w.cfg.Brokers[0])
-	if err != nil {
-		return fmt.Errorf("connecting to %s: %w", w.cfg.Brokers[0], err)
+	var queues []string
+	for _, q := range rs.Policy().Queues {
+		queues = append(queues, q.Name)
 	}
-	defer conn.Close()
-	parts, err := conn.ReadPartitions()
-	if err != nil {
-		return fmt.Errorf("reading topic metadata: %w", err)
-	}
-	have := map[string]bool{}
-	for _, p := range parts {
-		have[p.Topic] = true
-	}
-	var missing []string
-	for _, t := range w.topicsFor(rs) {
-		if !have[t] {
-			missing = append(missing, t)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("%w: %v (create them before starting the worker)", ErrMissingTopic, missing)
+	if err := w.kafka.CheckTopics(ctx, w.cfg.Topics(queues)); err != nil {
+		return fmt.Errorf("%w (create them before starting the worker)", err)
 	}
 	return nil
-}
-
-func (w *Worker) topicsFor(rs *rules.Ruleset) []string {
-	ts := []string{w.cfg.ComplaintsTopic, w.cfg.AuditTopic, w.cfg.DeadLetterTopic}
-	for _, q := range rs.Policy().Queues {
-		ts = append(ts, w.cfg.ReviewTopic(q.Name))
-	}
-	return ts
 }
 
 // Run consumes until ctx is cancelled, then finishes the batch in flight
@@ -161,6 +116,21 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 	}
 	bo.reset()
+	// The group is joined once the topics exist, never before.
+	w.reader = w.kafka.GroupReader(kafka.ReaderConfig{
+		GroupID:          w.cfg.GroupID,
+		Topic:            w.cfg.ComplaintsTopic,
+		MinBytes:         1,
+		MaxBytes:         10 << 20,
+		MaxWait:          250 * time.Millisecond,
+		QueueCapacity:    w.cfg.BatchSize,
+		CommitInterval:   0, // commits are synchronous: CommitMessages returns once committed
+		StartOffset:      kafka.FirstOffset,
+		SessionTimeout:   w.cfg.SessionTimeout,
+		RebalanceTimeout: w.cfg.RebalanceTimeout,
+		JoinGroupBackoff: w.cfg.JoinGroupBackoff,
+	})
+	w.writer = w.newWriter()
 	w.setReady(nil)
 	w.log.Info().Str("topic", w.cfg.ComplaintsTopic).Str("group", w.cfg.GroupID).Msg("consuming")
 	for {
@@ -192,11 +162,15 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 func (w *Worker) close() {
-	if err := w.writer.Close(); err != nil {
-		w.log.Warn().Err(err).Msg("closing writer")
+	if w.writer != nil {
+		if err := w.writer.Close(); err != nil {
+			w.log.Warn().Err(err).Msg("closing writer")
+		}
 	}
-	if err := w.reader.Close(); err != nil {
-		w.log.Warn().Err(err).Msg("closing reader")
+	if w.reader != nil {
+		if err := w.reader.Close(); err != nil {
+			w.log.Warn().Err(err).Msg("closing reader")
+		}
 	}
 	w.setReady(errStopped)
 }

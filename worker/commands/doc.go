@@ -1,0 +1,10 @@
+// Package commands is the worker binary's table of commands: which
+// commands exist and which package each lives in. Main dispatches args to
+// one of them; package main only adds the process around it (signals, exit
+// code).
+//
+//	run                                 worker/service    the service
+//	score test lint explain backtest    worker/ruletools  rule authors' tools
+//	demo sample produce                 worker/traffic    traffic tools
+//	version                             here              module version and VCS revision
+package commands

@@ -1,0 +1,94 @@
+package service_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/trustsafety/complaintd/schema"
+	"github.com/trustsafety/complaintd/worker/metrics"
+	"github.com/trustsafety/complaintd/worker/service"
+	"github.com/trustsafety/complaintd/worker/service/servicetest"
+)
+
+// lockedBuffer is a log sink the worker's goroutines can share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// A complaint whose deadline is counted past the calendar is still decided,
+// with respond_by on weekends only and clock_notes beyond_calendar; the
+// worker counts it, exports the calendar's horizon and logs once.
+func TestWorkerNotesDeadlinesBeyondTheCalendar(t *testing.T) {
+	b := servicetest.StartBroker(t)
+	cfg := servicetest.Options(b.Addrs(), "g-calendar")
+	seen := servicetest.Watch(t, b.Addrs(), cfg)
+	var logs lockedBuffer
+	s, err := service.Start(context.Background(), cfg, zerolog.New(&logs).Level(zerolog.WarnLevel), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Stop() })
+
+	lines, _ := servicetest.SampleLines(t, 3)
+	submitted := map[string]string{ // complaint -> submitted_at
+		"C-0000001": "2027-06-01T10:00:00+08:00", // inside: Dragon Boat skipped
+		"C-0000002": "2029-03-01T10:00:00+08:00", // beyond
+		"C-0000003": "2029-03-02T10:00:00+08:00", // beyond
+	}
+	for i, l := range lines {
+		c, err := schema.DecodeComplaint(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := []byte(`"submitted_at":"` + c.SubmittedAt.Format(time.RFC3339) + `"`)
+		if !bytes.Contains(l, old) {
+			t.Fatalf("line %d: no %s", i, old)
+		}
+		lines[i] = bytes.Replace(l, old, []byte(`"submitted_at":"`+submitted[c.ComplaintID]+`"`), 1)
+	}
+	servicetest.Produce(t, b.Addrs(), s.Options.ComplaintsTopic, lines)
+	servicetest.WaitFor(t, "3 decisions", 30*time.Second, func() bool { n, _, _ := seen.Count(); return n == 3 })
+
+	want := map[string]struct{ respondBy, notes string }{
+		"C-0000001": {"2027-06-12T00:00:00+08:00", ""},
+		"C-0000002": {"2029-03-13T00:00:00+08:00", "beyond_calendar"}, // Fri 2, Mon 5 .. Fri 9, Mon 12
+		"C-0000003": {"2029-03-14T00:00:00+08:00", "beyond_calendar"}, // Mon 5 .. Fri 9, Mon 12, Tue 13
+	}
+	seen.Mu.Lock()
+	for id, w := range want {
+		d := seen.Decisions[id][0].D
+		if got := d.RespondBy.Format(time.RFC3339); got != w.respondBy || strings.Join(d.ClockNotes, ",") != w.notes {
+			t.Errorf("%s: respond_by %s notes %v, want %s %q", id, got, d.ClockNotes, w.respondBy, w.notes)
+		}
+	}
+	seen.Mu.Unlock()
+
+	servicetest.WaitFor(t, "the beyond-calendar counter", 10*time.Second, func() bool {
+		return metrics.Sum(s.Registry, "complaintd_deadlines_beyond_calendar_total", "", "") == 2
+	})
+	if h := metrics.Sum(s.Registry, "complaintd_calendar_horizon_timestamp_seconds", "", ""); h != 1830009600 {
+		t.Errorf("horizon gauge %v, want 1830009600 (2027-12-29T00:00+08:00)", h)
+	}
+	if n := strings.Count(logs.String(), "respond_by counted past the calendar"); n != 1 {
+		t.Errorf("logged %d times, want once per ruleset:\n%s", n, logs.String())
+	}
+}

@@ -1,0 +1,13 @@
+// Package service is the worker's `run` command: its options (options.go,
+// read by cli.Parse, validated by Validate), and the lifecycle of a running
+// worker (service.go): Start wires rules → history → stream → SLA replica →
+// metrics and starts them; Stop stops fetching, finishes the batch in
+// flight, and releases everything within a bounded time. Rule reloads
+// (reload.go) come from a timer and from a channel the caller passes in
+// (package main feeds it on SIGHUP). topics.go says which topics a
+// configuration needs; it is the home of `worker topics`.
+//
+// Nothing connects before Start returns: the consumer group is joined by
+// the stream's Run, in its own goroutine. Every failure of Start releases
+// what it had acquired.
+package service

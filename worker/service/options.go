@@ -1,0 +1,145 @@
+package service
+
+import (
+	"flag"
+	"os"
+	"time"
+
+	"github.com/trustsafety/complaintd/rules/history"
+	"github.com/trustsafety/complaintd/worker/cli"
+	"github.com/trustsafety/complaintd/worker/kafkaconn"
+)
+
+// Options are the `run` command's settings. Every field is a flag (and so
+// an environment variable and a config-file key, see cli.Parse).
+type Options struct {
+	kafkaconn.Options // --brokers, --sasl-*, --tls-*
+
+	Group           string
+	TopicPrefix     string
+	ComplaintsTopic string // "" is TopicPrefix + ".complaints"; see Resolved
+	AuditTopic      string
+	ReviewPrefix    string
+	DeadLetterTopic string
+	StatusTopic     string
+
+	SLA            bool
+	RulesDir       string
+	MetricsAddr    string // "" serves no HTTP endpoint
+	EmbeddedBroker string
+	LogFormat      string
+	LogLevel       string
+	WorkerID       string
+
+	BatchSize       int
+	BatchWait       time.Duration
+	ShutdownTimeout time.Duration
+	ReloadInterval  time.Duration
+	SessionTimeout  time.Duration
+
+	History          string // memory or redis
+	HistoryRetention time.Duration
+	RedisAddr        string
+	RedisPassword    string
+	RedisDB          int
+	RedisPrefix      string
+}
+
+// The defaults of what is not a flag.
+const (
+	writeLinger = 2 * time.Millisecond   // the writer's batch timeout
+	backoffMin  = 100 * time.Millisecond // retry backoff of writes, commits, history and metadata
+	backoffMax  = 5 * time.Second
+	stopGrace   = 5 * time.Second // Stop's time beyond ShutdownTimeout to close the clients
+)
+
+// Defaults are the options of `worker run` with no flag given; every other
+// command that runs the service (demo, tests) starts from them.
+func Defaults() Options {
+	host, _ := os.Hostname()
+	return Options{
+		Group:            "complaintd",
+		TopicPrefix:      "moderation",
+		SLA:              true,
+		MetricsAddr:      ":9464",
+		LogFormat:        "json",
+		LogLevel:         "info",
+		WorkerID:         host,
+		BatchSize:        256,
+		BatchWait:        10 * time.Millisecond,
+		ShutdownTimeout:  10 * time.Second,
+		ReloadInterval:   5 * time.Second,
+		SessionTimeout:   30 * time.Second,
+		History:          "memory",
+		HistoryRetention: history.DefaultRetention,
+		RedisPrefix:      "complaintd:",
+	}
+}
+
+// Flags declares the options on fs, each with o's value as its default.
+func (o *Options) Flags(fs *flag.FlagSet) {
+	o.Options.Flags(fs, "Kafka bootstrap brokers, host:port,... (required unless --embedded-broker)")
+	fs.StringVar(&o.Group, "group", o.Group, "consumer group id")
+	fs.StringVar(&o.TopicPrefix, "topic-prefix", o.TopicPrefix, "prefix of the default topic names")
+	fs.StringVar(&o.ComplaintsTopic, "complaints-topic", o.ComplaintsTopic, "topic to consume (default <prefix>.complaints)")
+	fs.StringVar(&o.AuditTopic, "audit-topic", o.AuditTopic, "topic of all decisions (default <prefix>.decisions)")
+	fs.StringVar(&o.ReviewPrefix, "review-topic-prefix", o.ReviewPrefix, "review queue topics are this + queue name (default <prefix>.review.)")
+	fs.StringVar(&o.DeadLetterTopic, "dead-letter-topic", o.DeadLetterTopic, "dead-letter topic (default <prefix>.deadletter)")
+	fs.StringVar(&o.StatusTopic, "status-topic", o.StatusTopic, "status events topic, for the SLA metrics (default <prefix>.status)")
+	fs.BoolVar(&o.SLA, "sla", o.SLA, "read decisions and status events and measure response-time SLAs")
+	fs.StringVar(&o.RulesDir, "rules", o.RulesDir, cli.RulesUsage)
+	fs.StringVar(&o.MetricsAddr, "metrics-addr", o.MetricsAddr, "address of /metrics, /healthz and /readyz (empty: none)")
+	fs.StringVar(&o.EmbeddedBroker, "embedded-broker", o.EmbeddedBroker, "start an in-process Kafka-protocol broker on this address (e.g. 127.0.0.1:9092) with the topics created, and use it")
+	fs.StringVar(&o.LogFormat, "log-format", o.LogFormat, "json or console")
+	fs.StringVar(&o.LogLevel, "log-level", o.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&o.WorkerID, "worker-id", o.WorkerID, "this instance's name in dead-letter headers and logs")
+	fs.IntVar(&o.BatchSize, "batch-size", o.BatchSize, "messages per fetch-decide-write-commit batch")
+	cli.DurationVar(fs, &o.BatchWait, "batch-wait", o.BatchWait, "how long to wait to fill a batch once a message arrived")
+	cli.DurationVar(fs, &o.ShutdownTimeout, "shutdown-timeout", o.ShutdownTimeout, "time to finish the batch in flight on shutdown")
+	cli.DurationVar(fs, &o.ReloadInterval, "reload-interval", o.ReloadInterval, "how often to check the --rules folder for changes (0: only on SIGHUP)")
+	cli.DurationVar(fs, &o.SessionTimeout, "session-timeout", o.SessionTimeout, "consumer-group session timeout: how long a crashed worker holds its partitions")
+	fs.StringVar(&o.History, "history", o.History, "history store: memory (one worker, lost on restart) or redis (shared by every worker, durable)")
+	cli.DurationVar(fs, &o.HistoryRetention, "history-retention", o.HistoryRetention, "how far behind the newest complaint history is kept: the 30-day window plus the lateness (and partition skew) counted exactly")
+	fs.StringVar(&o.RedisAddr, "redis-addr", o.RedisAddr, "Redis host:port for --history redis")
+	fs.StringVar(&o.RedisPassword, "redis-password", o.RedisPassword, "Redis password (prefer "+cli.EnvVar("redis-password")+")")
+	fs.IntVar(&o.RedisDB, "redis-db", o.RedisDB, "Redis database number")
+	fs.StringVar(&o.RedisPrefix, "redis-prefix", o.RedisPrefix, "prefix of the Redis keys")
+}
+
+// Resolved returns o with every topic name filled in from the prefix.
+func (o Options) Resolved() Options {
+	p := o.TopicPrefix
+	fill := func(s *string, def string) {
+		if *s == "" {
+			*s = def
+		}
+	}
+	fill(&o.ComplaintsTopic, p+".complaints")
+	fill(&o.AuditTopic, p+".decisions")
+	fill(&o.ReviewPrefix, p+".review.")
+	fill(&o.DeadLetterTopic, p+".deadletter")
+	fill(&o.StatusTopic, p+".status")
+	return o
+}
+
+// ParseOptions reads the `run` options from args, the environment and the
+// config file, and validates them. When the command must stop, it returns
+// the exit code and false, having said why on env.Stderr.
+func ParseOptions(name string, args []string, env cli.Env) (Options, int, bool) {
+	o := Defaults()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	o.Flags(fs)
+	cli.Usage(fs, name+" [flags]", "Consumes complaints from Kafka, decides them, and writes each decision to its\nreview queue's topic and the audit topic.\n\n"+cli.EnvUsage())
+	if code, ok := cli.Parse(fs, args, env); !ok {
+		return o, code, false
+	}
+	if fs.NArg() > 0 {
+		cli.Errorf(env, name, "unexpected arguments %v", fs.Args())
+		return o, cli.ExitUsage, false
+	}
+	if err := o.Validate(); err != nil {
+		cli.Errorf(env, name, "%v", err)
+		return o, cli.ExitUsage, false
+	}
+	return o, cli.ExitOK, true
+}

@@ -1,0 +1,196 @@
+package service_test
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/trustsafety/complaintd/worker/cli"
+	"github.com/trustsafety/complaintd/worker/service"
+)
+
+func parse(t *testing.T, args ...string) (service.Options, int, bool, string) {
+	t.Helper()
+	var errb strings.Builder
+	o, code, ok := service.ParseOptions("run", args, cli.Env{Stdout: &errb, Stderr: &errb})
+	return o, code, ok, errb.String()
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "worker.yaml")
+	os.WriteFile(file, []byte("brokers: [file-1:9092, file-2:9092]\ngroup: from-file\nbatch-size: 10\nmetrics-addr: ':1111'\nhistory-retention: 40d\n"), 0o644)
+	t.Setenv("COMPLAINTD_BATCH_SIZE", "20")
+	t.Setenv("COMPLAINTD_GROUP", "from-env")
+	c, code, ok, errs := parse(t, "--config", file, "--group", "from-flag")
+	if !ok {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if c.Group != "from-flag" {
+		t.Errorf("group %q: a flag wins over the environment and the file", c.Group)
+	}
+	if c.BatchSize != 20 {
+		t.Errorf("batch size %d: the environment wins over the file", c.BatchSize)
+	}
+	if strings.Join(c.Brokers, ",") != "file-1:9092,file-2:9092" || c.MetricsAddr != ":1111" {
+		t.Errorf("from the file: brokers %v, metrics %q", c.Brokers, c.MetricsAddr)
+	}
+	if c.HistoryRetention != 40*24*time.Hour {
+		t.Errorf("retention from the file in days: %s", c.HistoryRetention)
+	}
+	if c.SessionTimeout != 30*time.Second {
+		t.Errorf("default session timeout %s", c.SessionTimeout)
+	}
+	// The file can also be named by the environment.
+	os.Unsetenv("COMPLAINTD_GROUP")
+	t.Setenv("COMPLAINTD_CONFIG", file)
+	c, code, ok, errs = parse(t)
+	if !ok || c.Group != "from-file" {
+		t.Errorf("COMPLAINTD_CONFIG: group %q, exit %d: %s", c.Group, code, errs)
+	}
+}
+
+// Each source's mistake is refused with exit status 2 and a message that
+// names where it came from.
+func TestConfigSourceErrors(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("brokers: x:1\nbrokerz: y\nbatch-sise: 3\n"), 0o644)
+	badValue := filepath.Join(t.TempDir(), "value.yaml")
+	os.WriteFile(badValue, []byte("brokers: x:1\nbatch-wait: soon\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"unknown file keys", nil, []string{"--config", bad},
+			"worker run: config file " + bad + ": unknown keys [batch-sise brokerz] (keys are flag names)\n"},
+		{"bad file value", nil, []string{"--config", badValue},
+			"worker run: config file " + badValue + `: batch-wait: "soon": want a whole number of days (37d) or a duration (36h, 90m)` + "\n"},
+		{"bad environment value", map[string]string{"COMPLAINTD_BATCH_SIZE": "many"}, []string{"--brokers", "k:1"},
+			`worker run: error setting flag "batch-size" from environment variable "COMPLAINTD_BATCH_SIZE": parse error` + "\n"},
+		{"bad retention", nil, []string{"--brokers", "k:1", "--history-retention", "1h"},
+			"worker run: invalid configuration: --history-retention 1h: must cover the 30-day window\n"},
+		{"arguments", nil, []string{"--brokers", "k:1", "extra"}, "worker run: unexpected arguments [extra]\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			_, code, ok, errs := parse(t, tc.args...)
+			if ok || code != cli.ExitUsage || errs != tc.want {
+				t.Errorf("exit %d:\n got %q\nwant %q", code, errs, tc.want)
+			}
+		})
+	}
+}
+
+// Validate is the one place the options are checked; each mistake gives
+// exactly this message.
+func TestValidateExactErrors(t *testing.T) {
+	cases := []struct {
+		mut  func(*service.Options)
+		want string
+	}{
+		{func(o *service.Options) {}, ""},
+		{func(o *service.Options) { o.Brokers = nil }, "--brokers is required (or --embedded-broker)"},
+		{func(o *service.Options) { o.Brokers, o.EmbeddedBroker = nil, "127.0.0.1:0" }, ""},
+		{func(o *service.Options) { o.SASLMechanism = "GSSAPI" },
+			`--sasl-mechanism "GSSAPI": want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512` + "\n--sasl-mechanism needs --sasl-username and --sasl-password"},
+		{func(o *service.Options) { o.SASLMechanism = "SCRAM-SHA-512" }, "--sasl-mechanism needs --sasl-username and --sasl-password"},
+		{func(o *service.Options) { o.TLSCertFile = "x.pem" }, "--tls-cert-file and --tls-key-file go together"},
+		{func(o *service.Options) { o.Group = "" }, "--group: must not be empty"},
+		{func(o *service.Options) { o.ComplaintsTopic = "moderation.decisions" },
+			"--complaints-topic moderation.decisions: the worker must not write to the topic it reads"},
+		{func(o *service.Options) { o.StatusTopic = "moderation.decisions" },
+			"--status-topic moderation.decisions: the status events need a topic of their own, not the audit topic"},
+		{func(o *service.Options) { o.LogFormat = "xml" }, `--log-format "xml": want json or console`},
+		{func(o *service.Options) { o.LogLevel = "loud" }, `--log-level "loud": want debug, info, warn or error`},
+		{func(o *service.Options) { o.BatchSize = 0 }, "--batch-size 0: want 1 to 10000"},
+		{func(o *service.Options) { o.BatchSize = 10001 }, "--batch-size 10001: want 1 to 10000"},
+		{func(o *service.Options) { o.BatchWait = 0 }, "--batch-wait 0s: want more than 0"},
+		{func(o *service.Options) { o.ShutdownTimeout = -time.Second }, "--shutdown-timeout -1s: want more than 0"},
+		{func(o *service.Options) { o.SessionTimeout = 0 }, "--session-timeout 0s: want more than 0"},
+		{func(o *service.Options) { o.ReloadInterval = -time.Minute }, "--reload-interval -1m: want 0 (only on SIGHUP) or more"},
+		{func(o *service.Options) { o.History = "redis" }, "--history redis needs --redis-addr"},
+		{func(o *service.Options) { o.History = "disk" }, `--history "disk": want memory or redis`},
+		{func(o *service.Options) { o.HistoryRetention = 29 * 24 * time.Hour }, "--history-retention 29d: must cover the 30-day window"},
+		{func(o *service.Options) { o.RedisDB = -1 }, "--redis-db -1: want 0 or more"},
+		{func(o *service.Options) { o.Brokers, o.BatchSize, o.History = nil, 0, "disk" },
+			"--brokers is required (or --embedded-broker)\n--batch-size 0: want 1 to 10000\n--history \"disk\": want memory or redis"},
+	}
+	for _, tc := range cases {
+		o := service.Defaults()
+		o.Brokers = []string{"k:9092"}
+		tc.mut(&o)
+		err := o.Validate()
+		got := ""
+		if err != nil {
+			if !errors.Is(err, service.ErrConfig) {
+				t.Errorf("%v does not match ErrConfig", err)
+			}
+			got = strings.TrimPrefix(err.Error(), service.ErrConfig.Error()+": ")
+		}
+		if got != tc.want {
+			t.Errorf("got  %q\nwant %q", got, tc.want)
+		}
+	}
+	// Start refuses a bad configuration with ErrConfig (exit status 2).
+	if _, err := service.Start(t.Context(), service.Defaults(), zerolog.Nop(), nil); !errors.Is(err, service.ErrConfig) {
+		t.Errorf("Start with no brokers: %v", err)
+	}
+}
+
+// Every flag can be set from its environment variable: setting that
+// variable alone marks the flag as set.
+func TestEveryFlagHasAnEnvironmentVariable(t *testing.T) {
+	var all []*flag.Flag
+	o := service.Defaults()
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	o.Flags(fs)
+	fs.VisitAll(func(f *flag.Flag) { all = append(all, f) })
+	if len(all) < 30 {
+		t.Fatalf("%d flags", len(all))
+	}
+	for _, f := range all {
+		env := cli.EnvVar(f.Name)
+		value := f.DefValue
+		if value == "" {
+			value = "x:1"
+		}
+		o := service.Defaults()
+		fs := flag.NewFlagSet("run", flag.ContinueOnError)
+		o.Flags(fs)
+		t.Setenv(env, value)
+		if code, ok := cli.Parse(fs, nil, cli.Env{Stderr: &strings.Builder{}}); !ok {
+			t.Errorf("%s=%s: exit %d", env, value, code)
+		}
+		set := false
+		fs.Visit(func(g *flag.Flag) { set = set || g.Name == f.Name })
+		if !set {
+			t.Errorf("%s does not set --%s", env, f.Name)
+		}
+		os.Unsetenv(env)
+	}
+}
+
+// --help prints durations as they are meant: 37d, 10ms, 30s.
+func TestHelpShowsReadableDurations(t *testing.T) {
+	_, code, ok, help := parse(t, "--help")
+	if ok || code != cli.ExitOK {
+		t.Fatalf("--help: exit %d", code)
+	}
+	for _, want := range []string{"(default 37d)", "(default 10ms)", "(default 30s)", "COMPLAINTD_METRICS_ADDR"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+	if strings.Contains(help, "0m0s") {
+		t.Errorf("help prints a Go duration:\n%s", help)
+	}
+}

@@ -1,0 +1,52 @@
+package service_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl/scram"
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/trustsafety/complaintd/worker/metrics"
+	"github.com/trustsafety/complaintd/worker/service/servicetest"
+)
+
+// The worker and its SLA replica authenticate with SCRAM-SHA-256 to a
+// broker that requires it; a wrong password leaves the worker not ready.
+func TestSASLSCRAM(t *testing.T) {
+	b := servicetest.StartBroker(t, kfake.EnableSASL(), kfake.Superuser("SCRAM-SHA-256", "complaintd", "s3cret"))
+
+	cfg := servicetest.Options(b.Addrs(), "g-sasl")
+	cfg.SASLMechanism, cfg.SASLUsername, cfg.SASLPassword = "SCRAM-SHA-256", "complaintd", "s3cret"
+	svc := servicetest.Start(t, cfg, nil)
+	defer svc.Stop()
+
+	mech, _ := scram.Mechanism(scram.SHA256, "complaintd", "s3cret")
+	w := &kafka.Writer{Addr: kafka.TCP(b.Addrs()...), Topic: "moderation.complaints", Transport: &kafka.Transport{SASL: mech},
+		BatchTimeout: time.Millisecond}
+	defer w.Close()
+	lines, ids := servicetest.SampleLines(t, 30)
+	var msgs []kafka.Message
+	for _, l := range lines {
+		msgs = append(msgs, kafka.Message{Value: l})
+	}
+	if err := w.WriteMessages(context.Background(), msgs...); err != nil {
+		t.Fatal(err)
+	}
+	servicetest.WaitFor(t, "decisions through SASL", 30*time.Second, func() bool {
+		return metrics.Sum(svc.Registry, "complaintd_decisions_total", "", "") == float64(len(ids))
+	})
+	servicetest.WaitFor(t, "the SLA replica through SASL", 30*time.Second, func() bool { return svc.SLA.Len() == len(ids) })
+
+	bad := servicetest.Options(b.Addrs(), "g-sasl-bad")
+	bad.SASLMechanism, bad.SASLUsername, bad.SASLPassword = "SCRAM-SHA-256", "complaintd", "wrong"
+	badSvc := servicetest.Start(t, bad, nil)
+	defer badSvc.Stop()
+	time.Sleep(2 * time.Second)
+	if err := badSvc.Worker.Ready(); err == nil || !strings.Contains(strings.ToLower(err.Error()), "sasl") && !strings.Contains(err.Error(), "connecting") {
+		t.Errorf("ready with a wrong password: %v", err)
+	}
+}

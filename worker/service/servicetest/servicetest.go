@@ -1,0 +1,333 @@
+// Package servicetest starts what the worker's end-to-end tests need: an
+// embedded broker with the worker's topics, a service with test options, an
+// independent reader of what the worker wrote (franz-go's client, so the
+// worker's own Kafka code is not checking itself), and the offline
+// scorer's decisions to compare with.
+package servicetest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/valyala/fastjson"
+
+	"github.com/trustsafety/complaintd/rules"
+	"github.com/trustsafety/complaintd/schema"
+	"github.com/trustsafety/complaintd/worker/embedded"
+	"github.com/trustsafety/complaintd/worker/jsonl"
+	"github.com/trustsafety/complaintd/worker/kafkaconn"
+	"github.com/trustsafety/complaintd/worker/service"
+)
+
+// Root is the repository root, relative to a package two levels below it
+// (worker/service, worker/traffic, ...), where tests run.
+const Root = "../.."
+
+// Options are the service's defaults for a test: loopback, any metrics
+// port, small batches, a short shutdown, warnings only.
+func Options(brokers []string, group string) service.Options {
+	o := service.Defaults()
+	o.Brokers, o.Group, o.WorkerID = brokers, group, group
+	o.MetricsAddr = "127.0.0.1:0"
+	o.BatchSize, o.BatchWait, o.ShutdownTimeout = 64, 5*time.Millisecond, 5*time.Second
+	o.LogLevel = "warn"
+	return o
+}
+
+// StartBroker starts an embedded broker with the worker's topics for the
+// shipped rules, closed when the test ends. extra are kfake options.
+func StartBroker(t testing.TB, extra ...kfake.Opt) *embedded.Broker {
+	t.Helper()
+	b, err := embedded.Start("127.0.0.1:0", Topics(t), extra...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b
+}
+
+// Topics are the default topics for the shipped rules.
+func Topics(t testing.TB) []embedded.Topic {
+	t.Helper()
+	rs, err := rules.LoadShipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return service.EmbeddedTopics(service.Defaults(), rs)
+}
+
+// Start starts a service logging warnings to the test log; reload may be nil.
+func Start(t testing.TB, o service.Options, reload <-chan struct{}) *service.Service {
+	t.Helper()
+	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
+	s, err := service.Start(context.Background(), o, log, reload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// SampleLines are the first n complaints of the sample stream and their ids.
+func SampleLines(t testing.TB, n int) ([][]byte, map[string]bool) {
+	t.Helper()
+	lines, err := jsonl.ReadFile(Root + "/testdata/complaints.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	ids := map[string]bool{}
+	for _, l := range lines[:min(n, len(lines))] {
+		c, err := schema.DecodeComplaint(l.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[c.ComplaintID] = true
+		out = append(out, l.Bytes)
+	}
+	return out, ids
+}
+
+// Produce writes values to topic, keyed by complaint id where they have one.
+func Produce(t testing.TB, brokers []string, topic string, values [][]byte) {
+	t.Helper()
+	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: brokers}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	w := kc.Writer(topic)
+	w.BatchSize = 500
+	defer w.Close()
+	msgs := make([]kafka.Message, len(values))
+	for i, v := range values {
+		msgs[i] = kafka.Message{Value: v}
+		if id := fastjson.GetString(v, "complaint_id"); id != "" {
+			msgs[i].Key = []byte(id)
+		}
+	}
+	if err := w.WriteMessages(context.Background(), msgs...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// WaitFor polls cond until it holds, failing the test after timeout.
+func WaitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Consumed is what an independent client read from the output topics.
+type Consumed struct {
+	Mu        sync.Mutex
+	Decisions map[string][]DecisionRecord // complaint id -> every copy read
+	Dead      []*kgo.Record
+}
+
+// DecisionRecord is one decision read and the topic it was read from.
+type DecisionRecord struct {
+	Topic string
+	D     schema.Decision
+}
+
+// Count is distinct complaints decided, decision messages, dead letters.
+func (c *Consumed) Count() (distinct, total, dead int) {
+	c.Mu.Lock()
+	defer c.Mu.Unlock()
+	for _, ds := range c.Decisions {
+		total += len(ds)
+	}
+	return len(c.Decisions), total, len(c.Dead)
+}
+
+// Watch consumes every review topic of the shipped rules and the
+// dead-letter topic of o from the start, in the background, with franz-go,
+// until the test ends.
+func Watch(t testing.TB, brokers []string, o service.Options) *Consumed {
+	t.Helper()
+	o = o.Resolved()
+	rs, _ := rules.LoadShipped()
+	topics := []string{o.DeadLetterTopic}
+	for _, q := range rs.Policy().Queues {
+		topics = append(topics, o.ReviewPrefix+q.Name)
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topics...),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &Consumed{Decisions: map[string][]DecisionRecord{}}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			fs := cl.PollFetches(ctx)
+			fs.EachRecord(func(r *kgo.Record) {
+				c.Mu.Lock()
+				defer c.Mu.Unlock()
+				if r.Topic == o.DeadLetterTopic {
+					c.Dead = append(c.Dead, r)
+					return
+				}
+				var d schema.Decision
+				if err := json.Unmarshal(r.Value, &d); err != nil {
+					t.Errorf("undecodable decision on %s: %v", r.Topic, err)
+					return
+				}
+				if string(r.Key) != d.ComplaintID {
+					t.Errorf("decision keyed %q, complaint %q", r.Key, d.ComplaintID)
+				}
+				c.Decisions[d.ComplaintID] = append(c.Decisions[d.ComplaintID], DecisionRecord{r.Topic, d})
+			})
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		cl.Close()
+	})
+	return c
+}
+
+// Outcome is what must agree across deployments: queue, tags and score.
+type Outcome struct {
+	Queue string
+	Tags  string
+	Score int
+}
+
+// OutcomeOf is d's outcome.
+func OutcomeOf(d *schema.Decision) Outcome {
+	return Outcome{d.Queue, strings.Join(d.Tags, ","), d.Score}
+}
+
+// OfflineOutcomes are the offline scorer's final decisions for lines.
+func OfflineOutcomes(t testing.TB, lines [][]byte) map[string]Outcome {
+	t.Helper()
+	rs, err := rules.LoadShipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rules.NewReplay(rs)
+	for _, l := range lines {
+		c, err := schema.DecodeComplaint(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Add(context.Background(), c, l, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := map[string]Outcome{}
+	for _, d := range r.Decisions() {
+		out[d.ComplaintID] = OutcomeOf(&d)
+	}
+	return out
+}
+
+func (c *Consumed) best(id string) *schema.Decision {
+	var best *schema.Decision
+	for i := range c.Decisions[id] {
+		if d := &c.Decisions[id][i].D; best == nil || d.Revision > best.Revision {
+			best = d
+		}
+	}
+	return best
+}
+
+// Mismatches describes up to n complaints whose highest revision differs
+// from want, for failure messages.
+func (c *Consumed) Mismatches(want map[string]Outcome, n int) []string {
+	c.Mu.Lock()
+	defer c.Mu.Unlock()
+	var out []string
+	for id, w := range want {
+		best := c.best(id)
+		switch {
+		case best == nil:
+			out = append(out, id+": no decision")
+		case OutcomeOf(best) != w:
+			out = append(out, fmt.Sprintf("%s: revision %d %+v, want %+v", id, best.Revision, OutcomeOf(best), w))
+		default:
+			continue
+		}
+		if len(out) == n {
+			break
+		}
+	}
+	return out
+}
+
+// Matches counts the complaints whose highest revision read so far does not
+// have the wanted outcome.
+func (c *Consumed) Matches(want map[string]Outcome) int {
+	c.Mu.Lock()
+	defer c.Mu.Unlock()
+	bad := 0
+	for id, w := range want {
+		if best := c.best(id); best == nil || OutcomeOf(best) != w {
+			bad++
+		}
+	}
+	return bad
+}
+
+// ReadFile is os.ReadFile failing the test.
+func ReadFile(t testing.TB, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Clone(b)
+}
+
+// CopyShippedRules copies the shipped rule files, policy and calendar into
+// a new folder and returns it.
+func CopyShippedRules(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	entries, err := os.ReadDir(Root + "/rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if strings.HasSuffix(n, rules.RuleFileSuffix) || n == rules.PolicyFile || n == rules.CalendarFile {
+			if err := os.WriteFile(dir+"/"+n, ReadFile(t, Root+"/rules/"+n), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
+
+// AppendFile appends s to the file at p.
+func AppendFile(t testing.TB, p, s string) {
+	t.Helper()
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(s); err != nil {
+		t.Fatal(err)
+	}
+}
