@@ -143,7 +143,7 @@ func TestPolicyErrors(t *testing.T) {
 	rule := "rules:\n  - id: a\n    description: d\n    when: anonymous\n    score: 1\n    mode: enforce\n"
 	base, _ := fs.ReadFile(rules.Shipped(), rules.PolicyFile)
 	cases := []struct{ from, to, want string }{
-		{"  - name: default\n    queue: standard\n", "", "policy.yaml:68: route \"rule-hints\": the last route must match everything (no conditions), so every complaint gets a queue"},
+		{"  - name: default\n    queue: standard\n", "", "policy.yaml:70: route \"rule-hints\": the last route must match everything (no conditions), so every complaint gets a queue"},
 		{"    queue: standard\n", "    queue: standard\n    min_score: 1\n", "the last route must match everything"},
 		{"any_tags: [missing_evidence]", "any_tags: [missing_evidenc]", `route "missing-evidence": unknown tag "missing_evidenc"`},
 		{"evidence_within: 48h", "evidence_within: 2 days", `clocks: evidence_within: "2 days" is not a positive duration such as 48h`},

@@ -21,6 +21,7 @@ type Policy struct {
 	Routes []Route           // first match wins; the last one matches everything
 	Clocks Clocks
 	Params map[string]int
+	SLA    SLAPolicy // the sla block (policy_sla.go); DefaultSLA when absent
 }
 
 // Queue is one review queue.
@@ -69,11 +70,12 @@ func parsePolicy(p *problems, file string, data []byte) *Policy {
 	if root == nil {
 		return nil
 	}
-	top := fields(p, file, "", root, "policy", "tags!", "queues!", "routes!", "clocks!", "params")
+	top := fields(p, file, "", root, "policy", "tags!", "queues!", "routes!", "clocks!", "params",
+		"sla")
 	if top == nil {
 		return nil
 	}
-	pol := &Policy{Tags: map[string]string{}, Params: map[string]int{}}
+	pol := &Policy{Tags: map[string]string{}, Params: map[string]int{}, SLA: DefaultSLA}
 
 	if n := top["tags"]; n != nil {
 		decodeInto(p, file, "", "tags", n, &pol.Tags)
@@ -115,6 +117,9 @@ func parsePolicy(p *problems, file string, data []byte) *Policy {
 	}
 	if n := top["clocks"]; n != nil {
 		parseClocks(p, file, n, pol)
+	}
+	if n := top["sla"]; n != nil { // after queues: actions name queues
+		parseSLA(p, file, n, pol)
 	}
 	if n := top["params"]; n != nil {
 		decodeInto(p, file, "", "params", n, &pol.Params)
