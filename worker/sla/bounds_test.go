@@ -107,4 +107,3 @@ func TestRepeatOffenders(t *testing.T) {
 		t.Errorf("%d after the sweep", n)
 	}
 }
-
