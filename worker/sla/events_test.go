@@ -12,7 +12,7 @@ import (
 	"github.com/trustsafety/complaintd/worker/sla"
 )
 
-func all(int) bool { return true }
+func all(int) (time.Time, bool) { return time.Time{}, true }
 
 // tick asks for the events due at now, checks each validates against
 // sla_event.schema.json as the writer would send it, marks them written
@@ -176,7 +176,7 @@ func TestTickOnlyForOwnedPartitions(t *testing.T) {
 	tr.Decision(d0, 0, d0.DecidedAt, true)
 	tr.Decision(d1, 1, d1.DecidedAt, true)
 	now := time.Date(2026, 12, 20, 0, 0, 0, 0, cst)
-	evs := tr.Tick(now, func(p int) bool { return p == 1 }, 0, true)
+	evs := tr.Tick(now, func(p int) (time.Time, bool) { return time.Time{}, p == 1 }, 0, true)
 	if len(evs) != 1 || evs[0].ComplaintID != "p1" {
 		t.Errorf("events %+v, want p1's breach only", evs)
 	}

@@ -10,14 +10,15 @@ import (
 // records past the policy's bounds are forgotten (counted when live). It
 // returns the SLA events due by now and not yet written for the complaints
 // whose audit partition owns accepts (owns nil: none), at most limit of
-// them (0: no limit), in complaint order of the map (the rest come at the
-// next tick). Events carry everything but EmittedAt, Worker and
-// Redelivered, which the writer sets; Tick does not mark them written (see
-// Written).
+// them (0: no limit; the rest come at the next tick). An event whose
+// transition was due before the partition was owned (since) is marked
+// Redelivered: a previous owner may have written it. Events carry
+// everything but EmittedAt and Worker, which the writer sets; Tick does
+// not mark them written (see Written).
 //
 // Every replica ticks, so every replica forgets the same records; only the
 // owner of a complaint asks for its events.
-func (t *Tracker) Tick(now time.Time, owns func(partition int) bool, limit int, live bool) []schema.SLAEvent {
+func (t *Tracker) Tick(now time.Time, owns func(partition int) (since time.Time, ok bool), limit int, live bool) []schema.SLAEvent {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	obs := t.observer(live)
@@ -38,8 +39,15 @@ func (t *Tracker) Tick(now time.Time, owns func(partition int) bool, limit int, 
 			continue
 		}
 		r.settle(&t.cfg, now)
-		if owns != nil && (limit == 0 || len(out) < limit) && owns(int(r.partition)) {
+		if owns == nil || (limit > 0 && len(out) >= limit) {
+			continue
+		}
+		if since, ok := owns(int(r.partition)); ok {
+			n := len(out)
 			out = t.due(id, r, now, out)
+			for i := n; i < len(out); i++ {
+				out[i].Redelivered = out[i].At.Before(since)
+			}
 		}
 	}
 	// Closed ids are swept once a minute: there are many and nothing is due.

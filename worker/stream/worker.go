@@ -29,9 +29,8 @@ type Worker struct {
 	writer *kafka.Writer // made by Run with the reader
 	now    func() time.Time
 
-	dec       schema.Decoder
-	out       []kafka.Message
-	offenders map[string]time.Time // merchant -> last repeat_offender decision
+	dec schema.Decoder
+	out []kafka.Message
 
 	mu       sync.Mutex
 	started  bool
@@ -42,7 +41,7 @@ type Worker struct {
 func New(cfg Config, kc *kafkaconn.Client, scorer *rules.Scorer, m *metrics.Pipeline, log zerolog.Logger) *Worker {
 	return &Worker{
 		cfg: cfg, kafka: kc, scorer: scorer, m: m, log: log, now: time.Now,
-		notReady: errors.New("starting"), offenders: map[string]time.Time{},
+		notReady: errors.New("starting"),
 	}
 }
 
@@ -309,9 +308,6 @@ func (w *Worker) observe(decided []written, deadReasons []string) {
 		}
 		for _, t := range d.Tags {
 			w.m.Tags.WithLabelValues(t).Inc()
-			if t == "repeat_offender" && d.MerchantID != "" {
-				w.offenders[d.MerchantID] = d.DecidedAt
-			}
 		}
 		for _, e := range x.errs {
 			w.m.RuleErrors.WithLabelValues(e.RuleID).Inc()
@@ -323,14 +319,4 @@ func (w *Worker) observe(decided []written, deadReasons []string) {
 	for _, r := range deadReasons {
 		w.m.DeadLettered.WithLabelValues(r).Inc()
 	}
-	for id, at := range w.offenders {
-		if now.Sub(at) > repeatOffenderWindow {
-			delete(w.offenders, id)
-		}
-	}
-	w.m.RepeatOffenders.Set(float64(len(w.offenders)))
 }
-
-// repeatOffenderWindow is how long a merchant flagged as a repeat offender
-// counts in the repeat_offender_merchants gauge.
-const repeatOffenderWindow = 30 * 24 * time.Hour

@@ -160,7 +160,6 @@ func playStatuses(ctx context.Context, svc *service.Service, sum *summary, out i
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	svc.SLA.ExpireEvidence(time.Now())
 	var open, overdue, dueSoon, awaiting int
 	for _, o := range svc.SLA.Snapshot(time.Now()) {
 		open += o.Open

@@ -42,8 +42,16 @@ func Options(brokers []string, group string) service.Options {
 	o.MetricsAddr = "127.0.0.1:0"
 	o.BatchSize, o.BatchWait, o.ShutdownTimeout = 64, 5*time.Millisecond, 5*time.Second
 	o.LogLevel = "warn"
+	// The SLA clocks run on the sample stream's time, not today's: the
+	// sample (testdata/complaints.jsonl) ends on 14 November 2026.
+	o.SLAClock = func() time.Time { return SampleNow }
+	o.SLATick = 100 * time.Millisecond
 	return o
 }
+
+// SampleNow is the SLA clock of Options: two days after the last complaint
+// of the sample stream.
+var SampleNow = time.Date(2026, 11, 16, 23, 45, 0, 0, time.FixedZone("CST", 8*3600))
 
 // StartBroker starts an embedded broker with the worker's topics for the
 // shipped rules, closed when the test ends. extra are kfake options.
