@@ -237,3 +237,50 @@ func TestEventsTopicIsTheRecord(t *testing.T) {
 		t.Errorf("events read before the decision were forgotten: %+v", got)
 	}
 }
+
+// A pause over the weekend moves nothing, but a desk told "paused" is told
+// the clock runs again; a pause nobody was told of, ended before the owner
+// looked, says nothing.
+func TestResumeIsAnnouncedOnlyAfterPaused(t *testing.T) {
+	tr, _ := tracker(t)
+	for _, id := range []string{"told", "untold"} {
+		d := evidenceDecision(id)
+		d.DecidedAt = time.Date(2026, 12, 5, 10, 0, 0, 0, cst) // Saturday
+		due := d.DecidedAt.Add(48 * time.Hour)
+		d.EvidenceDueBy = &due
+		live(tr, d)
+	}
+	saturday := time.Date(2026, 12, 5, 11, 0, 0, 0, cst)
+	evs := tr.Tick(saturday, func(int) (time.Time, bool) { return time.Time{}, true }, 0, true)
+	var told []schema.SLAEvent
+	for _, e := range evs {
+		if e.ComplaintID == "told" {
+			told = append(told, e)
+		}
+	}
+	tr.Written(told)
+	sunday := time.Date(2026, 12, 6, 10, 0, 0, 0, cst)
+	for _, id := range []string{"told", "untold"} {
+		liveStatus(tr, status(id, "evidence_received", sunday))
+	}
+	wantEvents(t, tick(t, tr, sunday.Add(time.Hour)), "told deadline_changed@Dec 9 00:00")
+}
+
+// Events due before the owner took the partition over are marked
+// redelivered; those due after are not.
+func TestRedeliveredMarksTakeovers(t *testing.T) {
+	tr, _ := tracker(t)
+	live(tr, decision("c1", "standard"))
+	due := time.Date(2026, 12, 9, 0, 0, 0, 0, cst)
+	since := due.Add(-12 * time.Hour) // after due_soon (24 h before), before the breach
+	owns := func(int) (time.Time, bool) { return since, true }
+	evs := tr.Tick(due.Add(-time.Hour), owns, 0, true)
+	if len(evs) != 1 || evs[0].Transition != schema.SLADueSoon || !evs[0].Redelivered {
+		t.Fatalf("events %+v, want due_soon marked redelivered", evs)
+	}
+	tr.Written(evs)
+	evs = tr.Tick(due.Add(time.Hour), owns, 0, true)
+	if len(evs) != 1 || evs[0].Transition != schema.SLABreached || evs[0].Redelivered {
+		t.Fatalf("events %+v, want breached, not marked", evs)
+	}
+}

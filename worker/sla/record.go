@@ -25,8 +25,9 @@ type record struct {
 
 	pausedAt   time.Time     // the current pause's start; zero: not paused
 	pausedWork time.Duration // working time of the pauses that ended
-	prevDue    time.Time     // respond_by before the last pause that moved it
-	resumedAt  time.Time     // the end of that pause
+	prevDue    time.Time     // respond_by before the last pause
+	resumedAt  time.Time     // the end of the last pause
+	lastPause  time.Time     // the start of the last pause
 
 	// Derived from the above and the policy by derive.
 	due        time.Time // respond_by moved by the pauses that ended
@@ -129,11 +130,16 @@ func (r *record) resume(c *Config, at time.Time) {
 	}
 	prev := r.due
 	r.pausedWork += c.Calendar.WorkingDuration(r.pausedAt, at)
-	r.pausedAt = time.Time{}
+	r.lastPause, r.pausedAt = r.pausedAt, time.Time{}
 	r.derive(c)
-	if !r.due.Equal(prev) {
-		r.prevDue, r.resumedAt = prev, at.UTC()
-	}
+	r.prevDue, r.resumedAt = prev, at.UTC()
+}
+
+// resumeAnnounced reports whether the last pause needs a deadline_changed:
+// it moved respond_by, or its paused event was written (the desk must learn
+// the clock runs again).
+func (r *record) resumeAnnounced() bool {
+	return !r.resumedAt.IsZero() && (!r.due.Equal(r.prevDue) || r.mark(tPaused, r.lastPause) != nil)
 }
 
 // settle ends a pause whose evidence clock ran out by now: the platform's

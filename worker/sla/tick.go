@@ -75,7 +75,7 @@ func (t *Tracker) due(id string, r *record, now time.Time, out []schema.SLAEvent
 		if !r.pausedAt.IsZero() {
 			add(tPaused, r.pausedAt, r.pausedAt)
 		} else {
-			if !r.resumedAt.IsZero() {
+			if r.resumeAnnounced() {
 				add(tDeadlineChanged, r.resumedAt, r.due)
 			}
 			switch {

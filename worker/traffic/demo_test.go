@@ -31,6 +31,7 @@ func TestDemoSmall(t *testing.T) {
 		"producing 40 complaints and " + itoa(bad) + " malformed messages",
 		"decided " + itoa(len(ids)) + " complaints in ",
 		"dead letters: " + itoa(bad) + "\n",
+		"SLA events on moderation.sla: ",
 		"open now: ",
 	} {
 		if !strings.Contains(out, want) {
