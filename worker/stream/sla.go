@@ -121,7 +121,7 @@ func (r *SLAReplica) Run(ctx context.Context) error {
 	if pending == 0 {
 		done()
 	}
-	var dec schema.Decoder
+	var dec slaDecoders
 	caughtUp := map[*kafkaconn.Partition]bool{}
 	return r.kafka.ReadPartitions(ctx, parts, func(p *kafkaconn.Partition, m *kafka.Message) {
 		r.apply(&dec, m, m.Offset >= p.End)
@@ -152,20 +152,26 @@ func (r *SLAReplica) advance(p *kafkaconn.Partition, next int64) {
 	r.mu.Unlock()
 }
 
+// slaDecoders are the decoders of the replica's three topics.
+type slaDecoders struct {
+	sla    slaDecoder
+	status schema.Decoder
+}
+
 // apply feeds one message to the tracker; live is false below the end the
 // partition had at start.
-func (r *SLAReplica) apply(dec *schema.Decoder, m *kafka.Message, live bool) {
+func (r *SLAReplica) apply(dec *slaDecoders, m *kafka.Message, live bool) {
 	switch m.Topic {
 	case r.cfg.AuditTopic:
 		var d schema.Decision
-		if err := json.Unmarshal(m.Value, &d); err != nil || d.ComplaintID == "" {
+		if err := dec.sla.decision(m.Value, &d); err != nil || d.ComplaintID == "" {
 			r.log.Error().Int("partition", m.Partition).Int64("offset", m.Offset).Msg("undecodable decision on the audit topic")
 			return
 		}
 		r.tracker.Decision(&d, m.Partition, m.Time, live)
 	case r.cfg.StatusTopic:
 		var e schema.StatusEvent
-		if err := dec.StatusEvent(m.Value, &e); err != nil {
+		if err := dec.status.StatusEvent(m.Value, &e); err != nil {
 			// Every replica reads every event, so none dead-letters it: it is
 			// counted and logged, and the producer must fix it.
 			if live {
