@@ -36,7 +36,7 @@ func slaBenchMessages(b testing.TB, n int) []kafka.Message {
 		d := schema.Decision{ComplaintID: id, MerchantID: fmt.Sprintf("M-%06d", i%50000), Category: "transaction_dispute",
 			Channel: "in_app", SubmittedAt: sub, Queue: queues[i%len(queues)], Score: 10, Tags: []string{"missing_evidence"},
 			Matched: []schema.RuleHit{{ID: "tx-missing-payment-proof", Score: 10, Tags: []string{"missing_evidence"}}},
-			Shadow: []schema.RuleHit{}, Ruleset: "0123456789abcdef", DecidedAt: sub.Add(time.Second),
+			Shadow:  []schema.RuleHit{}, Ruleset: "0123456789abcdef", DecidedAt: sub.Add(time.Second),
 			RespondBy: sub.Add(9 * 24 * time.Hour).Truncate(24 * time.Hour), Route: "missing-evidence", Revision: 1}
 		if i%10 == 0 {
 			d.Channel, d.Tags = "regulator", []string{"regulator"}
