@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -159,10 +161,14 @@ func TestSLAEventsOnceAcrossKillsAndRebalances(t *testing.T) {
 	decisions := servicetest.Watch(t, b.Addrs(), cfg)
 
 	workers := make([]*service.Service, 3)
+	ownsSome := func(w *service.Service) bool {
+		return metrics.Sum(w.Registry, "complaintd_sla_owned_partitions", "", "") > 0
+	}
 	for i := range workers {
 		c := cfg
 		c.WorkerID = fmt.Sprintf("w%d", i)
 		workers[i] = servicetest.Start(t, c, nil)
+		servicetest.WaitFor(t, c.WorkerID+" to own SLA partitions", 60*time.Second, func() bool { return ownsSome(workers[i]) })
 	}
 	defer func() {
 		for _, w := range workers {
@@ -219,7 +225,20 @@ func TestSLAEventsOnceAcrossKillsAndRebalances(t *testing.T) {
 	}
 	waitEvents := func(what string, want []string) {
 		t.Helper()
-		servicetest.WaitFor(t, what, 90*time.Second, func() bool { return log.has("moderation.sla", want) })
+		deadline := time.Now().Add(90 * time.Second)
+		for !log.has("moderation.sla", want) {
+			if time.Now().After(deadline) {
+				got := log.byID("moderation.sla")
+				var missing []string
+				for _, id := range want {
+					if got[id] == nil {
+						missing = append(missing, id)
+					}
+				}
+				t.Fatalf("timed out waiting for %s: missing %v", what, missing)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 
 	// The evidence-queue complaints are paused from their decision.
@@ -230,11 +249,17 @@ func TestSLAEventsOnceAcrossKillsAndRebalances(t *testing.T) {
 	waitEvents("paused", paused)
 
 	// Kill w0: it stops without leaving; its partitions wait for its session to expire.
+	lost := workers[0].SLAReplica.Owned()
 	swallow.Store(true)
 	workers[0].Stop()
 	swallow.Store(false)
 	workers[0] = nil
+	killed := time.Now()
 	clock.Set(start.Add(50 * time.Hour))
+	servicetest.WaitFor(t, "the others to own every partition", 60*time.Second, func() bool { return owned() == 6 })
+	if took := time.Since(killed); took < cfg.SessionTimeout/2 {
+		t.Errorf("the partitions moved %s after the kill: the killed worker left the group", took)
+	}
 	expired := ids(schema.SLAEvidenceExpired, func(id string, d schema.Decision) (time.Time, bool) {
 		if d.EvidenceDueBy == nil {
 			return time.Time{}, false
@@ -248,6 +273,22 @@ func TestSLAEventsOnceAcrossKillsAndRebalances(t *testing.T) {
 	servicetest.WaitFor(t, "every evidence expiry on the closing queue", 30*time.Second, func() bool {
 		return log.has("moderation.review.closing", expired)
 	})
+	// Those of the killed worker's partitions were due before their new
+	// owners took them: marked. The others were not.
+	takenOver := 0
+	for _, evs := range log.byID("moderation.sla") {
+		e := evs[0]
+		if e.Transition != schema.SLAEvidenceExpired {
+			continue
+		}
+		p := (&kafka.Murmur2Balancer{}).Balance(kafka.Message{Key: []byte(e.ComplaintID)}, 0, 1, 2, 3, 4, 5)
+		if slices.Contains(lost, p) {
+			takenOver++
+		}
+		if e.Redelivered != slices.Contains(lost, p) {
+			t.Errorf("%s in partition %d (the killed worker had %v): redelivered %t", e.EventID, p, lost, e.Redelivered)
+		}
+	}
 
 	// w0 comes back (it restores what was written while it was away), then
 	// w1 stops the ordinary way: two rebalances.
@@ -383,5 +424,6 @@ func TestSLAEventsOnceAcrossKillsAndRebalances(t *testing.T) {
 	if n := metrics.Sum(workers[0].Registry, "complaintd_evidence_requests_total", "result", "expired"); n != 0 {
 		t.Errorf("the restarted w0 counted %v evidence expiries, want 0 (it restored them)", n)
 	}
-	t.Logf("%d distinct events, %d repeats (all marked redelivered)", len(got), repeats)
+	t.Logf("%d distinct events, %d repeats; %d of the 8 evidence expiries were in the killed worker's partitions %v and marked redelivered",
+		len(got), repeats, takenOver, lost)
 }

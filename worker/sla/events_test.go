@@ -284,3 +284,23 @@ func TestRedeliveredMarksTakeovers(t *testing.T) {
 		t.Fatalf("events %+v, want breached, not marked", evs)
 	}
 }
+
+// A transition due while another worker owns the complaint is written as
+// soon as this worker owns it, even if the clock has not moved (a test's
+// clock, the demo's held one).
+func TestOwnershipMovesUnderAStillClock(t *testing.T) {
+	tr, _ := tracker(t)
+	live(tr, decision("c1", "standard"))
+	now := time.Date(2026, 12, 20, 0, 0, 0, 0, cst)
+	mine := false
+	owns := func(int) (time.Time, bool) { return now, mine }
+	for range 3 {
+		if evs := tr.Tick(now, owns, 0, true); len(evs) != 0 {
+			t.Fatalf("written while not owned: %+v", evs)
+		}
+	}
+	mine = true
+	if evs := tr.Tick(now, owns, 0, true); len(evs) != 1 || evs[0].Transition != schema.SLABreached || !evs[0].Redelivered {
+		t.Fatalf("events %+v, want the breach, marked redelivered", evs)
+	}
+}

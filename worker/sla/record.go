@@ -9,6 +9,8 @@ import (
 // record is one complaint's clocks. Times are kept in UTC (no zone pointer
 // per record: a restore holds a million of them).
 type record struct {
+	id        string
+	idx       int32 // its place in the tracker's schedule; -1 when not in it
 	partition int32 // the audit-topic partition of its decision: who owns it; -1 before
 	revision  int32
 	decided   bool
@@ -34,6 +36,7 @@ type record struct {
 	dueSoonAt  time.Time // zero: no due_soon
 	escalateAt time.Time // zero: the channel has no escalation
 
+	next    time.Time       // when Tick must look at it again; zero: it changed, look now
 	marks   []mark          // transitions already written
 	pending []pendingStatus // statuses read before the decision
 }

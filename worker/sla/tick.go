@@ -17,38 +17,71 @@ import (
 // not mark them written (see Written).
 //
 // Every replica ticks, so every replica forgets the same records; only the
-// owner of a complaint asks for its events.
+// owner of a complaint asks for its events. A record is looked at only
+// when something about it changed or its next instant (a deadline, a
+// bound) has come (schedule.go): a tick over a million quiet complaints
+// costs next to nothing.
 func (t *Tracker) Tick(now time.Time, owns func(partition int) (since time.Time, ok bool), limit int, live bool) []schema.SLAEvent {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	obs := t.observer(live)
 	f := &t.cfg.Policy.Forget
 	var out []schema.SLAEvent
-	for id, r := range t.open {
+	for _, r := range t.dueRecords(now) {
+		id := r.id
 		if !r.decided {
 			if f.UndecidedAfter > 0 && now.Sub(r.received) > f.UndecidedAfter {
 				delete(t.open, id)
 				t.undecided--
 				obs.Forgotten(ForgetNeverDecided)
+				continue
 			}
+			next := far
+			if f.UndecidedAfter > 0 {
+				next = r.received.Add(f.UndecidedAfter + time.Nanosecond)
+			}
+			t.reschedule(r, next)
 			continue
 		}
 		if f.OpenAfter > 0 && now.Sub(r.submitted) > f.OpenAfter {
-			t.close(id, now)
+			delete(t.open, id)
+			t.closed[id] = now
 			obs.Forgotten(ForgetNeverResolved)
 			continue
 		}
 		r.settle(&t.cfg, now)
-		if owns == nil || (limit > 0 && len(out) >= limit) {
+		var since time.Time
+		owned := false
+		if owns != nil && limit > 0 && len(out) >= limit {
+			t.reschedule(r, now) // over the limit: looked at again next tick
 			continue
 		}
-		if since, ok := owns(int(r.partition)); ok {
-			n := len(out)
-			out = t.due(id, r, now, out)
-			for i := n; i < len(out); i++ {
-				out[i].Redelivered = out[i].At.Before(since)
-			}
+		if owns != nil {
+			since, owned = owns(int(r.partition))
 		}
+		next := far
+		if f.OpenAfter > 0 {
+			next = r.submitted.Add(f.OpenAfter + time.Nanosecond)
+		}
+		if !r.pausedAt.IsZero() && r.awaitingEvidence() && r.evidenceDue.Before(next) {
+			next = r.evidenceDue.Add(time.Nanosecond) // the pause ends with the evidence clock
+		}
+		r.candidates(func(tr uint8, from, until, at, deadline time.Time) {
+			if r.mark(tr, deadline) != nil || (!until.IsZero() && now.After(until)) {
+				return // written, or its moment passed (due_soon once breached)
+			}
+			if now.Before(from) || !owned {
+				if from.Before(next) {
+					next = from
+				}
+				return
+			}
+			e := t.event(id, r, tr, at, deadline)
+			e.Redelivered = at.Before(since)
+			out = append(out, e)
+			next = now // looked at again until it is marked written
+		})
+		t.reschedule(r, next)
 	}
 	// Closed ids are swept once a minute: there are many and nothing is due.
 	if now.Sub(t.swept) >= time.Minute || now.Before(t.swept) {
@@ -63,39 +96,37 @@ func (t *Tracker) Tick(now time.Time, owns func(partition int) (since time.Time,
 	return out
 }
 
-// due appends r's transitions due by now and not yet written, in the order
-// a desk meets them.
-func (t *Tracker) due(id string, r *record, now time.Time, out []schema.SLAEvent) []schema.SLAEvent {
-	add := func(tr uint8, at, deadline time.Time) {
-		if r.mark(tr, deadline) == nil {
-			out = append(out, t.event(id, r, tr, at, deadline))
-		}
-	}
+// far is "no instant": later than any deadline.
+var far = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// candidates calls f for each transition r can have in its current state,
+// in the order a desk meets them: due from from, until until (zero: no
+// end), happened at at, about deadline (its event id).
+func (r *record) candidates(f func(tr uint8, from, until, at, deadline time.Time)) {
+	const after = time.Nanosecond // breached and expired come strictly after the deadline
+	var none time.Time
 	if r.firstResp.IsZero() {
 		if !r.pausedAt.IsZero() {
-			add(tPaused, r.pausedAt, r.pausedAt)
+			f(tPaused, r.pausedAt, none, r.pausedAt, r.pausedAt)
 		} else {
 			if r.resumeAnnounced() {
-				add(tDeadlineChanged, r.resumedAt, r.due)
+				f(tDeadlineChanged, r.resumedAt, none, r.resumedAt, r.due)
 			}
-			switch {
-			case now.After(r.due):
-				add(tBreached, r.due, r.due)
-			case !r.dueSoonAt.IsZero() && !now.Before(r.dueSoonAt):
-				add(tDueSoon, r.dueSoonAt, r.due)
+			if !r.dueSoonAt.IsZero() {
+				f(tDueSoon, r.dueSoonAt, r.due, r.dueSoonAt, r.due)
 			}
-			if !r.escalateAt.IsZero() && !now.Before(r.escalateAt) {
-				add(tEscalation, r.escalateAt, r.due)
+			f(tBreached, r.due.Add(after), none, r.due, r.due)
+			if !r.escalateAt.IsZero() {
+				f(tEscalation, r.escalateAt, none, r.escalateAt, r.due)
 			}
 		}
 	}
-	if r.awaitingEvidence() && now.After(r.evidenceDue) {
-		add(tEvidenceExpired, r.evidenceDue, r.evidenceDue)
+	if r.awaitingEvidence() {
+		f(tEvidenceExpired, r.evidenceDue.Add(after), none, r.evidenceDue, r.evidenceDue)
 	}
 	if !r.evidenceAt.IsZero() && r.evidenceAt.After(r.evidenceDue) && r.mark(tEvidenceExpired, r.evidenceDue) != nil {
-		add(tEvidenceLate, r.evidenceAt, r.evidenceDue)
+		f(tEvidenceLate, r.evidenceAt, none, r.evidenceAt, r.evidenceDue)
 	}
-	return out
 }
 
 func (t *Tracker) event(id string, r *record, tr uint8, at, deadline time.Time) schema.SLAEvent {

@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"container/heap"
 	"sync"
 	"time"
 
@@ -16,6 +17,7 @@ type Tracker struct {
 	open      map[string]*record   // decided and not closed, or waiting for the decision
 	closed    map[string]time.Time // complaint id -> closed at, to ignore late duplicates
 	undecided int                  // records of open waiting for their decision
+	sched     schedule             // every record of open, by when Tick looks at it next
 	names     map[string]string    // interned label values
 	offenders offenders
 	swept     time.Time // the last sweep of closed
@@ -40,7 +42,9 @@ func (t *Tracker) SetConfig(cfg Config) {
 		if r.decided {
 			r.derive(&t.cfg)
 		}
+		r.next = time.Time{}
 	}
+	heap.Init(&t.sched)
 }
 
 // maxNames bounds the interned label values (queues, categories, channels
@@ -78,8 +82,9 @@ func (t *Tracker) get(id string, received time.Time, live, decision bool) *recor
 		t.observer(live).Forgotten(ForgetCapacity)
 		return nil
 	}
-	r := &record{partition: -1, received: received.UTC()}
+	r := &record{id: id, idx: -1, partition: -1, received: received.UTC()}
 	t.open[id] = r
+	heap.Push(&t.sched, r)
 	t.undecided++
 	return r
 }
@@ -98,6 +103,7 @@ func (t *Tracker) Decision(d *schema.Decision, partition int, received time.Time
 		return
 	}
 	labels := Labels{Queue: t.intern(d.Queue), Category: t.intern(d.Category), Channel: t.intern(d.Channel)}
+	t.touch(r)
 	if r.decided {
 		if int32(d.Revision) > r.revision {
 			r.revision, r.labels = int32(d.Revision), labels
@@ -162,6 +168,7 @@ func statusBit(s string) uint8 {
 
 func (t *Tracker) apply(id string, r *record, e *schema.StatusEvent, live bool) {
 	obs, c := t.observer(live), &t.cfg
+	t.touch(r)
 	if b := statusBit(e.Status); b != 0 {
 		if r.seen&b != 0 {
 			return
@@ -208,8 +215,11 @@ func (t *Tracker) firstResponse(r *record, at time.Time, obs Observer) {
 }
 
 func (t *Tracker) close(id string, at time.Time) {
-	if r := t.open[id]; r != nil && !r.decided {
-		t.undecided--
+	if r := t.open[id]; r != nil {
+		if !r.decided {
+			t.undecided--
+		}
+		t.unschedule(r)
 	}
 	delete(t.open, id)
 	t.closed[id] = at.UTC()
@@ -239,6 +249,7 @@ func (t *Tracker) Event(e *schema.SLAEvent, received time.Time, live bool) {
 	} else {
 		r.addMark(mark{transition: tr, deadline: e.Deadline.UnixNano(), read: true})
 	}
+	t.touch(r)
 	if tr == tEvidenceExpired {
 		t.observer(live).Evidence(Labels{Queue: t.intern(e.Queue), Category: t.intern(e.Category), Channel: t.intern(e.Channel)}, EvidenceExpired)
 	}
@@ -257,6 +268,7 @@ func (t *Tracker) Written(evs []schema.SLAEvent) {
 			continue
 		}
 		r.addMark(mark{transition: tr, deadline: e.Deadline.UnixNano()})
+		t.touch(r)
 	}
 }
 

@@ -49,7 +49,8 @@ func (o *ownership) run(ctx context.Context, r *SLAReplica) {
 		HeartbeatInterval: c.HeartbeatInterval, JoinGroupBackoff: c.JoinGroupBackoff,
 		WatchPartitionChanges: true, PartitionWatchInterval: 30 * time.Second,
 		Timeout:     kafkaconn.DialTimeout,
-		ErrorLogger: kafka.LoggerFunc(func(msg string, args ...any) { r.log.Debug().Msgf(msg, args...) }),
+		ErrorLogger: kafka.LoggerFunc(func(msg string, args ...any) { r.log.Warn().Msgf(msg, args...) }),
+		Logger:      kafka.LoggerFunc(func(msg string, args ...any) { r.log.Warn().Str("x", "dbg").Msgf(msg, args...) }),
 	})
 	if err != nil {
 		r.log.Error().Err(err).Msg("SLA group: no SLA events will be written")
@@ -134,3 +135,7 @@ func (o *ownership) catchUp(ctx context.Context, r *SLAReplica) bool {
 		}
 	}
 }
+
+// Owned lists the partitions of the audit topic this worker writes SLA
+// events for now.
+func (r *SLAReplica) Owned() []int { return slices.Sorted(maps.Keys(r.own.snapshot())) }
