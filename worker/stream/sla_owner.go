@@ -49,8 +49,7 @@ func (o *ownership) run(ctx context.Context, r *SLAReplica) {
 		HeartbeatInterval: c.HeartbeatInterval, JoinGroupBackoff: c.JoinGroupBackoff,
 		WatchPartitionChanges: true, PartitionWatchInterval: 30 * time.Second,
 		Timeout:     kafkaconn.DialTimeout,
-		ErrorLogger: kafka.LoggerFunc(func(msg string, args ...any) { r.log.Warn().Msgf(msg, args...) }),
-		Logger:      kafka.LoggerFunc(func(msg string, args ...any) { r.log.Warn().Str("x", "dbg").Msgf(msg, args...) }),
+		ErrorLogger: kafka.LoggerFunc(func(msg string, args ...any) { r.log.Debug().Msgf(msg, args...) }),
 	})
 	if err != nil {
 		r.log.Error().Err(err).Msg("SLA group: no SLA events will be written")
