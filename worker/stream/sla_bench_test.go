@@ -75,38 +75,58 @@ func benchReplica(b *testing.B) *SLAReplica {
 // BenchmarkSLARestore rebuilds the SLA state of -complaints open complaints
 // from the messages a restore reads (decode and apply, no broker): the time
 // a worker needs at start on top of reading the topics, and the heap the
-// state keeps.
+// state keeps. "projection" is the replica's decoder; "encoding-json"
+// decodes each decision whole with encoding/json, as the replica did
+// before, for the ratio.
 //
-//	go test -run '^$' -bench SLARestore -benchtime 1x ./worker/stream -complaints 1000000
+//	go test -run '^$' -bench SLARestore -benchtime 3x ./worker/stream -complaints 1000000
 func BenchmarkSLARestore(b *testing.B) {
 	msgs := slaBenchMessages(b, *benchComplaints)
-	var heap uint64
-	b.ResetTimer()
-	for range b.N {
-		b.StopTimer()
-		runtime.GC()
-		var before runtime.MemStats
-		runtime.ReadMemStats(&before)
-		r := benchReplica(b)
-		var dec slaDecoders
-		b.StartTimer()
-		for i := range msgs {
-			r.apply(&dec, &msgs[i], false)
-		}
-		b.StopTimer()
-		runtime.GC()
-		var after runtime.MemStats
-		runtime.ReadMemStats(&after)
-		heap = after.HeapAlloc - before.HeapAlloc
-		if got := r.tracker.Tracked().Open; got != *benchComplaints {
-			b.Fatalf("%d open after the restore", got)
-		}
-		runtime.KeepAlive(r)
-		b.StartTimer()
+	for _, bc := range []struct {
+		name  string
+		apply func(r *SLAReplica, dec *slaDecoders, m *kafka.Message)
+	}{
+		{"projection", func(r *SLAReplica, dec *slaDecoders, m *kafka.Message) { r.apply(dec, m, false) }},
+		{"encoding-json", func(r *SLAReplica, dec *slaDecoders, m *kafka.Message) {
+			if m.Topic != r.cfg.AuditTopic {
+				r.apply(dec, m, false)
+				return
+			}
+			var d schema.Decision
+			if json.Unmarshal(m.Value, &d) == nil {
+				r.tracker.Decision(&d, m.Partition, m.Time, false)
+			}
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var heap uint64
+			for range b.N {
+				b.StopTimer()
+				runtime.GC()
+				var before runtime.MemStats
+				runtime.ReadMemStats(&before)
+				r := benchReplica(b)
+				var dec slaDecoders
+				b.StartTimer()
+				for i := range msgs {
+					bc.apply(r, &dec, &msgs[i])
+				}
+				b.StopTimer()
+				runtime.GC()
+				var after runtime.MemStats
+				runtime.ReadMemStats(&after)
+				heap = after.HeapAlloc - before.HeapAlloc
+				if got := r.tracker.Tracked().Open; got != *benchComplaints {
+					b.Fatalf("%d open after the restore", got)
+				}
+				runtime.KeepAlive(r)
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(*benchComplaints), "ns/complaint")
+			b.ReportMetric(float64(heap)/float64(*benchComplaints), "heap-B/complaint")
+			b.ReportMetric(float64(heap)/(1<<20), "heap-MiB")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(*benchComplaints), "ns/complaint")
-	b.ReportMetric(float64(heap)/float64(*benchComplaints), "heap-B/complaint")
-	b.ReportMetric(float64(heap)/(1<<20), "heap-MiB")
 }
 
 // BenchmarkSLATick is one tick over -complaints open complaints (every
