@@ -145,6 +145,8 @@ func Lint(rs *Ruleset, opt LintOptions) []Finding {
 	}
 	out = append(out, lintCalendar(rs.calendar, opt)...)
 	out = append(out, lintIndex(rs)...)
+	out = append(out, rs.warnings...)      // over budget, loaded under limits.over_budget: warn
+	out = append(out, costFindings(rs)...) // failing at run time on sample complaints
 	return out
 }
 

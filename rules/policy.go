@@ -13,14 +13,16 @@ import (
 const PolicyFile = "policy.yaml"
 
 // Policy is the routing policy: the tags rules may emit, the review queues,
-// the routes that turn tags and score into a queue, the clocks, and the
-// parameters rule conditions can read as params.NAME.
+// the routes that turn tags and score into a queue, the clocks, the
+// parameters rule conditions can read as params.NAME, and what one rule may
+// cost on one complaint.
 type Policy struct {
 	Tags   map[string]string // tag -> meaning
 	Queues []Queue           // in precedence order, most urgent first
 	Routes []Route           // first match wins; the last one matches everything
 	Clocks Clocks
 	Params map[string]int
+	Limits Limits
 }
 
 // Queue is one review queue.
@@ -69,7 +71,7 @@ func parsePolicy(p *problems, file string, data []byte) *Policy {
 	if root == nil {
 		return nil
 	}
-	top := fields(p, file, "", root, "policy", "tags!", "queues!", "routes!", "clocks!", "params")
+	top := fields(p, file, "", root, "policy", "tags!", "queues!", "routes!", "clocks!", "params", "limits")
 	if top == nil {
 		return nil
 	}
@@ -116,6 +118,7 @@ func parsePolicy(p *problems, file string, data []byte) *Policy {
 	if n := top["clocks"]; n != nil {
 		parseClocks(p, file, n, pol)
 	}
+	parseLimits(p, file, top["limits"], pol)
 	if n := top["params"]; n != nil {
 		decodeInto(p, file, "", "params", n, &pol.Params)
 		for i := 0; i+1 < len(n.Content); i += 2 {

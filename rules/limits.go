@@ -1,0 +1,79 @@
+package rules
+
+import (
+	"fmt"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Limits bound what one rule may cost on one complaint (policy.yaml,
+// limits). They are counted, not timed, so that a decision does not depend
+// on how loaded the machine was: a replay decides as the live stream did.
+//
+//   - Operations: expression nodes evaluated. A condition without a loop
+//     costs its size (at most maxConditionNodes); each turn of a loop
+//     (all, any, count, map, filter, reduce, ...) adds the size of its body.
+//   - Memory: list and map elements a condition builds (expr's memory
+//     budget: ranges such as 1..N, list and map literals, sort, concat),
+//     and, counted apart against the same number, bytes of the strings it
+//     builds with +.
+//
+// A rule over either budget on a complaint fails for that complaint
+// (FaultBudget) at the moment it goes over: no condition runs on past its
+// budget. Load measures every rule on sample complaints and refuses one
+// over budget (OverBudget "refuse") or lists it as a warning ("warn").
+type Limits struct {
+	Operations int
+	Memory     int
+	OverBudget string // OverBudgetRefuse or OverBudgetWarn
+}
+
+// What Load does with a rule over budget.
+const (
+	OverBudgetRefuse = "refuse"
+	OverBudgetWarn   = "warn"
+)
+
+// DefaultLimits apply when policy.yaml sets no limits. 20,000 operations
+// take about 0.2 ms on the reference machine (BenchmarkRuleBudget); the
+// conditions shipped cost under 60.
+var DefaultLimits = Limits{Operations: 20000, Memory: 10000, OverBudget: OverBudgetRefuse}
+
+// Bounds of the limits a policy may set. The smallest operation budget
+// still runs any condition that has no loop.
+const (
+	minOperations = maxConditionNodes
+	maxOperations = 10_000_000
+	minMemory     = 64
+	maxMemory     = 10_000_000
+)
+
+func parseLimits(p *problems, file string, n *yaml.Node, pol *Policy) {
+	pol.Limits = DefaultLimits
+	if n == nil {
+		return
+	}
+	f := fields(p, file, "", n, "limits", "rule_operations", "rule_memory", "over_budget")
+	if f == nil {
+		return
+	}
+	l := &pol.Limits
+	if decodeInto(p, file, "", "limits: rule_operations", f["rule_operations"], &l.Operations) && (l.Operations < minOperations || l.Operations > maxOperations) {
+		p.add(file, f["rule_operations"].Line, "", "limits: rule_operations must be %d to %d", minOperations, maxOperations)
+	}
+	if decodeInto(p, file, "", "limits: rule_memory", f["rule_memory"], &l.Memory) && (l.Memory < minMemory || l.Memory > maxMemory) {
+		p.add(file, f["rule_memory"].Line, "", "limits: rule_memory must be %d to %d", minMemory, maxMemory)
+	}
+	if decodeInto(p, file, "", "limits: over_budget", f["over_budget"], &l.OverBudget) && l.OverBudget != OverBudgetRefuse && l.OverBudget != OverBudgetWarn {
+		p.add(file, f["over_budget"].Line, "", "limits: over_budget must be %s or %s, not %q", OverBudgetRefuse, OverBudgetWarn, l.OverBudget)
+	}
+}
+
+// describe names the limit for messages.
+func (l *Limits) describe(what string) string {
+	switch what {
+	case "memory":
+		return fmt.Sprintf("limits.rule_memory (%d) in %s", l.Memory, PolicyFile)
+	}
+	return fmt.Sprintf("limits.rule_operations (%d) in %s", l.Operations, PolicyFile)
+}
