@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/trustsafety/complaintd/rules/history"
+	"github.com/trustsafety/complaintd/schema"
 )
 
 // Load checks every rule against the policy's limits three ways, all
@@ -20,8 +23,12 @@ import (
 // Warnings (warn). Either way, on a complaint the meter stops it where it
 // goes over: no complaint waits on it longer than its budget.
 
-// maxCostSamples bounds the sample complaints each rule is measured on.
-const maxCostSamples = 256
+// maxCostSamples bounds the examples each rule is measured on at load:
+// a rule within budget costs at most ~1 ms a sample.
+const maxCostSamples = 64
+
+// samplesOfRules names the samples Load measures on, in messages.
+const samplesOfRules = "the examples of every rule"
 
 // RuleCost is what Load measured of one rule on the sample complaints.
 type RuleCost struct {
@@ -33,7 +40,7 @@ type RuleCost struct {
 	StaticKnown bool
 	Samples     int               // sample complaints it ran on
 	MaxOps      int               // the most operations it counted on one
-	OverBudget  int               // samples on which it went over a limit
+	OverBudget  int               // 1 when it went over a limit (and was measured no further)
 	Failures    map[FaultKind]int // other run-time failures, by kind
 	FirstFailed string            // the first sample it failed on, for messages
 }
@@ -77,71 +84,88 @@ const CodeOverBudget = "over-budget"
 // sample complaints.
 const CodeRuleFails = "rule-fails"
 
-// sample is a complaint to measure rules on, and where it comes from.
-type sample struct {
-	env  Env
-	from string // "rule X examples.match[0]"
+// Sample is a complaint with its history facts, to measure rules on;
+// Name says where it comes from in messages.
+type Sample struct {
+	Name      string
+	Complaint *schema.Complaint
+	Facts     history.Facts
 }
 
 // ruleSamples are the examples of every rule, in rule order, at most
 // maxCostSamples.
-func ruleSamples(rules []*Rule) []sample {
-	var out []sample
+func ruleSamples(rules []*Rule) []Sample {
+	var out []Sample
 	for _, r := range rules {
 		for _, ex := range r.examples {
 			if len(out) == maxCostSamples {
 				return out
 			}
-			out = append(out, sample{env: NewEnv(ex.Complaint, ex.Facts), from: "rule " + r.ID + " " + describeExample(ex.Match, ex.Index, ex.Name)})
+			out = append(out, Sample{Name: "rule " + r.ID + " " + describeExample(ex.Match, ex.Index, ex.Name), Complaint: ex.Complaint, Facts: ex.Facts})
 		}
 	}
 	return out
 }
 
 // measure runs every rule on the samples and records what it costs; a
-// rule over budget on one is refused or warned about.
-func (rs *Ruleset) measure(p *problems, samples []sample) {
+// rule over budget on one is refused or warned about (p), and measured on
+// no more samples. what names the samples in messages.
+func (rs *Ruleset) measure(p *problems, samples []Sample, what string) []RuleCost {
 	l := &rs.policy.Limits
-	rs.costs = make([]RuleCost, len(rs.rules))
+	envs := make([]Env, len(samples))
+	for i, s := range samples {
+		envs[i] = NewEnv(s.Complaint, s.Facts)
+	}
+	costs := make([]RuleCost, len(rs.rules))
 	for i, r := range rs.rules {
 		ops, _ := r.cost.worst()
-		c := RuleCost{RuleID: r.ID, Static: ops, StaticKnown: r.cost.OpsKnown && r.cost.MemKnown, Samples: len(samples)}
-		firstOver, budget := "", ""
-		for _, s := range samples {
-			n, _, err := r.measure(s.env)
+		c := RuleCost{RuleID: r.ID, Static: ops, StaticKnown: r.cost.OpsKnown && r.cost.MemKnown}
+		for j := range envs {
+			c.Samples++
+			n, _, err := r.measure(envs[j])
 			c.MaxOps = max(c.MaxOps, n)
 			if err == nil {
 				continue
 			}
-			kind, b := classify(err)
+			kind, budget := classify(err)
 			if kind == FaultBudget {
-				if c.OverBudget == 0 {
-					firstOver, budget = s.from, b
-				}
 				c.OverBudget++
-				continue
+				p.overBudget(l, r.File, r.whenLine, r.ID, "costs more than %s on a sample complaint (%s): %s",
+					l.describe(budget), what, samples[j].Name)
+				break // one is enough: a costly rule makes measuring it costly
 			}
 			if c.Failures == nil {
 				c.Failures = map[FaultKind]int{}
-			}
-			if len(c.Failures) == 0 {
-				c.FirstFailed = s.from
+				c.FirstFailed = samples[j].Name
 			}
 			c.Failures[kind]++
 		}
-		if c.OverBudget > 0 {
-			p.overBudget(l, r.File, r.whenLine, r.ID, "costs more than %s on %d of %d sample complaints (the examples of every rule), first on %s",
-				l.describe(budget), c.OverBudget, len(samples), firstOver)
-		}
-		rs.costs[i] = c
+		costs[i] = c
 	}
+	return costs
 }
 
-// costFindings are the lint findings of the measured costs: rules that fail
-// at run time on sample complaints.
-func costFindings(rs *Ruleset) []Finding {
+// MeasureOn runs every rule of rs on the samples (recorded complaints, say)
+// and returns what it finds, as Lint would: a rule over budget on a sample
+// (an error, or a warning under limits.over_budget: warn), and rules that
+// fail at run time on some samples (warnings). A worker can call it before
+// installing a ruleset, on complaints it has seen.
+func (rs *Ruleset) MeasureOn(samples []Sample) []Finding {
+	p := &problems{}
+	costs := rs.measure(p, samples, "given")
 	var out []Finding
-	for i, c := range rs.costs {
+	for _, e := range p.list {
+		out = append(out, Finding{Severity: SevError, File: e.File, Line: e.Line, RuleID: e.RuleID, Msg: e.Msg, Code: CodeOverBudget})
+	}
+	out = append(out, p.warnings...)
+	return append(out, costFindings(rs, costs, "given")...)
+}
+
+// costFindings are the lint findings of measured costs: rules that fail at
+// run time on sample complaints.
+func costFindings(rs *Ruleset, costs []RuleCost, what string) []Finding {
+	var out []Finding
+	for i, c := range costs {
 		if len(c.Failures) == 0 {
 			continue
 		}
@@ -156,8 +180,8 @@ func costFindings(rs *Ruleset) []Finding {
 		}
 		slices.Sort(kinds)
 		out = append(out, Finding{Severity: SevWarning, File: r.File, Line: r.whenLine, RuleID: r.ID, Code: CodeRuleFails,
-			Msg: fmt.Sprintf("fails at run time on %d of %d sample complaints (the examples of every rule): %s; first on %s",
-				n, c.Samples, strings.Join(kinds, ", "), c.FirstFailed)})
+			Msg: fmt.Sprintf("fails at run time on %d of %d sample complaints (%s): %s; first on %s",
+				n, c.Samples, what, strings.Join(kinds, ", "), c.FirstFailed)})
 	}
 	return out
 }

@@ -37,14 +37,14 @@ const (
 // DefaultLimits apply when policy.yaml sets no limits. 20,000 operations
 // take about 0.2 ms on the reference machine (BenchmarkRuleBudget); the
 // conditions shipped cost under 60.
-var DefaultLimits = Limits{Operations: 20000, Memory: 10000, OverBudget: OverBudgetRefuse}
+var DefaultLimits = Limits{Operations: 10000, Memory: 10000, OverBudget: OverBudgetRefuse}
 
 // Bounds of the limits a policy may set. The smallest operation budget
-// still runs any condition that has no loop.
+// and memory budgets still run any condition that has no loop.
 const (
 	minOperations = maxConditionNodes
 	maxOperations = 10_000_000
-	minMemory     = 64
+	minMemory     = maxConditionNodes
 	maxMemory     = 10_000_000
 )
 

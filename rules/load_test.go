@@ -150,7 +150,7 @@ func TestPolicyErrors(t *testing.T) {
 		{"    regulator: 5", "    police: 5", `clocks: "police" is not a channel of the complaint schema`},
 		{"routes:", "routez:", `policy: unknown key "routez"`},
 		{"plausible_ahead: 24h", "plausible_ahead: -1h", `clocks: plausible_ahead: "-1h" is not a positive duration such as 24h`},
-		{"  rule_operations: 20000", "  rule_operations: 100", "policy.yaml:110: limits: rule_operations must be 2000 to 10000000"},
+		{"  rule_operations: 10000", "  rule_operations: 100", "policy.yaml:110: limits: rule_operations must be 2000 to 10000000"},
 		{"  rule_memory: 10000", "  rule_memory: lots", "policy.yaml:111: limits: rule_memory: line 111: cannot unmarshal !!str `lots` into int"},
 		{"  over_budget: refuse\n", "  over_budget: ignore\n", `policy.yaml:112: limits: over_budget must be refuse or warn, not "ignore"`},
 		{"  over_budget: refuse\n", "  over_budget: refuse\n  rule_seconds: 1\n", `policy.yaml:113: limits: unknown key "rule_seconds" (allowed: rule_operations, rule_memory, over_budget)`},

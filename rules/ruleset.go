@@ -152,7 +152,7 @@ func Load(fsys fs.FS) (*Ruleset, error) {
 	if err := p.err(); err != nil {
 		return nil, err
 	}
-	rs.measure(p, ruleSamples(rs.rules))
+	rs.costs = rs.measure(p, ruleSamples(rs.rules), samplesOfRules)
 	if err := p.err(); err != nil {
 		return nil, err
 	}
