@@ -57,15 +57,31 @@ func parseLimits(p *problems, file string, n *yaml.Node, pol *Policy) {
 	if f == nil {
 		return
 	}
+	// An invalid value is reported and the default kept, so that the rules
+	// are not also measured against it.
 	l := &pol.Limits
-	if decodeInto(p, file, "", "limits: rule_operations", f["rule_operations"], &l.Operations) && (l.Operations < minOperations || l.Operations > maxOperations) {
-		p.add(file, f["rule_operations"].Line, "", "limits: rule_operations must be %d to %d", minOperations, maxOperations)
+	var n1, n2 int
+	if decodeInto(p, file, "", "limits: rule_operations", f["rule_operations"], &n1) {
+		if n1 < minOperations || n1 > maxOperations {
+			p.add(file, f["rule_operations"].Line, "", "limits: rule_operations must be %d to %d", minOperations, maxOperations)
+		} else {
+			l.Operations = n1
+		}
 	}
-	if decodeInto(p, file, "", "limits: rule_memory", f["rule_memory"], &l.Memory) && (l.Memory < minMemory || l.Memory > maxMemory) {
-		p.add(file, f["rule_memory"].Line, "", "limits: rule_memory must be %d to %d", minMemory, maxMemory)
+	if decodeInto(p, file, "", "limits: rule_memory", f["rule_memory"], &n2) {
+		if n2 < minMemory || n2 > maxMemory {
+			p.add(file, f["rule_memory"].Line, "", "limits: rule_memory must be %d to %d", minMemory, maxMemory)
+		} else {
+			l.Memory = n2
+		}
 	}
-	if decodeInto(p, file, "", "limits: over_budget", f["over_budget"], &l.OverBudget) && l.OverBudget != OverBudgetRefuse && l.OverBudget != OverBudgetWarn {
-		p.add(file, f["over_budget"].Line, "", "limits: over_budget must be %s or %s, not %q", OverBudgetRefuse, OverBudgetWarn, l.OverBudget)
+	var ob string
+	if decodeInto(p, file, "", "limits: over_budget", f["over_budget"], &ob) {
+		if ob != OverBudgetRefuse && ob != OverBudgetWarn {
+			p.add(file, f["over_budget"].Line, "", "limits: over_budget must be %s or %s, not %q", OverBudgetRefuse, OverBudgetWarn, ob)
+		} else {
+			l.OverBudget = ob
+		}
 	}
 }
 
