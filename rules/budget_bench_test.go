@@ -8,7 +8,8 @@ import (
 )
 
 // budgetShapes are conditions that spend close to the shipped policy's
-// limits in different ways, beside a shipped condition.
+// limits in different ways, beside one like the shipped
+// tx-missing-payment-proof.
 var budgetShapes = []struct{ name, when string }{
 	{"shipped", `category == "transaction_dispute" && !hasEvidence("payment_screenshot") || category == "transaction_dispute" && hasEvidence("payment_screenshot") && !(shows("payment_screenshot", "amount") && shows("payment_screenshot", "merchant"))`},
 	{"loop", `count(1..1995, # % 7 == 0) >= 0`},
