@@ -57,7 +57,7 @@ type RuleError struct {
 
 func (e RuleError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "rule %s failed at run time: %s", e.RuleID, e.Kind)
+	fmt.Fprintf(&b, "rule %s failed at run time: %s", e.RuleID, e.Fault())
 	if e.Budget != "" {
 		fmt.Fprintf(&b, " (%s)", e.Budget)
 	}
@@ -65,6 +65,16 @@ func (e RuleError) Error() string {
 		fmt.Fprintf(&b, " at line %d, column %d of its condition", e.Line, e.Column)
 	}
 	return b.String()
+}
+
+// Fault is the kind of failure, FaultOther when none was set (the errors
+// the engine reports beside rules', such as a stored complaint that no
+// longer decodes). Use it for the metric label.
+func (e RuleError) Fault() FaultKind {
+	if e.Kind == "" {
+		return FaultOther
+	}
+	return e.Kind
 }
 
 // Detail is the raw error message, which may quote the complaint's values.
