@@ -50,8 +50,8 @@ const (
 
 func parseLimits(p *problems, file string, n *yaml.Node, pol *Policy) {
 	pol.Limits = DefaultLimits
-	if n == nil {
-		return
+	if n == nil || n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return // absent, or "limits:" with nothing after it
 	}
 	f := fields(p, file, "", n, "limits", "rule_operations", "rule_memory", "over_budget")
 	if f == nil {

@@ -85,6 +85,9 @@ func parsePolicy(p *problems, file string, data []byte) *Policy {
 			}
 		}
 	}
+	if pol.Tags == nil {
+		pol.Tags = map[string]string{} // "tags:" with nothing after it decodes as null
+	}
 	for t, meaning := range EngineTags { // always declared: the engine emits them
 		if _, ok := pol.Tags[t]; !ok {
 			pol.Tags[t] = meaning
@@ -121,6 +124,9 @@ func parsePolicy(p *problems, file string, data []byte) *Policy {
 	parseLimits(p, file, top["limits"], pol)
 	if n := top["params"]; n != nil {
 		decodeInto(p, file, "", "params", n, &pol.Params)
+		if pol.Params == nil {
+			pol.Params = map[string]int{}
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if !isName(n.Content[i].Value) {
 				p.add(file, n.Content[i].Line, "", "params: %q is not a parameter name", n.Content[i].Value)
