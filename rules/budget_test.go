@@ -162,3 +162,16 @@ func TestLintRuleFailsOnSamples(t *testing.T) {
 		}
 	}
 }
+
+// amount_minor in 100000..999999999 builds no list (expr compiles it into
+// two comparisons): it is not refused for its range, and runs.
+func TestRangeMembershipIsNotAList(t *testing.T) {
+	rs := loadWith(t, map[string]string{"x.rules.yaml": `rules:
+  - {id: in-range, description: d, when: 'amount_minor in 100000..999999999', score: 1, mode: enforce}
+  - {id: not-in-range, description: d, when: 'amount_minor not in 0..99999 && !(evidence_count in -1..100000)', score: 1, mode: enforce}
+`})
+	d, errs := rs.Evaluate(build(t, "{order: {amount_minor: 150000}}"), rules.ExampleFacts, decidedAt)
+	if len(errs) > 0 || len(d.Matched) == 0 || d.Matched[len(d.Matched)-1].ID != "in-range" {
+		t.Fatalf("matched %v, errors %v", d.Matched, errs)
+	}
+}

@@ -109,6 +109,9 @@ func (e *estimator) node(n ast.Node, vars map[string]int64) estimate {
 		}
 		return acc.plus(loop)
 	case *ast.BinaryNode:
+		if x.Operator == "in" && isIntRange(x.Right) && x.Left.Type() != nil && x.Left.Type().Kind() == reflect.Int {
+			return e.node(x.Left, vars) // expr compiles it into two comparisons: no list is built
+		}
 		acc := e.node(x.Left, vars).plus(e.node(x.Right, vars))
 		if x.Operator == ".." {
 			if size, ok := e.size(x, vars); ok {
@@ -180,6 +183,17 @@ func (e *estimator) size(n ast.Node, vars map[string]int64) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// isIntRange reports whether n is a range between two integer literals.
+func isIntRange(n ast.Node) bool {
+	b, ok := n.(*ast.BinaryNode)
+	if !ok || b.Operator != ".." {
+		return false
+	}
+	_, l := b.Left.(*ast.IntegerNode)
+	_, r := b.Right.(*ast.IntegerNode)
+	return l && r
 }
 
 func intConst(n ast.Node) (int64, bool) {
