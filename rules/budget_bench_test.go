@@ -18,6 +18,8 @@ var budgetShapes = []struct{ name, when string }{
 	{"regexp-field", `none(1..48, {subcategory matches "([a-z]|[0-9])+§"})`},
 	{"regexp-dynamic", `let p = ["([a-z]|[0-9])+§", "(a|b|c|d|e|f|g|h)+[0-9]{3,8}", "^[^@]+@[^@]+$"]; none(1..2, {any(p, {subcategory matches #})})`},
 	{"list-scan", `let l = 1..2000; none(1..4, {0 in l})`},
+	{"split", `let s = subcategory + subcategory; let s2 = s + s; let s3 = s2 + s2; let s4 = s3 + s3; let s5 = s4 + s4; none(1..4, {len(split(s5, "")) == 0})`},
+	{"json", `let s = "[\"" + subcategory + "\", 1, [2, 3]]"; let s2 = s + "," + s; let s3 = s2 + "," + s2; let s4 = s3 + "," + s3; let s5 = "[" + s4 + "," + s4 + "]"; none(1..4, {len(fromJSON(s5)) == 0})`},
 }
 
 func budgetRules(tb testing.TB) *rules.Ruleset {

@@ -18,9 +18,10 @@ import (
 //   - every read of a value built earlier and read again (a let variable,
 //     #, #acc, and members of them) that is a string, list or map passes
 //     through a _read function, which counts one operation per element or
-//     per 16 bytes (two per byte for the operands of matches): scanning a
-//     4 KB string or a 6,000-element list inside a loop costs what it
-//     takes, not one node;
+//     per 16 bytes; per byte for what split, splitAfter, fromJSON, upper
+//     and lower take, two for the operands of matches, which cost more a
+//     byte: scanning a 4 KB string or a 6,000-element list inside a loop
+//     costs what it takes, not one node;
 //   - a matches costs matchesWeight nodes, and compiling its pattern when
 //     it is not a constant dynamicPatternWeight more: a regular expression
 //     over a field of up to 128 bytes takes as long as 200 plain nodes
@@ -66,7 +67,8 @@ const (
 	readAnys   = "_readAnys"
 	readMap    = "_readMap"
 	readAny    = "_readAny"
-	readScan   = "_readScan" // a string matched against a pattern
+	readScan   = "_readScan"  // a string matched against a pattern: 2 a byte
+	readBytes  = "_readBytes" // a string split, parsed or case-mapped: 1 a byte
 )
 
 // readFuncs maps the type of a value read to the _read function that
@@ -78,6 +80,21 @@ var readFuncs = map[reflect.Type]string{
 	reflect.TypeFor[[]string]():       readStrs,
 	reflect.TypeFor[[]any]():          readAnys,
 	reflect.TypeFor[map[string]any](): readMap,
+}
+
+// perByte counts n operations per byte of a string read again.
+func perByte(n int) func(args ...any) (any, error) {
+	return func(args ...any) (any, error) {
+		m, _ := args[0].(*meter)
+		s, _ := args[1].(string)
+		if m == nil {
+			return nil, errOperations
+		}
+		if m.ops += n * len(s); m.ops > m.maxOps {
+			return nil, errOperations
+		}
+		return args[1], nil
+	}
 }
 
 // read counts the cost of scanning a value read again: one operation per
@@ -138,17 +155,8 @@ func meterOptions() []expr.Option {
 		expr.Function(readAnys, read, new(func(*meter, []any) []any)),
 		expr.Function(readMap, read, new(func(*meter, map[string]any) map[string]any)),
 		expr.Function(readAny, read, new(func(*meter, any) any)),
-		expr.Function(readScan, func(args ...any) (any, error) {
-			m, _ := args[0].(*meter)
-			s, _ := args[1].(string)
-			if m == nil {
-				return nil, errOperations
-			}
-			if m.ops += 2 * len(s); m.ops > m.maxOps {
-				return nil, errOperations
-			}
-			return args[1], nil
-		}, new(func(*meter, string) string)),
+		expr.Function(readScan, perByte(2), new(func(*meter, string) string)),
+		expr.Function(readBytes, perByte(1), new(func(*meter, string) string)),
 		// string() of a list or map writes every element at once, before
 		// anything can count it: conditions may convert scalars only.
 		expr.Function("string", func(args ...any) (any, error) {
