@@ -19,6 +19,13 @@ const (
 	dynamicPatternWeight = 1000
 )
 
+// Weights of split, splitAfter and fromJSON, and of upper and lower, over
+// a field (BenchmarkRuleBudget/split-field and upper-field).
+const (
+	byteBuiltinWeight = 100
+	caseBuiltinWeight = 16
+)
+
 // meterPatcher inserts the meter's calls. It runs after helperPatcher, on
 // a tree the checker has typed. It remembers the last node it visited:
 // ast.Walk visits children first, so that is the root.
@@ -106,7 +113,7 @@ func (mp *meterPatcher) meterReads(n ast.Node) {
 					fn = readScan
 				}
 			case *ast.BuiltinNode:
-				if byteBuiltins[x.Name] {
+				if byteBuiltins[x.Name] || caseBuiltins[x.Name] {
 					fn = readBytes
 				}
 			}
@@ -126,7 +133,11 @@ func (mp *meterPatcher) meterReads(n ast.Node) {
 // byteBuiltins take time or memory in proportion to the bytes of the
 // string they are given (BenchmarkRuleBudget/split: 8 times what 1 a 16
 // bytes counts).
-var byteBuiltins = map[string]bool{"split": true, "splitAfter": true, "fromJSON": true, "upper": true, "lower": true}
+var byteBuiltins = map[string]bool{"split": true, "splitAfter": true, "fromJSON": true}
+
+// caseBuiltins are charged per byte too when given a string built
+// earlier.
+var caseBuiltins = map[string]bool{"upper": true, "lower": true}
 
 // readAgain reports whether n reads a value built earlier in the
 // condition: a let variable, #, #acc, or a member or slice of one.
@@ -192,6 +203,15 @@ func (c *nodeCounter) Visit(node *ast.Node) {
 			if !constantPattern(x.Right) {
 				c.n += dynamicPatternWeight
 			}
+			return
+		}
+	case *ast.BuiltinNode:
+		if byteBuiltins[x.Name] {
+			c.n += byteBuiltinWeight // over a field; a string built earlier counts its bytes too
+			return
+		}
+		if caseBuiltins[x.Name] {
+			c.n += caseBuiltinWeight
 			return
 		}
 	}
