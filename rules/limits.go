@@ -34,9 +34,10 @@ const (
 	OverBudgetWarn   = "warn"
 )
 
-// DefaultLimits apply when policy.yaml sets no limits. 20,000 operations
-// take about 0.2 ms on the reference machine (BenchmarkRuleBudget); the
-// conditions shipped cost under 60.
+// DefaultLimits apply when policy.yaml sets no limits. 10,000 operations
+// take about 1 ms at most on the development machine, whatever a
+// condition spends them on (BenchmarkRuleBudget); the shipped conditions
+// cost 1 to 22.
 var DefaultLimits = Limits{Operations: 10000, Memory: 10000, OverBudget: OverBudgetRefuse}
 
 // Bounds of the limits a policy may set. The smallest operation budget
