@@ -63,7 +63,7 @@ type compiled struct {
 }
 
 // Compile compiles one condition against Env with the given params. It is
-// what Load uses; tools (explain, lint) use it too. The program must run
+// what Load does for every condition. The program must run
 // with a meter in its Env (Rule.Eval, Ruleset.Evaluate): without one, its
 // first loop fails.
 func Compile(condition string, params map[string]int) (*vm.Program, error) {

@@ -31,7 +31,7 @@ func (r *Rule) Eval(env Env) (bool, error) {
 	return r.run(ev, env)
 }
 
-// cost runs the rule's condition alone and returns the operations it
+// measure runs the rule's condition alone and returns the operations it
 // counted, its result and its error.
 func (r *Rule) measure(env Env) (ops int, ok bool, err error) {
 	ev := evalPool.Get().(*evaluator)
