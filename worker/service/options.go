@@ -43,6 +43,9 @@ type Options struct {
 	RedisPassword    string
 	RedisDB          int
 	RedisPrefix      string
+
+	// The topics' layout on the cluster and the ACL check (topic_options.go).
+	TopicOptions
 }
 
 // The defaults of what is not a flag.
@@ -73,6 +76,7 @@ func Defaults() Options {
 		History:          "memory",
 		HistoryRetention: history.DefaultRetention,
 		RedisPrefix:      "complaintd:",
+		TopicOptions:     DefaultTopicOptions(),
 	}
 }
 
@@ -104,6 +108,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.RedisPassword, "redis-password", o.RedisPassword, "Redis password (prefer "+cli.EnvVar("redis-password")+")")
 	fs.IntVar(&o.RedisDB, "redis-db", o.RedisDB, "Redis database number")
 	fs.StringVar(&o.RedisPrefix, "redis-prefix", o.RedisPrefix, "prefix of the Redis keys")
+	o.TopicOptions.Flags(fs)
 }
 
 // Resolved returns o with every topic name filled in from the prefix.

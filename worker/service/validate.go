@@ -69,6 +69,7 @@ func (o *Options) Validate() error {
 	if o.RedisDB < 0 {
 		add("--redis-db %d: want 0 or more", o.RedisDB)
 	}
+	errs = append(errs, o.TopicOptions.validate(o.SLA)...)
 	if len(errs) == 0 {
 		return nil
 	}

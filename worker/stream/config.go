@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"context"
 	"time"
 )
 
@@ -29,6 +30,12 @@ type Config struct {
 	JoinGroupBackoff time.Duration
 
 	WorkerID string // names this instance in dead-letter headers
+
+	// Preflight, when set, runs once the topics exist and before the group
+	// is joined, for the queues of the ruleset to run (the service checks
+	// the worker's ACLs with it); until it passes, the worker is not ready
+	// and says why.
+	Preflight func(ctx context.Context, queues []string) error
 }
 
 // ReviewTopic is the topic of a review queue.

@@ -85,7 +85,10 @@ func (w *Worker) CheckTopicsFor(ctx context.Context, rs *rules.Ruleset) error {
 		queues = append(queues, q.Name)
 	}
 	if err := w.kafka.CheckTopics(ctx, w.cfg.Topics(queues)); err != nil {
-		return fmt.Errorf("%w (create them before starting the worker)", err)
+		return err // it names the fix: the command that creates them, or the ACL
+	}
+	if w.cfg.Preflight != nil {
+		return w.cfg.Preflight(ctx, queues)
 	}
 	return nil
 }
