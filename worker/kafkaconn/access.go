@@ -46,7 +46,6 @@ func OpName(op kafka.ACLOperationType) string {
 	return strings.ToUpper(op.String())
 }
 
-
 // MissingGrants asks the brokers which of need the client's principal
 // lacks, through the operations the brokers report as authorised (KIP-430:
 // metadata v8 and DescribeGroups v3, Kafka 2.3 and later). A grant on a
