@@ -6,6 +6,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/trustsafety/complaintd/rules"
 	"github.com/trustsafety/complaintd/worker/kafkaconn"
 )
 
@@ -44,3 +45,6 @@ func (s *Service) checkAccess(ctx context.Context, queues []string) error {
 	}
 	return nil
 }
+
+// QueueNames are the routing policy's queues, in policy order.
+func QueueNames(rs *rules.Ruleset) []string { return queueNames(rs) }
