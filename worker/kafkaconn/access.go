@@ -64,14 +64,16 @@ func (c *Client) MissingGrants(ctx context.Context, need []Grant) ([]Grant, erro
 			groups = appendNew(groups, g.Name)
 		}
 	}
+	if topics == nil {
+		topics = []string{} // none: nil would ask for every topic
+	}
 	ops := map[string]int32{} // "topic/name", "group/name", "cluster" -> authorised operations; <0 unknown
 	addr := kafka.TCP(c.brokers...)
-	m, err := c.transport.RoundTrip(ctx, addr, &metadataAPI.Request{TopicNames: topics,
+	md, err := c.directMetadata(ctx, &metadataAPI.Request{TopicNames: topics,
 		IncludeClusterAuthorizedOperations: true, IncludeTopicAuthorizedOperations: true})
 	if err != nil {
-		return nil, c.explain(ctx, fmt.Errorf("asking the brokers for the authorised operations: %w", err))
+		return nil, fmt.Errorf("asking the brokers for the authorised operations: %w", err)
 	}
-	md := m.(*metadataAPI.Response)
 	ops["cluster"] = known(md.ClusterAuthorizedOperations)
 	for _, t := range md.Topics {
 		switch kafka.Error(t.ErrorCode) {
@@ -90,11 +92,10 @@ func (c *Client) MissingGrants(ctx context.Context, need []Grant) ([]Grant, erro
 		}
 		ops["group/"+g] = -1
 		for _, rg := range r.(*describegroups.Response).Groups {
-			switch kafka.Error(rg.ErrorCode) {
-			case 0:
-				ops["group/"+g] = known(rg.AuthorizedOperations)
-			case kafka.GroupAuthorizationFailed:
+			if kafka.Error(rg.ErrorCode) == kafka.GroupAuthorizationFailed {
 				ops["group/"+g] = 0
+			} else { // a group not formed yet has its operations too
+				ops["group/"+g] = known(rg.AuthorizedOperations)
 			}
 		}
 	}

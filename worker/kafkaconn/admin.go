@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/segmentio/kafka-go"
+	metadataAPI "github.com/segmentio/kafka-go/protocol/metadata"
 )
 
 // ErrNotAuthorized means the brokers refused a request for want of an ACL.
@@ -25,27 +26,27 @@ type TopicState struct {
 // from the map; one the client may not describe is an error matching
 // ErrNotAuthorized.
 func (c *Client) DescribeTopics(ctx context.Context, names, configs []string) (map[string]TopicState, error) {
-	md, err := c.admin.Metadata(ctx, &kafka.MetadataRequest{Topics: names})
+	md, err := c.directMetadata(ctx, &metadataAPI.Request{TopicNames: names})
 	if err != nil {
-		return nil, c.explain(ctx, fmt.Errorf("reading metadata of %v: %w", names, err))
+		return nil, fmt.Errorf("reading metadata of %v: %w", names, err)
 	}
 	out := map[string]TopicState{}
 	var denied []string
 	for _, t := range md.Topics {
-		switch {
-		case t.Error == nil:
-		case errors.Is(t.Error, kafka.UnknownTopicOrPartition):
+		switch err := kafka.Error(t.ErrorCode); {
+		case t.ErrorCode == 0:
+		case err == kafka.UnknownTopicOrPartition:
 			continue
-		case errors.Is(t.Error, kafka.TopicAuthorizationFailed):
+		case err == kafka.TopicAuthorizationFailed:
 			denied = append(denied, t.Name)
 			continue
 		default:
-			return nil, fmt.Errorf("metadata of %s: %w", t.Name, t.Error)
+			return nil, fmt.Errorf("metadata of %s: %w", t.Name, err)
 		}
 		st := TopicState{Name: t.Name, Partitions: len(t.Partitions), Configs: map[string]string{}}
 		for i, p := range t.Partitions {
-			if i == 0 || len(p.Replicas) < st.Replication {
-				st.Replication = len(p.Replicas)
+			if i == 0 || len(p.ReplicaNodes) < st.Replication {
+				st.Replication = len(p.ReplicaNodes)
 			}
 		}
 		out[t.Name] = st

@@ -31,10 +31,9 @@ type Config struct {
 
 	WorkerID string // names this instance in dead-letter headers
 
-	// Preflight, when set, runs once the topics exist and before the group
-	// is joined, for the queues of the ruleset to run (the service checks
-	// the worker's ACLs with it); until it passes, the worker is not ready
-	// and says why.
+	// Preflight, when set, runs before the topic check and the group join,
+	// for the queues of the ruleset to run (the service checks the worker's
+	// ACLs with it); until it passes, the worker is not ready and says why.
 	Preflight func(ctx context.Context, queues []string) error
 }
 

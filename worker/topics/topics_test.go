@@ -3,6 +3,8 @@ package topics_test
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,12 +12,16 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/trustsafety/complaintd/rules"
 	"github.com/trustsafety/complaintd/worker/cli"
 	"github.com/trustsafety/complaintd/worker/embedded"
 	"github.com/trustsafety/complaintd/worker/kafkaconn"
 	"github.com/trustsafety/complaintd/worker/service"
+	"github.com/trustsafety/complaintd/worker/service/servicetest"
 	"github.com/trustsafety/complaintd/worker/topics"
 )
 
@@ -295,4 +301,77 @@ func TestOfflineAndUsage(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d and %q:\n%s", tc.args, code, cli.ExitUsage, tc.want, errs)
 		}
 	}
+}
+
+// run refuses to consume until its topics exist, and its readiness
+// (/readyz) names the command that creates them; once `topics apply` ran
+// with the same options, the worker is ready.
+func TestRunWaitsForTopicsApply(t *testing.T) {
+	b, flags := emptyBroker(t)
+	o := servicetest.Options(b.Addrs(), "g-apply")
+	svc := servicetest.Start(t, o, nil)
+	defer svc.Stop()
+	url := "http://" + svc.Server.Addr() + "/readyz"
+	want := `"worker topics apply" with this worker's options creates them`
+	var body string
+	servicetest.WaitFor(t, "/readyz to name the command", 30*time.Second, func() bool {
+		res, err := http.Get(url)
+		if err != nil {
+			return false
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		body = string(b)
+		return res.StatusCode == http.StatusServiceUnavailable && strings.Contains(body, want)
+	})
+	if !strings.HasPrefix(body, "not ready: missing topic: [moderation.complaints moderation.decisions moderation.deadletter moderation.review.priority ") {
+		t.Errorf("/readyz: %s", body)
+	}
+	if code, out, errs := topicsCmd(t, append([]string{"apply"}, flags...)...); code != cli.ExitOK {
+		t.Fatalf("apply: exit %d\n%s%s", code, out, errs)
+	}
+	servicetest.WaitFor(t, "the worker to be ready once the topics exist", 30*time.Second, func() bool { return svc.Worker.Ready() == nil })
+}
+
+// On a broker with authorisation on, `topics apply` works with exactly the
+// ACLs Access lists; without DESCRIBE_CONFIGS on a topic (nor
+// ALTER_CONFIGS, which implies it), plan says so and exits 1.
+func TestApplyWithExactlyItsACLs(t *testing.T) {
+	specs := shippedSpecs(t, 1)
+	grants := topics.Access(specs)
+	var lacking []kafkaconn.Grant
+	for _, g := range grants {
+		if g.Name == "moderation.decisions" && (g.Op == kafka.ACLOperationTypeDescribeConfigs || g.Op == kafka.ACLOperationTypeAlterConfigs) {
+			continue
+		}
+		lacking = append(lacking, g)
+	}
+	b, err := embedded.Start("127.0.0.1:0", nil, kfake.EnableSASL(), kfake.EnableACLs(),
+		kfake.Superuser("PLAIN", "admin", "pw"),
+		kfake.User("PLAIN", "ops", "pw", aclsOf(grants)...),
+		kfake.User("PLAIN", "ops2", "pw", aclsOf(lacking)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	as := func(user string) []string {
+		return []string{"--brokers", strings.Join(b.Addrs(), ","), "--topic-replication", "1",
+			"--sasl-mechanism", "PLAIN", "--sasl-username", user, "--sasl-password", "pw"}
+	}
+	if code, out, errs := topicsCmd(t, append([]string{"apply"}, as("ops")...)...); code != cli.ExitOK || strings.Count(out, "created ") != len(specs) {
+		t.Fatalf("apply with exactly its ACLs: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs := topicsCmd(t, append([]string{"plan"}, as("ops2")...)...)
+	if code != cli.ExitFailure || !strings.Contains(errs, "not authorised to describe the configs of moderation.decisions (DESCRIBE_CONFIGS)") {
+		t.Errorf("plan without DESCRIBE_CONFIGS: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+func aclsOf(grants []kafkaconn.Grant) []kfake.ACL {
+	out := make([]kfake.ACL, len(grants))
+	for i, g := range grants {
+		out[i] = kfake.ACL{Resource: kmsg.ACLResourceType(g.Resource), Name: g.Name, Pattern: kmsg.ACLResourcePatternTypeLiteral,
+			Operation: kmsg.ACLOperation(g.Op), Allow: true}
+	}
+	return out
 }
