@@ -3,14 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
+	"github.com/trustsafety/complaintd/rules"
 	"github.com/trustsafety/complaintd/worker/cli"
 	"github.com/trustsafety/complaintd/worker/commands"
+	"github.com/trustsafety/complaintd/worker/kafkaconn"
+	"github.com/trustsafety/complaintd/worker/service"
 )
 
 // The documents whose `worker ...` command lines are checked.
@@ -174,4 +180,76 @@ func flagsOf(t *testing.T, args ...string) map[string]bool {
 		fs[m[1]] = true
 	}
 	return fs
+}
+
+// The README's ACL table lists for `run` exactly what service.Access
+// returns for the default options and the shipped policy, in order.
+func TestReadmeACLsAreServiceAccess(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := rules.LoadShipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	for _, g := range service.Access(service.Defaults(), service.QueueNames(rs)) {
+		fmt.Fprintf(&want, "| `run` | %s | `%s` | %s | %s |\n", strings.ToLower(g.Resource.String()), g.Name, kafkaconn.OpName(g.Op), g.Why)
+	}
+	var got strings.Builder
+	for _, l := range strings.SplitAfter(string(readme), "\n") {
+		if strings.HasPrefix(l, "| `run` |") {
+			got.WriteString(l)
+		}
+	}
+	if got.String() != want.String() {
+		t.Errorf("README's ACLs for run:\n%s\nservice.Access:\n%s", got.String(), want.String())
+	}
+}
+
+// Every service of docker-compose.yml built from this repository runs a
+// worker command with flags and COMPLAINTD_* variables it declares.
+func TestComposeCommandsExist(t *testing.T) {
+	b, err := os.ReadFile("../docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compose struct {
+		Services map[string]struct {
+			Build       string            `yaml:"build"`
+			Command     []string          `yaml:"command"`
+			Environment map[string]string `yaml:"environment"`
+		} `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(b, &compose); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for name, svc := range compose.Services {
+		if svc.Build == "" {
+			continue
+		}
+		n++
+		if len(svc.Command) == 0 {
+			t.Errorf("%s: no command", name)
+			continue
+		}
+		if msg := checkCommandLine(t, "worker "+strings.Join(svc.Command, " ")); msg != "" {
+			t.Errorf("%s: %v: %s", name, svc.Command, msg)
+		}
+		cmd := svc.Command[:1]
+		if svc.Command[0] == "topics" {
+			cmd = svc.Command[:2]
+		}
+		flags := flagsOf(t, cmd...)
+		for v := range svc.Environment {
+			if !flags[strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(v, cli.EnvPrefix), "_", "-"))] {
+				t.Errorf("%s: %s sets no flag of worker %v", name, v, cmd)
+			}
+		}
+	}
+	if n < 3 {
+		t.Errorf("%d services built from the repository", n)
+	}
 }
