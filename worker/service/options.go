@@ -46,6 +46,9 @@ type Options struct {
 
 	// The topics' layout on the cluster and the ACL check (topic_options.go).
 	TopicOptions
+
+	// Redis ACL user and TLS (redis_options.go).
+	RedisSecurity
 }
 
 // The defaults of what is not a flag.
@@ -109,6 +112,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.RedisDB, "redis-db", o.RedisDB, "Redis database number")
 	fs.StringVar(&o.RedisPrefix, "redis-prefix", o.RedisPrefix, "prefix of the Redis keys")
 	o.TopicOptions.Flags(fs)
+	o.RedisSecurity.Flags(fs)
 }
 
 // Resolved returns o with every topic name filled in from the prefix.
