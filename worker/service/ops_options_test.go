@@ -27,7 +27,7 @@ func TestValidateTopicAndRedisSecurityOptions(t *testing.T) {
 		{func(o *service.Options) { o.AuditRetention = 30 * day },
 			"--audit-retention 30d: shorter than --sla-restore-window 60d (the SLA replica restores open complaints from the audit topic)"},
 		{func(o *service.Options) { o.AuditRetention, o.StatusRetention = 0, 0 }, ""}, // forever
-		{func(o *service.Options) { o.StatusRetention, o.SLA = 7 * day, false }, ""}, // no SLA replica, no restore
+		{func(o *service.Options) { o.StatusRetention, o.SLA = 7*day, false }, ""},    // no SLA replica, no restore
 		{func(o *service.Options) { o.SLARestoreWindow = 0 }, "--sla-restore-window 0s: want more than 0"},
 		{func(o *service.Options) { o.RedisUsername = "worker" }, "--redis-username worker needs --redis-password (or COMPLAINTD_REDIS_PASSWORD)"},
 		{func(o *service.Options) { o.RedisTLSKeyFile = "k.pem" }, "--redis-tls-cert-file and --redis-tls-key-file go together"},
