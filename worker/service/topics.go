@@ -21,7 +21,11 @@ type TopicSpec struct {
 	// restore window); 0: no such need.
 	MinRetention time.Duration
 	Cleanup      string // cleanup.policy
-	Why          string // why these settings
+	// CompactOK says compaction (the last record per key) would lose
+	// nothing the worker reads back: a compacted topic is then a note,
+	// not drift.
+	CompactOK bool
+	Why       string // why these settings
 }
 
 // Topic config names that `worker topics` manages.
@@ -89,6 +93,8 @@ func Topics(o Options, rs *rules.Ruleset) []TopicSpec {
 			Retention: l.StatusRetention, MinRetention: restore,
 			Why: "kept longer than a complaint stays open, like the audit topic; delete, not compact: the SLA needs every status of a complaint, compaction would keep only its last"}),
 	}
+	// SLA events (issue 10) and enforcement events go here, one entry each:
+	// spec(TopicSpec{Name: o.SLAEventsTopic, Role: "sla-events", ...}).
 	for _, q := range rs.Policy().Queues {
 		ts = append(ts, spec(TopicSpec{Name: o.ReviewPrefix + q.Name, Role: "review", Partitions: l.ReviewTopicPartitions,
 			Purpose:   "decisions routed to the " + q.Name + " queue, for its reviewers",

@@ -146,9 +146,13 @@ func Compare(specs []service.TopicSpec, have map[string]kafkaconn.TopicState) Pl
 		capped := spec
 		capped.MinInsync = max(1, min(spec.MinInsync, st.Replication))
 		want := capped.Configs()
-		if !sameList(st.Configs[service.ConfigCleanupPolicy], want[service.ConfigCleanupPolicy]) {
+		switch have := st.Configs[service.ConfigCleanupPolicy]; {
+		case sameList(have, want[service.ConfigCleanupPolicy]):
+		case spec.CompactOK && strings.Contains(have, "compact"):
+			add(Note, "cleanup.policy %s where %s was asked: compaction loses nothing the worker reads back", have, want[service.ConfigCleanupPolicy])
+		default:
 			set[service.ConfigCleanupPolicy] = want[service.ConfigCleanupPolicy]
-			why = append(why, fmt.Sprintf("cleanup.policy %s -> %s", orUnset(st.Configs[service.ConfigCleanupPolicy]), want[service.ConfigCleanupPolicy]))
+			why = append(why, fmt.Sprintf("cleanup.policy %s -> %s", orUnset(have), want[service.ConfigCleanupPolicy]))
 		}
 		if st.Configs[service.ConfigMinInsync] != want[service.ConfigMinInsync] {
 			set[service.ConfigMinInsync] = want[service.ConfigMinInsync]

@@ -375,3 +375,32 @@ func aclsOf(grants []kafkaconn.Grant) []kfake.ACL {
 	}
 	return out
 }
+
+// Compare on its own: a topic whose compaction loses nothing is a note when
+// compacted; unknown configs are set; min.insync.replicas is capped at the
+// replicas there.
+func TestCompare(t *testing.T) {
+	spec := service.TopicSpec{Name: "a", Partitions: 3, Replication: 3, MinInsync: 2, Retention: 24 * time.Hour, Cleanup: "delete"}
+	compactOK := spec
+	compactOK.Name, compactOK.CompactOK = "b", true
+	have := map[string]kafkaconn.TopicState{
+		"a": {Name: "a", Partitions: 3, Replication: 1, Configs: map[string]string{"cleanup.policy": "compact"}},
+		"b": {Name: "b", Partitions: 3, Replication: 3, Configs: map[string]string{"cleanup.policy": "compact,delete", "retention.ms": "86400000", "min.insync.replicas": "2"}},
+	}
+	p := topics.Compare([]service.TopicSpec{spec, compactOK}, have)
+	var got []string
+	for _, s := range p.Steps {
+		got = append(got, s.String())
+	}
+	want := []string{
+		"! a: replication 1, want 3: apply does not change a replication factor (reassign the partitions with kafka-reassign-partitions.sh)",
+		"~ a: cleanup.policy compact -> delete; min.insync.replicas (unset) -> 1; retention.ms (unset) -> 86400000 (1d)",
+		"· b: cleanup.policy compact,delete where delete was asked: compaction loses nothing the worker reads back",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("steps:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if p.ExitCode() != topics.ExitManual || p.Summary() != "2 topics: 1 in sync, 0 to create, 1 to change, 1 for an operator" {
+		t.Errorf("exit %d, %s", p.ExitCode(), p.Summary())
+	}
+}
