@@ -43,6 +43,12 @@ type Options struct {
 	RedisPassword    string
 	RedisDB          int
 	RedisPrefix      string
+
+	// The topics' layout on the cluster and the ACL check (topic_options.go).
+	TopicOptions
+
+	// Redis ACL user and TLS (redis_options.go).
+	RedisSecurity
 }
 
 // The defaults of what is not a flag.
@@ -73,6 +79,7 @@ func Defaults() Options {
 		History:          "memory",
 		HistoryRetention: history.DefaultRetention,
 		RedisPrefix:      "complaintd:",
+		TopicOptions:     DefaultTopicOptions(),
 	}
 }
 
@@ -104,6 +111,8 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.RedisPassword, "redis-password", o.RedisPassword, "Redis password (prefer "+cli.EnvVar("redis-password")+")")
 	fs.IntVar(&o.RedisDB, "redis-db", o.RedisDB, "Redis database number")
 	fs.StringVar(&o.RedisPrefix, "redis-prefix", o.RedisPrefix, "prefix of the Redis keys")
+	o.TopicOptions.Flags(fs)
+	o.RedisSecurity.Flags(fs)
 }
 
 // Resolved returns o with every topic name filled in from the prefix.

@@ -159,7 +159,17 @@ func (s *Service) streamConfig() stream.Config {
 		BackoffMax:        backoffMax,
 		SessionTimeout:    o.SessionTimeout,
 		WorkerID:          o.WorkerID,
+		Preflight:         s.preflight(),
 	}
+}
+
+// preflight is the stream's check before it joins the group: the worker's
+// ACLs, with --access-check.
+func (s *Service) preflight() func(context.Context, []string) error {
+	if !s.Options.AccessCheck {
+		return nil
+	}
+	return s.checkAccess
 }
 
 func (s *Service) setErr(err error) {

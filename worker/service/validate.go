@@ -69,6 +69,14 @@ func (o *Options) Validate() error {
 	if o.RedisDB < 0 {
 		add("--redis-db %d: want 0 or more", o.RedisDB)
 	}
+	errs = append(errs, o.TopicOptions.validate(o.SLA)...)
+	errs = append(errs, o.RedisSecurity.validate(o.RedisPassword != "")...)
+	if o.History == "redis" && (o.RedisUsername != "" || o.UsesTLS()) {
+		// state.RedisConfig takes neither yet: refuse rather than connect
+		// without them. Remove once the Redis rewrite (issue 13) is merged
+		// and openHistory passes them on (issue 16).
+		add("--redis-username and --redis-tls*: the history store does not take them yet")
+	}
 	if len(errs) == 0 {
 		return nil
 	}

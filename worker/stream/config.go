@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"context"
 	"time"
 )
 
@@ -29,6 +30,11 @@ type Config struct {
 	JoinGroupBackoff time.Duration
 
 	WorkerID string // names this instance in dead-letter headers
+
+	// Preflight, when set, runs before the topic check and the group join,
+	// for the queues of the ruleset to run (the service checks the worker's
+	// ACLs with it); until it passes, the worker is not ready and says why.
+	Preflight func(ctx context.Context, queues []string) error
 }
 
 // ReviewTopic is the topic of a review queue.

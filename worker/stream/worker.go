@@ -84,10 +84,12 @@ func (w *Worker) CheckTopicsFor(ctx context.Context, rs *rules.Ruleset) error {
 	for _, q := range rs.Policy().Queues {
 		queues = append(queues, q.Name)
 	}
-	if err := w.kafka.CheckTopics(ctx, w.cfg.Topics(queues)); err != nil {
-		return fmt.Errorf("%w (create them before starting the worker)", err)
+	if w.cfg.Preflight != nil { // first: a topic the ACLs hide is a missing ACL, not a missing topic
+		if err := w.cfg.Preflight(ctx, queues); err != nil {
+			return err
+		}
 	}
-	return nil
+	return w.kafka.CheckTopics(ctx, w.cfg.Topics(queues)) // its error names the command that creates them
 }
 
 // Run consumes until ctx is cancelled, then finishes the batch in flight
