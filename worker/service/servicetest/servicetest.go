@@ -101,14 +101,6 @@ func SampleLines(t testing.TB, n int) ([][]byte, map[string]bool) {
 // Produce writes values to topic, keyed by complaint id where they have one.
 func Produce(t testing.TB, brokers []string, topic string, values [][]byte) {
 	t.Helper()
-	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: brokers}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kc.Close()
-	w := kc.Writer(topic)
-	w.BatchSize = 500
-	defer w.Close()
 	msgs := make([]kafka.Message, len(values))
 	for i, v := range values {
 		msgs[i] = kafka.Message{Value: v}
@@ -116,6 +108,23 @@ func Produce(t testing.TB, brokers []string, topic string, values [][]byte) {
 			msgs[i].Key = []byte(id)
 		}
 	}
+	ProduceMessages(t, brokers, topic, msgs...)
+}
+
+// ProduceMessages writes msgs to topic as they are (key, timestamp,
+// headers), in order, and accepts messages up to 16 MiB (the broker's
+// topic decides).
+func ProduceMessages(t testing.TB, brokers []string, topic string, msgs ...kafka.Message) {
+	t.Helper()
+	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: brokers}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	w := kc.Writer(topic)
+	w.BatchSize = 500
+	w.BatchBytes = 16 << 20
+	defer w.Close()
 	if err := w.WriteMessages(context.Background(), msgs...); err != nil {
 		t.Fatal(err)
 	}
