@@ -217,6 +217,10 @@ func (w *Worker) shrink(o *outMsg, size int) bool {
 // isTooLarge tells a refusal of a message's size (the broker's, or
 // kafka-go's own against BatchBytes).
 func isTooLarge(err error) bool {
+	var werrs kafka.WriteErrors // one message's WriteMessages: its one error
+	if errors.As(err, &werrs) && len(werrs) == 1 {
+		err = werrs[0]
+	}
 	return errors.Is(err, kafka.MessageSizeTooLarge) || errors.Is(err, kafka.RecordListTooLarge)
 }
 
