@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/trustsafety/complaintd/worker/cli"
+	"github.com/trustsafety/complaintd/worker/redrive"
 	"github.com/trustsafety/complaintd/worker/ruletools"
 	"github.com/trustsafety/complaintd/worker/service"
 	"github.com/trustsafety/complaintd/worker/traffic"
@@ -16,6 +17,7 @@ func All() []cli.Command {
 	all := []cli.Command{service.Command}
 	all = append(all, ruletools.Commands...)
 	all = append(all, traffic.Commands...)
+	all = append(all, redrive.Command)
 	return append(all, Version)
 }
 

@@ -17,39 +17,53 @@ const MaxMessageBytesConfig = "max.message.bytes"
 // by an ACL, say).
 const DefaultMaxMessageBytes = 1048588
 
-// MaxMessageBytes returns the smallest max.message.bytes of topics: the
-// largest record batch every one of them accepts.
-func (c *Client) MaxMessageBytes(ctx context.Context, topics []string) (int, error) {
+// TopicConfigs returns the values of the named settings of each topic, as
+// the brokers report them (their defaults included).
+func (c *Client) TopicConfigs(ctx context.Context, topics []string, names ...string) (map[string]map[string]string, error) {
 	req := &kafka.DescribeConfigsRequest{}
 	for _, t := range topics {
 		req.Resources = append(req.Resources, kafka.DescribeConfigRequestResource{
-			ResourceType: kafka.ResourceTypeTopic, ResourceName: t, ConfigNames: []string{MaxMessageBytesConfig},
+			ResourceType: kafka.ResourceTypeTopic, ResourceName: t, ConfigNames: names,
 		})
 	}
 	res, err := c.admin.DescribeConfigs(ctx, req)
 	if err != nil {
-		return 0, fmt.Errorf("describing %s of %v: %w", MaxMessageBytesConfig, topics, err)
+		return nil, fmt.Errorf("describing %v of %v: %w", names, topics, err)
 	}
-	least := 0
+	out := make(map[string]map[string]string, len(topics))
 	for _, r := range res.Resources {
 		if r.Error != nil {
-			return 0, fmt.Errorf("describing %s of %s: %w", MaxMessageBytesConfig, r.ResourceName, r.Error)
+			return nil, fmt.Errorf("describing %v of %s: %w", names, r.ResourceName, r.Error)
 		}
+		m := map[string]string{}
 		for _, e := range r.ConfigEntries {
-			if e.ConfigName != MaxMessageBytesConfig {
-				continue
-			}
-			n, err := strconv.Atoi(e.ConfigValue)
-			if err != nil || n <= 0 {
-				return 0, fmt.Errorf("%s of %s: %q", MaxMessageBytesConfig, r.ResourceName, e.ConfigValue)
-			}
-			if least == 0 || n < least {
-				least = n
-			}
+			m[e.ConfigName] = e.ConfigValue
 		}
+		out[r.ResourceName] = m
 	}
-	if least == 0 {
-		return 0, fmt.Errorf("the brokers did not say the %s of %v", MaxMessageBytesConfig, topics)
+	return out, nil
+}
+
+// MaxMessageBytes returns the smallest max.message.bytes of topics: the
+// largest record batch every one of them accepts.
+func (c *Client) MaxMessageBytes(ctx context.Context, topics []string) (int, error) {
+	cfgs, err := c.TopicConfigs(ctx, topics, MaxMessageBytesConfig)
+	if err != nil {
+		return 0, err
+	}
+	least := 0
+	for _, t := range topics {
+		v, ok := cfgs[t][MaxMessageBytesConfig]
+		if !ok {
+			return 0, fmt.Errorf("the brokers did not say the %s of %s", MaxMessageBytesConfig, t)
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("%s of %s: %q", MaxMessageBytesConfig, t, v)
+		}
+		if least == 0 || n < least {
+			least = n
+		}
 	}
 	return least, nil
 }
