@@ -65,7 +65,7 @@ func Run(ctx context.Context, kc *kafkaconn.Client, o Options, w Window, progres
 	}
 	fmt.Fprintf(progress, "redrive: reading %d letters from %d partitions of %s\n", r.total, len(parts), o.DeadLetterTopic)
 	if !o.DryRun {
-		r.out = kc.Writer("") // messages name their topic
+		r.out = kc.Writer("")       // messages name their topic
 		r.out.BatchBytes = 64 << 20 // the complaints topic took them once: the broker decides
 		r.out.BatchSize = batchSize
 		r.ledger = kc.Writer("")

@@ -226,4 +226,3 @@ func offlineDecision(t *testing.T, rs *rules.Ruleset, opts schema.Options, doc [
 	}
 	return r.Decisions()[0]
 }
-
