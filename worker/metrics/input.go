@@ -14,6 +14,10 @@ func (p *Pipeline) registerInput(reg prometheus.Registerer) {
 		Namespace: namespace, Name: "unknown_properties_total",
 		Help: "Properties the schema does not know, ignored in decided complaints, by the kind of object that carried them.",
 	}, []string{"object"})
+	p.LenientComplaints = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: namespace, Name: "lenient_complaints_total",
+		Help: "Decided complaints that were read leniently (their decision lists how); lenient_reads_total says which fields and actions.",
+	})
 	p.LenientReads = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Name: "lenient_reads_total",
 		Help: "Values of decided complaints read leniently, by field (the schema's name) and action (what was done).",
@@ -30,7 +34,7 @@ func (p *Pipeline) registerInput(reg prometheus.Registerer) {
 		Namespace: namespace, Name: "writes_refused_too_large_total",
 		Help: "Messages the broker refused as too large although they were within the size the worker learned: each was made smaller (a dead letter trimmed further, a decision replaced by its complaint's dead letter).",
 	})
-	reg.MustRegister(p.UnknownProperties, p.LenientReads, p.LenientOmitted, p.DeadLettersTrimmed, p.TrimmedOnRefusal)
+	reg.MustRegister(p.UnknownProperties, p.LenientComplaints, p.LenientReads, p.LenientOmitted, p.DeadLettersTrimmed, p.TrimmedOnRefusal)
 	for _, o := range schema.Objects {
 		p.UnknownProperties.WithLabelValues(o.String())
 	}

@@ -32,6 +32,7 @@ type Pipeline struct {
 
 	// How input was read, and dead letters that had to be cut (input.go).
 	UnknownProperties  *prometheus.CounterVec // object
+	LenientComplaints  prometheus.Counter
 	LenientReads       *prometheus.CounterVec // field, action
 	LenientOmitted     prometheus.Counter
 	DeadLettersTrimmed prometheus.Counter

@@ -176,6 +176,9 @@ func (w *Worker) observeRead(r *schema.Read, d *schema.Decision) {
 	if r == nil {
 		return
 	}
+	if len(d.Lenient) > 0 {
+		w.m.LenientComplaints.Inc()
+	}
 	for _, o := range schema.Objects {
 		if n := r.UnknownProperties(o); n > 0 {
 			w.m.UnknownProperties.WithLabelValues(o.String()).Add(float64(n))
