@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -11,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/trustsafety/complaintd/rules/history"
 	"github.com/trustsafety/complaintd/schema"
 	"github.com/trustsafety/complaintd/worker/embedded"
 	"github.com/trustsafety/complaintd/worker/kafkaconn"
@@ -308,6 +311,62 @@ func TestPoisonPillDeepNesting(t *testing.T) {
 	r, h := d.letter(0)
 	if h[stream.HeaderReason] != string(schema.ReasonTooDeep) || h[stream.HeaderTrimmed] != "" || len(r.Value) != 500_000 {
 		t.Errorf("letter: reason %q trimmed %q, %d bytes of value", h[stream.HeaderReason], h[stream.HeaderTrimmed], len(r.Value))
+	}
+	d.end(len(ids), 1)
+}
+
+// panickyHistory panics on one complaint, with personal data in the
+// panic's value: a bug must not stop the desk, nor leak the value.
+type panickyHistory struct {
+	history.Store
+	id string
+}
+
+func (p panickyHistory) Observe(ctx context.Context, c *schema.Complaint, raw []byte) (history.Observation, error) {
+	if c.ComplaintID == p.id {
+		panic("cannot count buyer with phone 13800138000")
+	}
+	return p.Store.Observe(ctx, c, raw)
+}
+
+// A complaint whose deciding fails (here a panic) is dead-lettered as
+// undecidable, with nothing of the panic's value in its headers or the
+// log; the complaints behind it are decided.
+func TestAComplaintThatCannotBeDecidedIsDeadLettered(t *testing.T) {
+	var logs lockedBuffer
+	d := newPillDesk(t, 0, func(o *service.Options) {
+		o.Store = panickyHistory{Store: history.NewMemory(history.Config{}), id: "P-1"}
+	})
+	// Log what the worker logs to the buffer as well: restart it with the
+	// buffer as its log.
+	if err := d.svc.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	o := d.svc.Options
+	o.MetricsAddr = "127.0.0.1:0"
+	svc, err := service.Start(context.Background(), o, zerolog.New(&logs).Level(zerolog.DebugLevel), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.svc = svc
+	t.Cleanup(func() { svc.Stop() })
+	behind, ids := followers(t, 3)
+	d.send([]kafka.Message{{Key: []byte("P-1"), Value: pill(t, "P-1", "", "")}}, behind)
+	d.wait(ids, 1)
+	r, h := d.letter(0)
+	if h[stream.HeaderReason] != string(schema.ReasonUndecidable) || !bytes.Equal(r.Value, pill(t, "P-1", "", "")) {
+		t.Errorf("letter: %v", h)
+	}
+	for k, v := range h {
+		if strings.Contains(v, "13800138000") {
+			t.Errorf("header %s carries the panic's value: %q", k, v)
+		}
+	}
+	if strings.Contains(logs.String(), "13800138000") {
+		t.Error("the log carries the panic's value")
+	}
+	if !strings.Contains(logs.String(), "panic while deciding a complaint") {
+		t.Errorf("the panic is not logged:\n%.2000s", logs.String())
 	}
 	d.end(len(ids), 1)
 }
