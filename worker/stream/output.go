@@ -199,7 +199,9 @@ func (o *outMsg) src0() *kafka.Message {
 }
 
 // shrink makes o smaller after the broker refused it, at size bytes, as
-// too large, and reports whether it could.
+// too large, and reports whether it could. A decision becomes its
+// complaint's dead letter (the complaint stays counted as decided: the
+// other copy of the decision may have been written).
 func (w *Worker) shrink(o *outMsg, size int) bool {
 	if o.letter == nil {
 		o.letter = &letter{src: o.src, reason: schema.ReasonUndecidable, limit: w.maxBytes,
