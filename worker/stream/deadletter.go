@@ -105,8 +105,7 @@ func (l *letter) build(topic, worker string) kafka.Message {
 		{Key: HeaderWorker, Value: []byte(worker)},
 	}
 	in := renamedHeaders(m.Headers)
-	now := time.Now() // a zero Time would be sent as 1970
-	out := kafka.Message{Topic: topic, Key: m.Key, Value: m.Value, Headers: append(own, in...), Time: now}
+	out := kafka.Message{Topic: topic, Key: m.Key, Value: m.Value, Headers: append(own, in...)}
 	l.trimmed = messageSize(&out) > l.limit
 	if !l.trimmed {
 		return out
@@ -128,7 +127,7 @@ func (l *letter) build(topic, worker string) kafka.Message {
 			value := m.Value[:min(max(room, 0), len(m.Value))]
 			keyCut := len(key) < len(m.Key)
 			parts := cutParts(keyCut, len(value) < len(m.Value), headersCut)
-			return kafka.Message{Topic: topic, Key: key, Value: value, Headers: letterHeaders(own, m, keyCut, parts, kept), Time: now}
+			return kafka.Message{Topic: topic, Key: key, Value: value, Headers: letterHeaders(own, m, keyCut, parts, kept)}
 		}
 		if len(kept) > 0 {
 			kept, headersCut = nil, true

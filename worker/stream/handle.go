@@ -134,7 +134,7 @@ func (w *Worker) observe(decided []written, deadReasons []schema.Reason) {
 		}
 		w.m.Decided.WithLabelValues(d.Queue, d.Category, d.Channel).Inc()
 		w.m.Calendar.Decided(d, w.log) // beyond_calendar: counted, logged once per ruleset (issue 10)
-		if x.msgTime.Unix() > 0 { // a producer that sets no time sends 0 (1970)
+		if !x.msgTime.IsZero() {
 			w.m.DecisionLatency.Observe(time.Since(x.msgTime).Seconds())
 		}
 		for _, h := range d.Matched {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/segmentio/kafka-go"
 
@@ -84,16 +83,13 @@ func (w *Worker) decisionMessages(src *kafka.Message, d *schema.Decision) ([]out
 		{Key: HeaderSchema, Value: []byte("decision/v1")},
 	}
 	key := []byte(d.ComplaintID)
-	// kafka-go sends a zero Time as timestamp 0 (1970), which retention
-	// would delete at once: outputs carry the time they are written.
-	now := time.Now()
-	review := kafka.Message{Topic: w.cfg.ReviewTopic(d.Queue), Key: key, Value: body, Headers: headers, Time: now}
+	review := kafka.Message{Topic: w.cfg.ReviewTopic(d.Queue), Key: key, Value: body, Headers: headers}
 	if n := messageSize(&review); n > w.maxBytes {
 		return nil, fmt.Sprintf("its decision is %d bytes, over the limit of %d", n, w.maxBytes)
 	}
 	return []outMsg{
 		{msg: review, src: src},
-		{msg: kafka.Message{Topic: w.cfg.AuditTopic, Key: key, Value: body, Headers: headers, Time: now}, src: src},
+		{msg: kafka.Message{Topic: w.cfg.AuditTopic, Key: key, Value: body, Headers: headers}, src: src},
 	}, ""
 }
 
