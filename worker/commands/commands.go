@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/trustsafety/complaintd/worker/cli"
+	"github.com/trustsafety/complaintd/worker/redrive"
 	"github.com/trustsafety/complaintd/worker/ruletools"
 	"github.com/trustsafety/complaintd/worker/service"
 	"github.com/trustsafety/complaintd/worker/topics"
@@ -18,6 +19,7 @@ func All() []cli.Command {
 	all = append(all, topics.Command) // beside run: it prepares the cluster run needs
 	all = append(all, ruletools.Commands...)
 	all = append(all, traffic.Commands...)
+	all = append(all, redrive.Command)
 	return append(all, Version)
 }
 

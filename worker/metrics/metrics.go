@@ -29,6 +29,19 @@ type Pipeline struct {
 	HistoryErrors       prometheus.Counter
 	RepeatOffenders     prometheus.Gauge
 	Calendar            *Calendar // calendar.go
+
+	// How input was read, and dead letters that had to be cut (input.go).
+	UnknownProperties  *prometheus.CounterVec // object
+	LenientComplaints  prometheus.Counter
+	LenientReads       *prometheus.CounterVec // field, action
+	LenientOmitted     prometheus.Counter
+	DeadLettersTrimmed prometheus.Counter
+	TrimmedOnRefusal   prometheus.Counter
+
+	// The consumer group's health, seen by the stall watchdog (group.go).
+	Stalled      *prometheus.GaugeVec // reason: idle_with_lag|partitions_stalled
+	GroupLag     prometheus.Gauge
+	GroupRejoins prometheus.Counter
 }
 
 // New creates the collectors and registers them on reg.
@@ -123,6 +136,8 @@ func New(reg prometheus.Registerer) *Pipeline {
 		p.RuleReloads.WithLabelValues(r)
 	}
 	p.Calendar = NewCalendar(reg)
+	p.registerInput(reg)
+	p.registerGroup(reg)
 	return p
 }
 
