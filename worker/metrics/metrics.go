@@ -12,7 +12,7 @@ type Pipeline struct {
 	Decided             *prometheus.CounterVec // queue, category, channel
 	DeadLettered        *prometheus.CounterVec // reason
 	RuleHits            *prometheus.CounterVec // rule, mode
-	RuleErrors          *prometheus.CounterVec // rule
+	RuleErrors          *prometheus.CounterVec // rule, kind
 	Tags                *prometheus.CounterVec // tag
 	DecisionLatency     prometheus.Histogram   // message timestamp -> decision written
 	BatchSize           prometheus.Histogram
@@ -65,8 +65,8 @@ func New(reg prometheus.Registerer) *Pipeline {
 		}, []string{"rule", "mode"}),
 		RuleErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "rule_errors_total",
-			Help: "Rule conditions that failed at run time (counted as not matched), by rule id.",
-		}, []string{"rule"}),
+			Help: "Rule conditions that failed at run time (counted as not matched), by rule id and kind of failure (rules.FaultKinds).",
+		}, []string{"rule", "kind"}),
 		Tags: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "decision_tags_total",
 			Help: "Tags on decisions written, by tag.",
@@ -153,7 +153,7 @@ func (p *Pipeline) SetRuleset(hash string) {
 func (p *Pipeline) InitSeries(ruleIDs, modes, reasons []string) {
 	for i, id := range ruleIDs {
 		p.RuleHits.WithLabelValues(id, modes[i])
-		p.RuleErrors.WithLabelValues(id)
+		p.RuleErrors.WithLabelValues(id, "other") // one series per rule from the start; other kinds appear when they happen
 	}
 	for _, r := range reasons {
 		p.DeadLettered.WithLabelValues(r)

@@ -151,8 +151,7 @@ func (w *Worker) observe(decided []written, deadReasons []schema.Reason) {
 		}
 		w.observeRead(x.read, d)
 		for _, e := range x.errs {
-			w.m.RuleErrors.WithLabelValues(e.RuleID).Inc()
-			w.log.Error().Str("rule", e.RuleID).Err(e.Err).Msg("rule failed at run time")
+			w.ruleFailed(e)
 		}
 		w.log.Debug().Str("complaint_id", d.ComplaintID).Str("queue", d.Queue).Int("score", d.Score).
 			Strs("tags", d.Tags).Msg("decided")
@@ -205,3 +204,15 @@ func (w *Worker) observeRead(r *schema.Read, d *schema.Decision) {
 // repeatOffenderWindow is how long a merchant flagged as a repeat offender
 // counts in the repeat_offender_merchants gauge.
 const repeatOffenderWindow = 30 * 24 * time.Hour
+
+// ruleFailed counts a rule that failed at run time and logs it at most
+// once per rule per minute. The log line says which rule, the kind of
+// failure and where in the condition; never expr's message (e.Err,
+// e.Detail()), which can quote the complaint's values.
+func (w *Worker) ruleFailed(e rules.RuleError) {
+	w.m.RuleErrors.WithLabelValues(e.RuleID, string(e.Fault())).Inc()
+	if ok, suppressed := w.ruleErrLog.Allow(e.RuleID); ok {
+		w.log.Warn().Str("rule", e.RuleID).Str("mode", string(e.Mode)).Str("kind", string(e.Fault())).
+			Str("budget", e.Budget).Str("at", e.Where()).Int("suppressed", suppressed).Msg("rule failed at run time")
+	}
+}

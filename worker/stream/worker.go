@@ -34,6 +34,9 @@ type Worker struct {
 	dec       *schema.Decoder
 	out       []outMsg
 	offenders map[string]time.Time // merchant -> last repeat_offender decision
+	// ruleErrLog lets a failing rule be logged once a minute, not once
+	// per complaint.
+	ruleErrLog *rules.ErrorLimiter
 
 	mu          sync.Mutex
 	started     bool
@@ -52,6 +55,7 @@ func New(cfg Config, kc *kafkaconn.Client, scorer *rules.Scorer, m *metrics.Pipe
 	return &Worker{
 		cfg: cfg, kafka: kc, scorer: scorer, m: m, log: log, now: now, dec: schema.NewDecoder(cfg.Decode),
 		notReady: errors.New("starting"), offenders: map[string]time.Time{},
+		ruleErrLog: rules.NewErrorLimiter(time.Minute, time.Now),
 	}
 }
 
