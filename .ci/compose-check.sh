@@ -12,10 +12,10 @@ fi
 passed=0
 docker-compose -f docker-compose.yml config >/tmp/compose-resolved.yml
 echo "ok: docker-compose config resolves the stack"; passed=$((passed + 1))
-for svc in kafka kafka-init redis worker producer prometheus grafana; do
+for svc in kafka topics redis worker producer prometheus grafana; do
   grep -q "^  $svc:" /tmp/compose-resolved.yml || { echo "service $svc missing"; exit 1; }
 done
-for f in dashboards/prometheus.yml dashboards/alerts.yml dashboards/grafana/datasources.yml dashboards/grafana/dashboards.yml Dockerfile \
+for f in rules/policy.yaml dashboards/prometheus.yml dashboards/alerts.yml dashboards/grafana/datasources.yml dashboards/grafana/dashboards.yml Dockerfile \
   dashboards/complaintd-overview.json dashboards/complaintd-rules.json dashboards/complaintd-operations.json; do
   [ -f "$f" ] || { echo "missing $f"; exit 1; }
 done

@@ -87,6 +87,19 @@ echo "dead-letter topic: $got_bad messages with reason and source headers"
 curl -fsS "http://$metrics/metrics" >"$tmp/metrics.txt"
 grep -q '^complaintd_decisions_total' "$tmp/metrics.txt" || { echo "no decisions metric"; exit 1; }
 
+# worker topics against the running broker, as a CI or an operator runs it:
+# the embedded broker's topics have the broker's default retention, so plan
+# exits 3; apply fixes it; plan then exits 0.
+topics() { "$tmp/worker" topics "$1" --brokers "$broker" --topic-replication 1 >"$tmp/topics-$1.txt" 2>&1; }
+code=0; topics plan || code=$?
+[ "$code" -eq 3 ] || { echo "topics plan before apply: exit $code, want 3"; cat "$tmp/topics-plan.txt"; exit 1; }
+grep -q '^~ moderation.decisions: .*retention.ms 604800000 (7d) -> 7776000000 (90d): shorter than the SLA restore window (60d)' "$tmp/topics-plan.txt" ||
+  { echo "plan does not name the audit topic's retention"; cat "$tmp/topics-plan.txt"; exit 1; }
+topics apply || { echo "topics apply: exit $?"; cat "$tmp/topics-apply.txt"; exit 1; }
+code=0; topics plan || code=$?
+[ "$code" -eq 0 ] || { echo "topics plan after apply: exit $code, want 0"; cat "$tmp/topics-plan.txt"; exit 1; }
+echo "topics: plan exits 3, apply, plan exits 0"
+
 kill -TERM "$worker_pid"
 status=0
 wait "$worker_pid" || status=$?
@@ -97,4 +110,4 @@ if grep -Eq 'evidence://|"description"|U-[0-9]{6}' "$tmp/worker.log"; then
   echo "personal data in the worker log"; exit 1
 fi
 echo "worker stopped cleanly on SIGTERM"
-echo "e2e: 5 passed, 0 failed"
+echo "e2e: 6 passed, 0 failed"

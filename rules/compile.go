@@ -29,16 +29,18 @@ var Helpers = map[string]string{
 }
 
 // disabledBuiltins: now, date and timezone read the wall clock (rules run
-// on event time only, so a replay decides as the live stream did); repeat
-// can build strings of any size outside expr's memory budget.
-var disabledBuiltins = []string{"now", "date", "timezone", "repeat"}
+// on event time only, so a replay decides as the live stream did); repeat,
+// replace, join, toJSON and toBase64 build strings of a size no budget sees
+// before they are built (replace(s, "", s) squares s), and a condition has
+// no use for them.
+var disabledBuiltins = []string{"now", "date", "timezone", "repeat", "replace", "join", "toJSON", "toBase64"}
 
-func compileCondition(p *problems, r *Rule, w *yaml.Node, pol *Policy) *vm.Program {
+func compileCondition(p *problems, r *Rule, w *yaml.Node, pol *Policy) *compiled {
 	if strings.TrimSpace(r.When) == "" {
 		p.add(r.File, w.Line, r.ID, "when: the condition is empty")
 		return nil
 	}
-	prog, err := Compile(r.When, pol.Params)
+	c, err := compile(r.When, pol.Params, true)
 	if err != nil {
 		line := w.Line
 		msg := err.Error()
@@ -50,27 +52,52 @@ func compileCondition(p *problems, r *Rule, w *yaml.Node, pol *Policy) *vm.Progr
 		p.add(r.File, line, r.ID, "when: %s", msg)
 		return nil
 	}
-	return prog
+	checkStaticCost(p, r, w.Line, c.cost, &pol.Limits)
+	return c
+}
+
+// compiled is a condition ready to run, with what it may cost.
+type compiled struct {
+	program *vm.Program
+	cost    staticCost
 }
 
 // Compile compiles one condition against Env with the given params. It is
-// what Load uses; tools (explain, lint) use it too.
+// what Load does for every condition. The program must run
+// with a meter in its Env (Rule.Eval, Ruleset.Evaluate): without one, its
+// first loop fails.
 func Compile(condition string, params map[string]int) (*vm.Program, error) {
+	c, err := compile(condition, params, true)
+	if err != nil {
+		return nil, err
+	}
+	return c.program, nil
+}
+
+func compile(src string, params map[string]int, asBool bool) (*compiled, error) {
 	h := &helperPatcher{params: params}
+	mp := &meterPatcher{}
 	opts := []expr.Option{
 		expr.Env(Env{}),
-		expr.AsBool(),
 		expr.Patch(h),
+		expr.Patch(mp),
 		expr.MaxNodes(maxConditionNodes),
 	}
+	if asBool {
+		opts = append(opts, expr.AsBool())
+	}
+	opts = append(opts, meterOptions()...)
 	for _, b := range disabledBuiltins {
 		opts = append(opts, expr.DisableBuiltin(b))
 	}
-	prog, err := expr.Compile(condition, opts...)
+	prog, err := expr.Compile(src, opts...)
 	if h.err != nil {
-		return nil, h.err.Bind(file.NewSource(condition)) // the helper's message is the precise one
+		return nil, h.err.Bind(file.NewSource(src)) // the helper's message is the precise one
 	}
-	return prog, err
+	if err != nil {
+		return nil, err
+	}
+	return &compiled{program: prog, cost: costOf(mp.root)}, nil
 }
 
 // helperPatcher rewrites helper calls and params.NAME into field reads and
@@ -88,6 +115,14 @@ func (h *helperPatcher) fail(n ast.Node, format string, args ...any) {
 
 func (h *helperPatcher) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		if strings.HasPrefix(n.Value, "_") {
+			h.fail(n, "unknown name %s (names starting with _ are the engine's)", n.Value)
+		}
+	case *ast.VariableDeclaratorNode:
+		if strings.HasPrefix(n.Name, "_") {
+			h.fail(n, "let %s: names starting with _ are the engine's", n.Name)
+		}
 	case *ast.MemberNode:
 		id, ok := n.Node.(*ast.IdentifierNode)
 		if !ok || id.Value != "params" {
@@ -193,19 +228,16 @@ func (f Field) Value(env *Env) any {
 }
 
 // compileAny compiles a sub-expression of any type (for explanations).
-func compileAny(src string, params map[string]int) (*vm.Program, error) {
-	h := &helperPatcher{params: params}
-	opts := []expr.Option{expr.Env(Env{}), expr.Patch(h), expr.MaxNodes(maxConditionNodes)}
-	for _, b := range disabledBuiltins {
-		opts = append(opts, expr.DisableBuiltin(b))
-	}
-	prog, err := expr.Compile(src, opts...)
-	if h.err != nil {
-		return nil, h.err.Bind(file.NewSource(src))
-	}
-	return prog, err
+func compileAny(src string, params map[string]int) (*compiled, error) {
+	return compile(src, params, false)
 }
 
-func runAny(prog *vm.Program, env Env) (any, error) {
-	return expr.Run(prog, env)
+// runAny runs a sub-expression with the limits of the policy.
+func runAny(c *compiled, env Env, l *Limits) (any, error) {
+	ev := evalPool.Get().(*evaluator)
+	defer evalPool.Put(ev)
+	env.Meter = &ev.meter
+	ev.meter.reset(l, c.cost.Base)
+	ev.vm.MemoryBudget = uint(l.Memory)
+	return ev.vm.Run(c.program, env)
 }

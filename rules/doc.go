@@ -10,6 +10,13 @@
 // reading the rule files it is pointed at, so rule authors can use it
 // offline and it can be benchmarked on its own.
 //
+// Every condition runs within the policy's limits, counted by a meter the
+// compiler builds into it (limits.go, meter.go, meter_patch.go); Load
+// refuses a rule that can go over them (cost.go, budget.go). A rule that
+// fails at run time counts as not matched and is reported as a RuleError
+// whose message is safe to log (fault.go); ErrorLimiter thins such logs to
+// one line per rule per interval (limiter.go).
+//
 // To add a rule, edit a *.rules.yaml file (format: README.md, loader:
 // file.go). To change how rules are evaluated, see evaluate.go; which
 // rules a complaint needs evaluated, index.go and pins.go; how queues are

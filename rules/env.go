@@ -50,6 +50,10 @@ type Env struct {
 	// Evidence holds per-kind facts read by the helpers hasEvidence, shows
 	// and complete, which the compiler rewrites into field reads.
 	Evidence evidenceSet `expr:"_evidence"`
+
+	// Meter counts what the rule being evaluated costs (meter.go); the
+	// engine sets it before each rule.
+	Meter *meter `expr:"_meter"`
 }
 
 // evidenceFacts is what is known of one kind of evidence.

@@ -58,8 +58,12 @@ func (l LoadErrors) Unwrap() []error {
 	return out
 }
 
-// problems collects LoadErrors while a ruleset is read.
-type problems struct{ list LoadErrors }
+// problems collects LoadErrors while a ruleset is read, and the warnings
+// of what loads anyway.
+type problems struct {
+	list     LoadErrors
+	warnings []Finding
+}
 
 func (p *problems) add(file string, line int, rule, format string, args ...any) {
 	p.list = append(p.list, &LoadError{File: file, Line: line, RuleID: rule, Msg: fmt.Sprintf(format, args...)})

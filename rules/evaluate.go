@@ -12,27 +12,41 @@ import (
 	"github.com/trustsafety/complaintd/schema"
 )
 
-var vmPool = sync.Pool{New: func() any { return new(vm.VM) }}
-
-// RuleError is a rule whose condition failed at run time. The rule counts as
-// not matched; callers report it (log, metric).
-type RuleError struct {
-	RuleID string
-	Err    error
+// evaluator is what one goroutine needs to run conditions: expr's VM and
+// the meter the conditions count their cost on.
+type evaluator struct {
+	vm    vm.VM
+	meter meter
 }
 
-func (e RuleError) Error() string { return fmt.Sprintf("rule %s: %v", e.RuleID, e.Err) }
+var evalPool = sync.Pool{New: func() any { return new(evaluator) }}
 
-// Eval runs the rule's condition alone.
+// Eval runs the rule's condition alone, within the policy's limits. Its
+// error is expr's, raw: it can quote values of env (for explain and the
+// example checks, where the author looks at their own example).
 func (r *Rule) Eval(env Env) (bool, error) {
-	m := vmPool.Get().(*vm.VM)
-	defer vmPool.Put(m)
-	return r.run(m, env)
+	ev := evalPool.Get().(*evaluator)
+	defer evalPool.Put(ev)
+	env.Meter = &ev.meter
+	return r.run(ev, env)
 }
 
-// run evaluates with a VM the caller owns; env is boxed once by the caller.
-func (r *Rule) run(m *vm.VM, env any) (bool, error) {
-	out, err := m.Run(r.program, env)
+// measure runs the rule's condition alone and returns the operations it
+// counted, its result and its error.
+func (r *Rule) measure(env Env) (ops int, ok bool, err error) {
+	ev := evalPool.Get().(*evaluator)
+	defer evalPool.Put(ev)
+	env.Meter = &ev.meter
+	ok, err = r.run(ev, env)
+	return ev.meter.ops, ok, err
+}
+
+// run evaluates with an evaluator the caller owns; env is boxed once by
+// the caller and holds a pointer to ev.meter.
+func (r *Rule) run(ev *evaluator, env any) (bool, error) {
+	ev.meter.reset(r.limits, r.cost.Base)
+	ev.vm.MemoryBudget = uint(r.limits.Memory)
+	out, err := ev.vm.Run(r.program, env)
 	if err != nil {
 		return false, err
 	}
@@ -54,12 +68,20 @@ func (r *Rule) run(m *vm.VM, env any) (bool, error) {
 // decision and its clocks; an implausible paid_at is read as unknown. A
 // complaint read leniently is tagged unrecognised_value when something was
 // lost, and the decision's lenient list says where.
+//
+// Each rule runs within the policy's limits (Limits). A rule that fails
+// at run time (an error, or over its budget) counts as not matched, is
+// listed in the decision's rule_errors and returned as a RuleError, whose
+// message is safe to log. An enforced rule's failure tags the decision
+// rule_error, for the policy to route; a shadow rule's changes nothing
+// else, as its match would not have.
 func (rs *Ruleset) Evaluate(c *schema.Complaint, f history.Facts, now time.Time) (schema.Decision, []RuleError) {
 	t := rs.times(c, now)
 	env := newEnv(c, f, t)
+	ev := evalPool.Get().(*evaluator)
+	defer evalPool.Put(ev)
+	env.Meter = &ev.meter
 	var boxed any = env // boxed once: rules read fields without allocating
-	m := vmPool.Get().(*vm.VM)
-	defer vmPool.Put(m)
 
 	d := schema.Decision{
 		ComplaintID: c.ComplaintID,
@@ -79,10 +101,17 @@ func (rs *Ruleset) Evaluate(c *schema.Complaint, f history.Facts, now time.Time)
 		r := rs.rules[i]
 		ok, err := true, error(nil) // decided: the index found the condition holds
 		if !decided {
-			ok, err = r.run(m, boxed)
+			ok, err = r.run(ev, boxed)
 		}
 		if err != nil {
-			errs = append(errs, RuleError{RuleID: r.ID, Err: err})
+			re := newRuleError(r, err)
+			errs = append(errs, re)
+			if len(d.RuleErrors) < schema.MaxRuleErrors {
+				d.RuleErrors = append(d.RuleErrors, schema.RuleFailure{ID: r.ID, Mode: string(r.Mode), Kind: string(re.Kind)})
+			}
+			if r.Mode == Enforce {
+				d.Tags = append(d.Tags, TagRuleError) // the decision may lack what it would have added
+			}
 			continue
 		}
 		if !ok {
@@ -114,7 +143,7 @@ func (rs *Ruleset) Evaluate(c *schema.Complaint, f history.Facts, now time.Time)
 	clocks := &rs.policy.Clocks
 	respond, known, err := rs.calendar.Deadline(t.event, clocks.RespondWithin(c.Channel))
 	if err != nil {
-		errs = append(errs, RuleError{RuleID: "clock", Err: err})
+		errs = append(errs, RuleError{RuleID: "clock", Kind: FaultOther, Err: err})
 	}
 	d.RespondBy = respond
 	if !known && err == nil {

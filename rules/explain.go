@@ -187,7 +187,7 @@ func (rs *Ruleset) evalPart(src string, env Env) any {
 	if err != nil {
 		return "error: " + err.Error()
 	}
-	out, err := runAny(prog, env)
+	out, err := runAny(prog, env, &rs.policy.Limits)
 	if err != nil {
 		return "error: " + err.Error()
 	}

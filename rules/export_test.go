@@ -41,3 +41,9 @@ func (rs *Ruleset) SkipReason(i int, c *schema.Complaint, f history.Facts) strin
 	env := NewEnv(c, f)
 	return rs.index.skipReason(i, &env)
 }
+
+// Measure runs r alone on env and returns the operations it counted.
+func Measure(r *Rule, env Env) (int, bool, error) { return r.measure(env) }
+
+// HasQueue reports whether the policy declares queue name.
+func (pol *Policy) HasQueue(name string) bool { return pol.hasQueue(name) }

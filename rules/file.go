@@ -95,7 +95,10 @@ func parseRule(p *problems, file string, n *yaml.Node, pol *Policy) *Rule {
 		p.add(file, r.Line, id, "rule does nothing: give it a score, tags or a queue")
 	}
 	if w := f["when"]; w != nil {
-		r.program = compileCondition(p, r, w, pol)
+		r.whenLine = w.Line
+		if c := compileCondition(p, r, w, pol); c != nil {
+			r.program, r.cost, r.limits = c.program, c.cost, &pol.Limits
+		}
 	}
 	if ex := f["examples"]; ex != nil {
 		r.examples = parseExamples(p, r, ex)

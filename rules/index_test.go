@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -233,6 +234,9 @@ func randomComplaint(r *rand.Rand, i int) (*schema.Complaint, history.Facts) {
 	return c, f
 }
 
+// safeRuleError is the only shape of RuleError.Error().
+var safeRuleError = regexp.MustCompile(`^rule [a-z0-9-]+ failed at run time: (index_out_of_range|nil|division_by_zero|type_mismatch|conversion|budget_exceeded|other)( \((operations|memory)\))?( at line [0-9]+, column [0-9]+ of its condition)?$`)
+
 func errorStrings(errs []rules.RuleError) []string {
 	var out []string
 	for _, e := range errs {
@@ -442,6 +446,11 @@ func FuzzIndexAgreesWithLinear(f *testing.F) {
 			want, wantErrs := linear.Evaluate(c, facts, decidedAt)
 			if !reflect.DeepEqual(got, want) || !slices.Equal(errorStrings(gotErrs), errorStrings(wantErrs)) {
 				t.Fatalf("%s: %s: indexed %+v %v, linear %+v %v", cond, c.ComplaintID, got, gotErrs, want, wantErrs)
+			}
+			for _, e := range gotErrs { // what a worker logs has one shape, which holds no value
+				if !safeRuleError.MatchString(e.Error()) {
+					t.Fatalf("%s: unsafe message %q (%s)", cond, e.Error(), e.Detail())
+				}
 			}
 		}
 	})

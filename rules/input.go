@@ -7,8 +7,8 @@ import (
 	"github.com/trustsafety/complaintd/schema"
 )
 
-// Tags the engine emits itself, from how a complaint was read rather than
-// from a rule. They are always declared (a policy may declare them again
+// Tags the engine emits itself, from how a complaint was read or a rule
+// ran rather than from what a rule says. They are always declared (a policy may declare them again
 // to say more, and route on them).
 const (
 	// TagUnrecognisedValue: the producer sent a value the worker could not
@@ -21,12 +21,18 @@ const (
 	// out of the history and runs its clocks from the reference time; an
 	// implausible paid_at is read as unknown.
 	TagImplausibleTime = "implausible_time"
+	// TagRuleError: an enforced rule failed at run time on this complaint
+	// (fault.go); the decision's rule_errors list says which and how. The
+	// decision may lack the score, tags or queue hint the rule would have
+	// given. A failing shadow rule does not tag.
+	TagRuleError = "rule_error"
 )
 
 // EngineTags are the tags the engine emits, with their meaning.
 var EngineTags = map[string]string{
 	TagUnrecognisedValue: "The complaint carried a value the worker could not use (unknown, malformed, missing where required); the rules saw a safe default. The decision's lenient list says where.",
 	TagImplausibleTime:   "submitted_at or paid_at is implausibly far from when the complaint was received; kept out of the history, clocks from the time received.",
+	TagRuleError:         "An enforced rule failed at run time on this complaint (counted as not matched); the decision's rule_errors list says which and how.",
 }
 
 // eventTimes is how a complaint's time stamps stand against the

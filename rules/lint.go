@@ -50,6 +50,9 @@ type LintOptions struct {
 	Now            time.Time     // "today" for ages; default time.Now()
 	MaxShadowAge   time.Duration // shadow rules older than this are flagged; default 30 days
 	CalendarMargin time.Duration // warn when the calendar's known years end within this; default 90 days
+	// Samples are complaints (recorded ones, say) to measure every rule on,
+	// beside the examples Load measures them on (Ruleset.MeasureOn).
+	Samples []Sample
 }
 
 // DefaultCalendarMargin is how long before the calendar's horizon lint
@@ -148,6 +151,11 @@ func Lint(rs *Ruleset, opt LintOptions) []Finding {
 	}
 	out = append(out, lintCalendar(rs.calendar, opt)...)
 	out = append(out, lintIndex(rs)...)
+	out = append(out, rs.warnings...)                                // over budget, loaded under limits.over_budget: warn
+	out = append(out, costFindings(rs, rs.costs, samplesOfRules)...) // failing at run time on the examples
+	if len(opt.Samples) > 0 {
+		out = append(out, rs.MeasureOn(opt.Samples)...)
+	}
 	return out
 }
 

@@ -13,14 +13,16 @@ import (
 const PolicyFile = "policy.yaml"
 
 // Policy is the routing policy: the tags rules may emit, the review queues,
-// the routes that turn tags and score into a queue, the clocks, and the
-// parameters rule conditions can read as params.NAME.
+// the routes that turn tags and score into a queue, the clocks, the
+// parameters rule conditions can read as params.NAME, what one rule may
+// cost on one complaint, and what the SLA events do (sla).
 type Policy struct {
 	Tags   map[string]string // tag -> meaning
 	Queues []Queue           // in precedence order, most urgent first
 	Routes []Route           // first match wins; the last one matches everything
 	Clocks Clocks
 	Params map[string]int
+	Limits Limits
 	SLA    SLAPolicy // the sla block (policy_sla.go); DefaultSLA when absent
 }
 
@@ -70,7 +72,7 @@ func parsePolicy(p *problems, file string, data []byte) *Policy {
 	if root == nil {
 		return nil
 	}
-	top := fields(p, file, "", root, "policy", "tags!", "queues!", "routes!", "clocks!", "params",
+	top := fields(p, file, "", root, "policy", "tags!", "queues!", "routes!", "clocks!", "params", "limits",
 		"sla")
 	if top == nil {
 		return nil
@@ -84,6 +86,9 @@ func parsePolicy(p *problems, file string, data []byte) *Policy {
 				p.add(file, n.Content[i].Line, "", "tags: %q is not a tag name (lower-case letters, digits, _)", n.Content[i].Value)
 			}
 		}
+	}
+	if pol.Tags == nil {
+		pol.Tags = map[string]string{} // "tags:" with nothing after it decodes as null
 	}
 	for t, meaning := range EngineTags { // always declared: the engine emits them
 		if _, ok := pol.Tags[t]; !ok {
@@ -118,11 +123,15 @@ func parsePolicy(p *problems, file string, data []byte) *Policy {
 	if n := top["clocks"]; n != nil {
 		parseClocks(p, file, n, pol)
 	}
+	parseLimits(p, file, top["limits"], pol)
 	if n := top["sla"]; n != nil { // after queues: actions name queues
 		parseSLA(p, file, n, pol)
 	}
 	if n := top["params"]; n != nil {
 		decodeInto(p, file, "", "params", n, &pol.Params)
+		if pol.Params == nil {
+			pol.Params = map[string]int{}
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if !isName(n.Content[i].Value) {
 				p.add(file, n.Content[i].Line, "", "params: %q is not a parameter name", n.Content[i].Value)

@@ -19,7 +19,7 @@ func TestShippedSLAPolicy(t *testing.T) {
 	}
 	s := rs.Policy().SLA
 	if s.DueSoonBefore != 24*time.Hour || !s.Pause.AwaitingEvidence || s.Escalate["regulator"] != 48*time.Hour ||
-		s.Actions[schema.SLAEvidenceExpired].Queue != "closing" || s.Forget.OpenAfter != 90*24*time.Hour ||
+		s.Actions[schema.SLAEvidenceExpired].Queue != "closing" || s.Forget.OpenAfter != 60*24*time.Hour ||
 		s.Forget.UndecidedAfter != 7*24*time.Hour || s.Forget.ClosedAfter != 30*24*time.Hour || s.Forget.MaxUndecided != 100000 {
 		t.Errorf("sla policy %+v", s)
 	}
@@ -63,28 +63,28 @@ func TestSLAPolicyErrors(t *testing.T) {
 	base, _ := fs.ReadFile(rules.Shipped(), rules.PolicyFile)
 	cases := []struct{ from, to, want string }{
 		{"evidence_expired: {queue: closing}", "evidence_expired: {queue: closed}",
-			`policy.yaml:116: sla: actions: evidence_expired: unknown queue "closed" (list it under queues)`},
+			`policy.yaml:137: sla: actions: evidence_expired: unknown queue "closed" (list it under queues)`},
 		{"evidence_expired: {queue: closing}", "evidence_expird: {queue: closing}",
-			`policy.yaml:116: sla: actions: "evidence_expird" is not a transition (one of [due_soon breached escalation_required evidence_expired evidence_late paused deadline_changed])`},
+			`policy.yaml:137: sla: actions: "evidence_expird" is not a transition (one of [due_soon breached escalation_required evidence_expired evidence_late paused deadline_changed])`},
 		{"evidence_expired: {queue: closing}", "evidence_expired: {queue: closing, to: x}",
-			`policy.yaml:116: sla: actions: evidence_expired: unknown key "to" (allowed: queue)`},
+			`policy.yaml:137: sla: actions: evidence_expired: unknown key "to" (allowed: queue)`},
 		{"evidence_expired: {queue: closing}", "evidence_expired: {}",
-			`policy.yaml:116: sla: actions: evidence_expired: missing required key "queue"`},
+			`policy.yaml:137: sla: actions: evidence_expired: missing required key "queue"`},
 		{"due_soon_before: 24h", "due_soon_before: 1 day",
-			`policy.yaml:100: sla: due_soon_before: "1 day" is not a positive duration such as 24h`},
+			`policy.yaml:121: sla: due_soon_before: "1 day" is not a positive duration such as 24h`},
 		{"due_soon_before: 24h", "due_soon_before: 2000h",
-			`policy.yaml:100: sla: due_soon_before: 2000h is more working time than the longest clock (60 working days, 1440h)`},
+			`policy.yaml:121: sla: due_soon_before: 2000h is more working time than the longest clock (60 working days, 1440h)`},
 		{"    regulator: 48h", "    police: 48h",
-			`policy.yaml:113: sla: escalate: "police" is not a channel of the complaint schema`},
+			`policy.yaml:134: sla: escalate: "police" is not a channel of the complaint schema`},
 		{"except_channels: [regulator]", "except_channels: [regulatr]",
-			`policy.yaml:108: sla: pause: except_channels: "regulatr" is not a channel of the complaint schema`},
+			`policy.yaml:129: sla: pause: except_channels: "regulatr" is not a channel of the complaint schema`},
 		{"    awaiting_evidence: true\n", "",
-			`policy.yaml:107: sla: pause: missing required key "awaiting_evidence"`},
-		{"open_after: 2160h", "open_after: 48h",
-			`policy.yaml:121: sla: forget: open_after must be at least 336h (14 days): complaints stay open longer than their clocks`},
-		{"max_undecided: 100000", "max_undecided: 0", `policy.yaml:123: sla: forget: max_undecided must be 1 or more`},
+			`policy.yaml:128: sla: pause: missing required key "awaiting_evidence"`},
+		{"open_after: 1440h", "open_after: 48h",
+			`policy.yaml:143: sla: forget: open_after must be at least 336h (14 days): complaints stay open longer than their clocks`},
+		{"max_undecided: 100000", "max_undecided: 0", `policy.yaml:145: sla: forget: max_undecided must be 1 or more`},
 		{"  due_soon_before: 24h", "  due_soon: 24h",
-			`policy.yaml:100: sla: unknown key "due_soon" (allowed: due_soon_before, pause, escalate, actions, forget)`},
+			`policy.yaml:121: sla: unknown key "due_soon" (allowed: due_soon_before, pause, escalate, actions, forget)`},
 	}
 	for _, c := range cases {
 		pol := strings.Replace(string(base), c.from, c.to, 1)

@@ -34,7 +34,11 @@ type Rule struct {
 	File string // the rule file's name within the ruleset
 	Line int    // line of the rule's id
 
+	whenLine int // line of its when: key
+
 	program  *vm.Program
+	cost     staticCost // what the condition may cost, read at compile time
+	limits   *Limits    // the policy's, enforced on every evaluation
 	examples []Example
 }
 

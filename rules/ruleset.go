@@ -22,6 +22,8 @@ type Ruleset struct {
 	policy   *Policy
 	calendar *calendar.Calendar
 	hash     string
+	costs    []RuleCost // measured at load (budget.go)
+	warnings []Finding  // what loaded but is reported
 }
 
 // Rules returns the rules in file and line order.
@@ -131,18 +133,29 @@ func Load(fsys fs.FS) (*Ruleset, error) {
 	rs.index = buildIndex(rs.rules, rs.policy.Params)
 	for _, r := range rs.rules {
 		for _, ex := range r.examples {
-			got, err := r.Eval(NewEnv(ex.Complaint, ex.Facts))
+			_, got, err := r.measure(NewEnv(ex.Complaint, ex.Facts))
 			where := describeExample(ex.Match, ex.Index, ex.Name)
-			switch {
-			case err != nil:
-				p.add(r.File, ex.Line, r.ID, "%s: evaluation failed: %v", where, err)
-			case got != ex.Match:
-				p.add(r.File, ex.Line, r.ID, "%s: the condition is %t for this example", where, got)
+			if err == nil {
+				if got != ex.Match {
+					p.add(r.File, ex.Line, r.ID, "%s: the condition is %t for this example", where, got)
+				}
+				continue
 			}
+			if kind, budget := classify(err); kind == FaultBudget {
+				p.add(r.File, ex.Line, r.ID, "%s: costs more than %s", where, rs.policy.Limits.describe(budget))
+				continue
+			}
+			// The author's own example: expr's message, values and all.
+			p.add(r.File, ex.Line, r.ID, "%s: evaluation failed: %v", where, err)
 		}
 	}
 	if err := p.err(); err != nil {
 		return nil, err
 	}
+	rs.costs = rs.measure(p, ruleSamples(rs.rules), samplesOfRules)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	rs.warnings = p.warnings
 	return rs, nil
 }

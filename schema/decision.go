@@ -36,7 +36,25 @@ type Decision struct {
 	// at most MaxNotes entries; absent when the complaint met the strict
 	// contract. It never holds a value the producer sent.
 	Lenient []LenientRead `json:"lenient,omitempty"`
+	// RuleErrors lists the rules that failed at run time on this complaint
+	// (counted as not matched), at most MaxRuleErrors, in rule order;
+	// absent when none did. An enforced rule's failure also tags the
+	// decision rule_error; a shadow rule's changes nothing else. It never
+	// holds a value from the complaint.
+	RuleErrors []RuleFailure `json:"rule_errors,omitempty"`
 }
+
+// RuleFailure is one rule that failed at run time: its id, its mode
+// (enforce or shadow) and how it failed (a bounded kind, such as
+// division_by_zero or budget_exceeded).
+type RuleFailure struct {
+	ID   string `json:"id"`
+	Mode string `json:"mode"`
+	Kind string `json:"kind"`
+}
+
+// MaxRuleErrors bounds a decision's rule_errors list.
+const MaxRuleErrors = 32
 
 // LenientRead is one lenient reading in a decision.
 type LenientRead struct {

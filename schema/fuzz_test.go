@@ -77,10 +77,22 @@ func FuzzDecodeComplaint(f *testing.F) {
 	})
 }
 
-// FuzzDecodeStatusEvent is FuzzDecodeComplaint for status events.
+// FuzzDecodeStatusEvent is FuzzDecodeComplaint for status events. Seeds:
+// the documents of status_test.go and testdata/status.
 func FuzzDecodeStatusEvent(f *testing.F) {
 	for _, d := range statusDocs {
 		f.Add([]byte(d.doc))
+	}
+	m, _ := filepath.Glob("../testdata/status/*.json")
+	if len(m) == 0 {
+		f.Fatal("no seed status events in testdata/status")
+	}
+	for _, p := range m {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
 	}
 	s := compileAll(f)
 	strict := schema.NewDecoder(schema.Options{Mode: schema.Strict})

@@ -31,7 +31,9 @@ func RunCase(rs *rules.Ruleset, c *Case) Result {
 		}
 	}
 	for _, e := range replay.Errors {
-		res.Failures = append(res.Failures, e.Error())
+		// The case's own complaints: the raw message helps its author, and
+		// worker test prints to the terminal, not to logs.
+		res.Failures = append(res.Failures, e.Error()+": "+e.Detail())
 	}
 	// Every complaint's final decision (the last input of an id wins).
 	res.Decisions = replay.Decisions()

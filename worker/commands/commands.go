@@ -6,16 +6,20 @@ import (
 	"io"
 
 	"github.com/trustsafety/complaintd/worker/cli"
+	"github.com/trustsafety/complaintd/worker/redrive"
 	"github.com/trustsafety/complaintd/worker/ruletools"
 	"github.com/trustsafety/complaintd/worker/service"
+	"github.com/trustsafety/complaintd/worker/topics"
 	"github.com/trustsafety/complaintd/worker/traffic"
 )
 
 // All are the worker's commands, in the order "worker help" lists them.
 func All() []cli.Command {
 	all := []cli.Command{service.Command}
+	all = append(all, topics.Command) // beside run: it prepares the cluster run needs
 	all = append(all, ruletools.Commands...)
 	all = append(all, traffic.Commands...)
+	all = append(all, redrive.Command)
 	return append(all, Version)
 }
 

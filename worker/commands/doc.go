@@ -4,6 +4,7 @@
 // code).
 //
 //	run                                 worker/service    the service
+//	topics (list plan apply acls)       worker/topics     the topics and ACLs run needs on a cluster
 //	score test lint explain backtest    worker/ruletools  rule authors' tools
 //	demo sample produce                 worker/traffic    traffic tools
 //	version                             here              module version and VCS revision

@@ -6,7 +6,11 @@
 // come the consumer-group readers, the writers (all keyed with one
 // partitioner, murmur2), the per-partition readers of the SLA replica and
 // the demo, and the metadata questions (which topics exist, where each
-// partition starts and ends).
+// partition starts and ends). admin.go describes, creates and alters topics
+// (`worker topics`); access.go asks the brokers which ACLs the client's
+// principal has. Both need answers kafka-go's transport does not give from
+// its metadata cache, so direct.go asks a broker over a connection of its
+// own (same TLS and SASL).
 //
 // kafka-go (github.com/segmentio/kafka-go) is the only Kafka client library
 // in the worker's code; franz-go's kfake is the embedded broker

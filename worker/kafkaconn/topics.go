@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/segmentio/kafka-go"
 )
@@ -27,21 +26,32 @@ func (c *Client) Topics(ctx context.Context) (map[string]int, error) {
 	return out, nil
 }
 
+// FixTopics is the command that creates or fixes a worker's topics; the
+// topic check's error names it.
+const FixTopics = "worker topics apply"
+
 // CheckTopics returns an error matching ErrMissingTopic that lists the
-// topics of want the cluster does not have.
+// topics of want the cluster does not have, and names the command that
+// creates them; or one matching ErrNotAuthorized when the client may not
+// describe some of them. It asks for the wanted topics by name (never
+// creating them), so a topic hidden by the ACLs is not reported missing.
 func (c *Client) CheckTopics(ctx context.Context, want []string) error {
-	have, err := c.Topics(ctx)
+	var uniq []string
+	for _, t := range want {
+		uniq = appendNew(uniq, t)
+	}
+	have, err := c.DescribeTopics(ctx, uniq, nil)
 	if err != nil {
 		return err
 	}
 	var missing []string
-	for _, t := range want {
-		if _, ok := have[t]; !ok && !slices.Contains(missing, t) {
+	for _, t := range uniq {
+		if _, ok := have[t]; !ok {
 			missing = append(missing, t)
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("%w: %v", ErrMissingTopic, missing)
+		return fmt.Errorf("%w: %v; %q with this worker's options creates them", ErrMissingTopic, missing, FixTopics)
 	}
 	return nil
 }

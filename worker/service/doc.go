@@ -5,7 +5,10 @@
 // flight, and releases everything within a bounded time. Rule reloads
 // (reload.go) come from a timer and from a channel the caller passes in
 // (package main feeds it on SIGHUP). topics.go says which topics a
-// configuration needs; it is the home of `worker topics`.
+// configuration needs and how they are set up (topic_options.go), and
+// access.go which ACLs a worker needs: `worker topics` (worker/topics) and
+// the embedded broker read them, and the stream checks the ACLs before it
+// joins its group. redis_options.go holds the Redis ACL user and TLS.
 //
 // Nothing connects before Start returns: the consumer group is joined by
 // the stream's Run, in its own goroutine. Every failure of Start releases

@@ -38,7 +38,11 @@ func (s *Service) slaConfig() stream.SLAConfig {
 		WorkerID:          o.WorkerID,
 		Tick:              o.SLATick,
 		Now:               o.SLAClock,
+		Decode:            o.decodeOptions(),
 		SessionTimeout:    o.SessionTimeout,
+		RebalanceTimeout:  o.RebalanceTimeout,
+		HeartbeatInterval: o.HeartbeatInterval,
+		JoinGroupBackoff:  o.JoinGroupBackoff,
 		BackoffMin:        backoffMin,
 		BackoffMax:        backoffMax,
 	}

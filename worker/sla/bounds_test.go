@@ -31,18 +31,18 @@ func TestStateIsBounded(t *testing.T) {
 		t.Errorf("after 7 days: %+v, forgotten %v", got, rec.forgotten)
 	}
 	submitted := decision("", "").SubmittedAt
-	tr.Tick(submitted.Add(90*24*time.Hour+time.Second), nil, 0, true)
+	tr.Tick(submitted.Add(60*24*time.Hour+time.Second), nil, 0, true)
 	if got := tr.Tracked(); got.Open != 0 || rec.forgotten[sla.ForgetNeverResolved] != 1 {
-		t.Errorf("after 90 days: %+v, forgotten %v", got, rec.forgotten)
+		t.Errorf("after 60 days: %+v, forgotten %v", got, rec.forgotten)
 	}
 	n := len(rec.first)
-	liveStatus(tr, status("open-forever", "first_response", submitted.Add(91*24*time.Hour)))
+	liveStatus(tr, status("open-forever", "first_response", submitted.Add(61*24*time.Hour)))
 	if len(rec.first) != n || tr.Len() != 0 {
 		t.Error("a status for a forgotten complaint was measured or kept")
 	}
 	// Closed ids go 30 days after they closed.
 	tr.Tick(t0.Add(30*24*time.Hour+2*time.Minute), nil, 0, true)
-	if got := tr.Tracked(); got.Closed != 1 { // open-forever, closed at day 90
+	if got := tr.Tracked(); got.Closed != 1 { // open-forever, closed at day 60
 		t.Errorf("closed %+v, want the resolved one gone", got)
 	}
 }

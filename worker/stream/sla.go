@@ -121,7 +121,7 @@ func (r *SLAReplica) Run(ctx context.Context) error {
 	if pending == 0 {
 		done()
 	}
-	var dec slaDecoders
+	dec := slaDecoders{status: schema.NewDecoder(r.cfg.Decode)}
 	caughtUp := map[*kafkaconn.Partition]bool{}
 	return r.kafka.ReadPartitions(ctx, parts, func(p *kafkaconn.Partition, m *kafka.Message) {
 		r.apply(&dec, m, m.Offset >= p.End)
@@ -155,7 +155,7 @@ func (r *SLAReplica) advance(p *kafkaconn.Partition, next int64) {
 // slaDecoders are the decoders of the replica's three topics.
 type slaDecoders struct {
 	sla    slaDecoder
-	status schema.Decoder
+	status *schema.Decoder // the worker's tolerant reading, with its zone
 }
 
 // apply feeds one message to the tracker; live is false below the end the

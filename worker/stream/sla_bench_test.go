@@ -106,7 +106,7 @@ func BenchmarkSLARestore(b *testing.B) {
 				var before runtime.MemStats
 				runtime.ReadMemStats(&before)
 				r := benchReplica(b)
-				var dec slaDecoders
+				dec := slaDecoders{status: schema.NewDecoder(schema.Options{Mode: schema.Tolerant})}
 				b.StartTimer()
 				for i := range msgs {
 					bc.apply(r, &dec, &msgs[i])
@@ -134,7 +134,7 @@ func BenchmarkSLARestore(b *testing.B) {
 func BenchmarkSLATick(b *testing.B) {
 	msgs := slaBenchMessages(b, *benchComplaints)
 	r := benchReplica(b)
-	var dec slaDecoders
+	dec := slaDecoders{status: schema.NewDecoder(schema.Options{Mode: schema.Tolerant})}
 	for i := range msgs {
 		r.apply(&dec, &msgs[i], false)
 	}

@@ -1,6 +1,10 @@
 package stream
 
-import "time"
+import (
+	"time"
+
+	"github.com/trustsafety/complaintd/schema"
+)
 
 // SLAConfig is what the SLA replica and the SLA events need. The service
 // fills it from its validated options.
@@ -15,6 +19,10 @@ type SLAConfig struct {
 	ReviewTopicPrefix string // an event with an action also goes to ReviewTopicPrefix + queue
 
 	WorkerID string // written in each event
+
+	// Decode are the decoder options of status events (the worker's
+	// tolerant reading and its zone).
+	Decode schema.Options
 
 	// Tick is how often clocks advance and due events are written; default
 	// DefaultSLATick.
