@@ -407,6 +407,11 @@ func TestSLAEventsOnceAcrossKillsAndRebalances(t *testing.T) {
 			t.Errorf("missing %s", id)
 		}
 	}
+	decisions.Mu.Lock()
+	if decisions.SLAEvents < len(expired) {
+		t.Errorf("the decisions' reader saw %d SLA events on the review topics, want at least %d", decisions.SLAEvents, len(expired))
+	}
+	decisions.Mu.Unlock()
 	closing := log.byID("moderation.review.closing")
 	for id := range closing {
 		if got[id] == nil || got[id][0].Transition != schema.SLAEvidenceExpired {

@@ -28,10 +28,12 @@ import (
 
 	"github.com/trustsafety/complaintd/rules"
 	"github.com/trustsafety/complaintd/schema"
+	"github.com/trustsafety/complaintd/schema/schematest"
 	"github.com/trustsafety/complaintd/worker/embedded"
 	"github.com/trustsafety/complaintd/worker/jsonl"
 	"github.com/trustsafety/complaintd/worker/kafkaconn"
 	"github.com/trustsafety/complaintd/worker/service"
+	"github.com/trustsafety/complaintd/worker/stream"
 )
 
 // Root is the repository root, relative to a package two levels below it
@@ -186,6 +188,18 @@ type Consumed struct {
 	Mu        sync.Mutex
 	Decisions map[string][]DecisionRecord // complaint id -> every copy read
 	Dead      []*kgo.Record
+	SLAEvents int // SLA events read on review topics (an action's copy), each valid
+}
+
+// isSLAEvent says whether a review topic's record is an SLA event (header
+// schema: sla_event/v1) rather than a decision.
+func isSLAEvent(r *kgo.Record) bool {
+	for _, h := range r.Headers {
+		if h.Key == stream.HeaderSchema && string(h.Value) == stream.SchemaSLAEvent {
+			return true
+		}
+	}
+	return false
 }
 
 // DecisionRecord is one decision read and the topic it was read from.
@@ -232,6 +246,13 @@ func Watch(t testing.TB, brokers []string, o service.Options) *Consumed {
 				defer c.Mu.Unlock()
 				if r.Topic == o.DeadLetterTopic {
 					c.Dead = append(c.Dead, r)
+					return
+				}
+				if isSLAEvent(r) { // an SLA action's copy on a review topic (issue 10)
+					if err := schematest.ValidateSLAEvent(r.Value); err != nil {
+						t.Errorf("SLA event on %s at offset %d: %v", r.Topic, r.Offset, err)
+					}
+					c.SLAEvents++
 					return
 				}
 				if err := ValidDecision(r.Value); err != nil {
