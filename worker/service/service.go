@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -26,15 +25,17 @@ import (
 type Service struct {
 	// Options are the options it runs with, topic names resolved and, with
 	// an embedded broker, Brokers set to its address.
-	Options  Options
-	Broker   *embedded.Broker // nil unless embedded
-	Kafka    *kafkaconn.Client
-	Worker   *stream.Worker
-	Scorer   *rules.Scorer
-	Metrics  *metrics.Pipeline
-	SLA      *sla.Tracker // nil with --sla=false
-	Registry *prometheus.Registry
-	Server   *metrics.Server // nil without --metrics-addr
+	Options    Options
+	Broker     *embedded.Broker // nil unless embedded
+	Kafka      *kafkaconn.Client
+	Worker     *stream.Worker
+	Scorer     *rules.Scorer
+	Metrics    *metrics.Pipeline
+	SLA        *sla.Tracker       // nil with --sla=false
+	SLAMetrics *metrics.SLA       // nil with --sla=false
+	SLAReplica *stream.SLAReplica // nil with --sla=false
+	Registry   *prometheus.Registry
+	Server     *metrics.Server // nil without --metrics-addr
 
 	log      zerolog.Logger
 	release  []func() // what Start acquired, released in reverse by Stop
@@ -96,16 +97,11 @@ func Start(ctx context.Context, opts Options, log zerolog.Logger, reload <-chan 
 	cfg.TimeBounds = func() schema.TimeBounds { return s.Scorer.Ruleset().Policy().Clocks.Plausible }
 	s.Worker = stream.New(cfg, s.Kafka, s.Scorer, s.Metrics, log)
 	var replica *stream.SLAReplica
-	if opts.SLA {
-		var tracker *sla.Tracker
-		obs := metrics.NewSLA(s.Registry, func(now time.Time) map[sla.Labels]sla.Open { return tracker.Snapshot(now) })
-		obs.InitSeries(queueNames(rs), schema.Categories, schema.Channels)
-		tracker = sla.New(rs.Calendar(), obs)
-		s.SLA = tracker
-		replica = stream.NewSLAReplica(cfg, s.Kafka, tracker, s.Metrics, log)
+	if opts.SLA { // the SLA replica and its events (issue 10): sla_wiring.go
+		replica = s.startSLA(rs, log)
 	}
 	if opts.MetricsAddr != "" { // the last step that can fail
-		s.Server, err = metrics.Listen(opts.MetricsAddr, s.Registry, s.Worker.Ready)
+		s.Server, err = metrics.Listen(opts.MetricsAddr, s.Registry, s.ready(replica))
 		if err != nil {
 			return nil, fmt.Errorf("metrics address: %w", err)
 		}

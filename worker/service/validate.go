@@ -36,6 +36,10 @@ func (o *Options) Validate() error {
 	if t.AuditTopic == t.StatusTopic {
 		add("--status-topic %s: the status events need a topic of their own, not the audit topic", t.StatusTopic)
 	}
+	switch t.SLAEventsTopic { // issue 10
+	case t.ComplaintsTopic, t.AuditTopic, t.StatusTopic, t.DeadLetterTopic:
+		add("--sla-events-topic %s: the SLA events need a topic of their own", t.SLAEventsTopic)
+	}
 	if o.LogFormat != "json" && o.LogFormat != "console" {
 		add("--log-format %q: want json or console", o.LogFormat)
 	}
@@ -53,6 +57,7 @@ func (o *Options) Validate() error {
 	positive("batch-wait", o.BatchWait)
 	positive("shutdown-timeout", o.ShutdownTimeout)
 	positive("session-timeout", o.SessionTimeout)
+	positive("sla-tick", o.SLATick)
 	if o.ReloadInterval < 0 {
 		add("--reload-interval %s: want 0 (only on SIGHUP) or more", cli.FormatDuration(o.ReloadInterval))
 	}

@@ -124,7 +124,6 @@ func (w *Worker) decide(ctx context.Context, c *schema.Complaint, raw []byte) (r
 }
 
 func (w *Worker) observe(decided []written, deadReasons []schema.Reason) {
-	now := w.now()
 	for _, x := range decided {
 		d := x.d
 		if x.revision {
@@ -145,9 +144,6 @@ func (w *Worker) observe(decided []written, deadReasons []schema.Reason) {
 		}
 		for _, t := range d.Tags {
 			w.m.Tags.WithLabelValues(t).Inc()
-			if t == "repeat_offender" && d.MerchantID != "" {
-				w.offenders[d.MerchantID] = d.DecidedAt
-			}
 		}
 		w.observeRead(x.read, d)
 		for _, e := range x.errs {
@@ -159,12 +155,6 @@ func (w *Worker) observe(decided []written, deadReasons []schema.Reason) {
 	for _, r := range deadReasons {
 		w.m.DeadLettered.WithLabelValues(string(r)).Inc()
 	}
-	for id, at := range w.offenders {
-		if now.Sub(at) > repeatOffenderWindow {
-			delete(w.offenders, id)
-		}
-	}
-	w.m.RepeatOffenders.Set(float64(len(w.offenders)))
 }
 
 // observeRead counts how a decided complaint was read: unknown properties
@@ -200,10 +190,6 @@ func (w *Worker) observeRead(r *schema.Read, d *schema.Decision) {
 		}
 	}
 }
-
-// repeatOffenderWindow is how long a merchant flagged as a repeat offender
-// counts in the repeat_offender_merchants gauge.
-const repeatOffenderWindow = 30 * 24 * time.Hour
 
 // ruleFailed counts a rule that failed at run time and logs it at most
 // once per rule per minute. The log line says which rule, the kind of
