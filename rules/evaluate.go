@@ -47,17 +47,22 @@ func (r *Rule) run(m *vm.VM, env any) (bool, error) {
 // and its history facts, routes the result and sets the clocks. now is the
 // decision time. It does no I/O and is safe for concurrent use.
 func (rs *Ruleset) Evaluate(c *schema.Complaint, f history.Facts, now time.Time) (schema.Decision, []RuleError) {
-	env := NewEnv(c, f)
+	return rs.evaluate(c.ComplaintID, c.SubmittedAt, NewEnv(c, f), now)
+}
+
+// evaluate decides a complaint from its environment (Evaluate, and the
+// revisions decided from a packed rule input).
+func (rs *Ruleset) evaluate(id string, submitted time.Time, env Env, now time.Time) (schema.Decision, []RuleError) {
 	var boxed any = env // boxed once: rules read fields without allocating
 	m := vmPool.Get().(*vm.VM)
 	defer vmPool.Put(m)
 
 	d := schema.Decision{
-		ComplaintID: c.ComplaintID,
-		MerchantID:  c.Merchant.MerchantID,
-		Category:    c.Category,
-		Channel:     c.Channel,
-		SubmittedAt: c.SubmittedAt,
+		ComplaintID: id,
+		MerchantID:  env.MerchantID,
+		Category:    env.Category,
+		Channel:     env.Channel,
+		SubmittedAt: submitted,
 		Tags:        []string{},
 		Matched:     []schema.RuleHit{},
 		Shadow:      []schema.RuleHit{},
@@ -95,7 +100,7 @@ func (rs *Ruleset) Evaluate(c *schema.Complaint, f history.Facts, now time.Time)
 	d.Queue, d.Route = rs.route(&d, hint)
 
 	clocks := &rs.policy.Clocks
-	respond, err := rs.calendar.AddWorkingDays(c.SubmittedAt, clocks.RespondWithin(c.Channel))
+	respond, err := rs.calendar.AddWorkingDays(submitted, clocks.RespondWithin(env.Channel))
 	if err != nil {
 		errs = append(errs, RuleError{RuleID: "clock", Err: err})
 	}

@@ -114,7 +114,7 @@ func BenchmarkRedisFootprintAndRestore(b *testing.B) {
 	}
 }
 
-func waitLoaded(b *testing.B, c *redis.Client) {
+func waitLoaded(b *testing.B, c redis.UniversalClient) {
 	for i := 0; ; i++ {
 		if c.Ping(context.Background()).Err() == nil {
 			return
@@ -126,7 +126,7 @@ func waitLoaded(b *testing.B, c *redis.Client) {
 	}
 }
 
-func infoInt(b *testing.B, c *redis.Client, section, field string) int64 {
+func infoInt(b *testing.B, c redis.UniversalClient, section, field string) int64 {
 	info, err := c.Info(context.Background(), section).Result()
 	if err != nil {
 		b.Fatal(err)

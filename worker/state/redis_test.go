@@ -15,9 +15,9 @@ import (
 func TestRedisStoreContract(t *testing.T) {
 	addr := redistest.Start(t)
 	n := 0
-	storetest.Run(t, func(t *testing.T) history.Store {
+	storetest.Run(t, func(t *testing.T, cfg history.Config) history.Store {
 		n++
-		r := state.NewRedis(state.RedisConfig{Addr: addr, Prefix: fmt.Sprintf("t%d:", n)})
+		r := state.NewRedis(state.RedisConfig{Addr: addr, Prefix: fmt.Sprintf("t%d:", n), Retention: cfg.Retention})
 		t.Cleanup(func() { r.Close() })
 		return r
 	})

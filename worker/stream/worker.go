@@ -11,6 +11,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/trustsafety/complaintd/rules"
+	"github.com/trustsafety/complaintd/rules/history"
 	"github.com/trustsafety/complaintd/schema"
 	"github.com/trustsafety/complaintd/worker/metrics"
 )
@@ -258,6 +259,7 @@ func (w *Worker) handle(ctx context.Context, batch []kafka.Message) error {
 	out := w.out[:0]
 	var decided []written
 	var deadReasons []string
+	var acks []history.Ack
 	for i := range batch {
 		m := &batch[i]
 		w.m.Consumed.Inc()
@@ -278,6 +280,7 @@ func (w *Worker) handle(ctx context.Context, batch []kafka.Message) error {
 			return err
 		}
 		decided = append(decided, written{d: &res.Decision, msgTime: m.Time, errs: res.Errors})
+		acks = append(acks, res.Acks...)
 		for i := range res.Revisions {
 			if out, err = w.appendDecision(out, &res.Revisions[i]); err != nil {
 				return err
@@ -287,6 +290,12 @@ func (w *Worker) handle(ctx context.Context, batch []kafka.Message) error {
 	}
 	if err := w.write(ctx, out); err != nil {
 		return err
+	}
+	// Written: a redelivery need not write these again. Failing costs
+	// repeated writes later, never a decision: go on to commit.
+	if err := w.scorer.Written(ctx, acks); err != nil {
+		w.m.HistoryErrors.Inc()
+		w.log.Warn().Err(err).Msg("recording decisions as written in the history")
 	}
 	clear(out)
 	w.out = out[:0]
