@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/trustsafety/complaintd/rules/history"
 	"github.com/trustsafety/complaintd/schema"
@@ -33,9 +34,10 @@ import (
 var ErrInputLayout = errors.New("rule input packed by another version")
 
 type packField struct {
-	index []int
-	name  string
-	kind  reflect.Kind
+	index  []int
+	offset uintptr // from the start of Env
+	name   string
+	kind   reflect.Kind
 }
 
 type packPlan struct {
@@ -55,11 +57,12 @@ func newPackPlan() *packPlan {
 	for i := range ft.NumField() {
 		factTags[tagName(ft.Field(i).Tag.Get("json"))] = ft.Field(i).Index
 	}
-	var walk func(t reflect.Type, index []int, prefix string)
-	walk = func(t reflect.Type, index []int, prefix string) {
+	var walk func(t reflect.Type, index []int, base uintptr, prefix string)
+	walk = func(t reflect.Type, index []int, base uintptr, prefix string) {
 		for i := range t.NumField() {
 			sf := t.Field(i)
 			idx := append(slices.Clone(index), i)
+			off := base + sf.Offset
 			name := prefix + sf.Name
 			if len(index) == 0 {
 				if fi, ok := factTags[tagName(sf.Tag.Get("expr"))]; ok {
@@ -69,24 +72,24 @@ func newPackPlan() *packPlan {
 			}
 			switch k := sf.Type.Kind(); k {
 			case reflect.Struct:
-				walk(sf.Type, idx, name+".")
+				walk(sf.Type, idx, off, name+".")
 			case reflect.Bool:
-				p.bools = append(p.bools, packField{idx, name, k})
+				p.bools = append(p.bools, packField{idx, off, name, k})
 			case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 				reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
 				reflect.String, reflect.Float64:
-				p.others = append(p.others, packField{idx, name, k})
+				p.others = append(p.others, packField{idx, off, name, k})
 			case reflect.Slice:
 				if sf.Type.Elem().Kind() != reflect.String {
 					panic(fmt.Sprintf("rules: Env.%s: the rule input packs slices of strings only", name))
 				}
-				p.others = append(p.others, packField{idx, name, k})
+				p.others = append(p.others, packField{idx, off, name, k})
 			default:
 				panic(fmt.Sprintf("rules: Env.%s: the rule input cannot pack a %s", name, k))
 			}
 		}
 	}
-	walk(reflect.TypeFor[Env](), nil, "")
+	walk(reflect.TypeFor[Env](), nil, 0, "")
 	for _, list := range [][]string{schema.Channels, schema.Categories, schema.Demands, schema.ProductTypes, packedStrings} {
 		for _, s := range list {
 			if _, ok := p.dictIndex[s]; !ok && s != "" {
@@ -139,32 +142,43 @@ func packEnv(dst []byte, env *Env, submitted time.Time) []byte {
 	} else {
 		dst = binary.AppendVarint(dst, int64(off)*2+1)
 	}
-	v := reflect.ValueOf(env).Elem()
+	// Fields are read at their offsets (the plan is Env's, derived by
+	// reflection above): packing is on every complaint's path.
+	base := unsafe.Pointer(env)
 	for i := 0; i < len(p.bools); i += 63 {
 		var bits uint64
 		for k, f := range p.bools[i:min(i+63, len(p.bools))] {
-			if v.FieldByIndex(f.index).Bool() {
+			if *(*bool)(unsafe.Add(base, f.offset)) {
 				bits |= 1 << k
 			}
 		}
 		dst = binary.AppendUvarint(dst, bits)
 	}
-	for _, f := range p.others {
-		fv := v.FieldByIndex(f.index)
+	for i := range p.others {
+		f := &p.others[i]
+		at := unsafe.Add(base, f.offset)
 		switch f.kind {
 		case reflect.String:
-			dst = p.appendString(dst, fv.String())
-		case reflect.Slice:
-			dst = binary.AppendUvarint(dst, uint64(fv.Len()))
-			for i := range fv.Len() {
-				dst = p.appendString(dst, fv.Index(i).String())
-			}
-		case reflect.Float64:
-			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(fv.Float()))
-		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-			dst = binary.AppendUvarint(dst, fv.Uint())
+			dst = p.appendString(dst, *(*string)(at))
+		case reflect.Int:
+			dst = binary.AppendVarint(dst, int64(*(*int)(at)))
+		case reflect.Int64:
+			dst = binary.AppendVarint(dst, *(*int64)(at))
 		default:
-			dst = binary.AppendVarint(dst, fv.Int())
+			fv := reflect.ValueOf(env).Elem().FieldByIndex(f.index)
+			switch f.kind {
+			case reflect.Slice:
+				dst = binary.AppendUvarint(dst, uint64(fv.Len()))
+				for i := range fv.Len() {
+					dst = p.appendString(dst, fv.Index(i).String())
+				}
+			case reflect.Float64:
+				dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(fv.Float()))
+			case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+				dst = binary.AppendUvarint(dst, fv.Uint())
+			default:
+				dst = binary.AppendVarint(dst, fv.Int())
+			}
 		}
 	}
 	return dst

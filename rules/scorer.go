@@ -19,6 +19,7 @@ import (
 type Scorer struct {
 	store history.Store
 	rules atomic.Pointer[Ruleset]
+	final bool // decisions are final once returned (a replay): nothing to record as written later
 }
 
 // NewScorer returns a Scorer using rs and store.
@@ -56,7 +57,7 @@ type Result struct {
 func (s *Scorer) Decide(ctx context.Context, c *schema.Complaint, raw []byte, now time.Time) (Result, error) {
 	rs := s.rules.Load()
 	j := &judge{rs: rs, now: now, c: c}
-	obs, err := s.store.Record(ctx, history.Input{Complaint: c, Raw: raw, Rule: PackInput(nil, c)}, j)
+	obs, err := s.store.Record(ctx, history.Input{Complaint: c, Raw: raw, Rule: PackInput(nil, c), Final: s.final}, j)
 	if err != nil {
 		return Result{}, fmt.Errorf("history: %w", err)
 	}
@@ -170,16 +171,15 @@ type Replay struct {
 
 // NewReplay replays into a fresh in-memory history.
 func NewReplay(rs *Ruleset) *Replay {
-	return &Replay{scorer: NewScorer(rs, history.NewMemory(history.Config{})), lines: map[string][]int{}}
+	s := NewScorer(rs, history.NewMemory(history.Config{}))
+	s.final = true
+	return &Replay{scorer: s, lines: map[string][]int{}}
 }
 
 // Add decides one more complaint of the stream.
 func (r *Replay) Add(ctx context.Context, c *schema.Complaint, raw []byte, now time.Time) error {
 	res, err := r.scorer.Decide(ctx, c, raw, now)
 	if err != nil {
-		return err
-	}
-	if err := r.scorer.Written(ctx, res.Acks); err != nil {
 		return err
 	}
 	r.Errors = append(r.Errors, res.Errors...)

@@ -146,6 +146,9 @@ const (
 )
 
 func (r *complaint) append(dst []byte) []byte {
+	if dst == nil {
+		dst = make([]byte, 0, 64+len(r.input))
+	}
 	basis := Basis(r.at)
 	dst = binary.BigEndian.AppendUint32(dst, basis)
 	var fl uint16

@@ -82,7 +82,7 @@ func decodeEvents(v []byte, r *events, parts int) error {
 	}
 	for range n {
 		tag := d.uvarint()
-		id := d.str(int(tag >> 1))
+		id := d.bytes(int(tag >> 1))
 		var key uint64
 		if tag&1 != 0 {
 			key = d.u64()

@@ -39,11 +39,11 @@ func (m *Memory) Stats() Stats { return m.st.stats() }
 // memStorage keeps records packed in buckets: one byte slice per bucket
 // holding its records one after the other (uvarint len(id) id uvarint
 // len(value) value). A bucket's slice is never changed once published, so
-// a read returns a slice into it without copying; a swap builds the
-// bucket again, leaving out the records expired by the cut. Buckets double
-// when they hold 16 records on average; a sweep cursor visits one bucket
-// per Exec, so records of buckets no swap touches expire too. A record
-// costs its bytes plus about four.
+// a read returns a slice into it without copying; a swap copies the
+// bucket with the new record. Buckets double when they hold 4 records on
+// average. Expiry is incremental: every 8 calls of Exec, a cursor visits
+// one more bucket and leaves out its records expired by the cut. A record
+// costs its bytes plus about twelve.
 type memStorage struct {
 	mu     sync.RWMutex // held for writing while a table grows
 	tables [3]memTable
@@ -63,7 +63,8 @@ type memBucket struct {
 
 const (
 	memInitialBuckets = 1 << 10
-	memMaxLoad        = 16
+	memMaxLoad        = 4 // records a bucket on average, at most
+	sweepEvery        = 8 // Exec calls a bucket swept
 )
 
 func newMemStorage() *memStorage {
@@ -96,7 +97,7 @@ func (s *memStorage) Exec(_ context.Context, ops []Op, cut uint32) error {
 		cur := lookup(b.blob, op.Key.ID)
 		op.Cur, op.Done = cur, false
 		if op.Swap && (cur == nil) == (op.Old == nil) && bytes.Equal(cur, op.Old) {
-			t.rebuild(b, op.Key.ID, op.New, cut)
+			t.put(b, op.Key.ID, op.New)
 			op.Cur, op.Done = op.New, true
 			if t.entries.Load() > int64(memMaxLoad*len(t.buckets)) {
 				grow = tableIndex(op.Key.Table)
@@ -104,15 +105,18 @@ func (s *memStorage) Exec(_ context.Context, ops []Op, cut uint32) error {
 		}
 		b.mu.Unlock()
 	}
-	// One more bucket, in turn, loses its expired records.
-	n := s.sweep.Add(1)
-	t := &s.tables[n%3]
-	b := &t.buckets[(n/3)%uint64(len(t.buckets))]
-	b.mu.Lock()
-	if hasExpired(b.blob, cut) {
-		t.rebuild(b, "", nil, cut)
+	// Every sweepEvery calls, one more bucket, in turn, loses its expired
+	// records.
+	if n := s.sweep.Add(1); n%sweepEvery == 0 {
+		n /= sweepEvery
+		t := &s.tables[n%3]
+		b := &t.buckets[(n/3)%uint64(len(t.buckets))]
+		b.mu.Lock()
+		if hasExpired(b.blob, cut) {
+			t.expire(b, cut)
+		}
+		b.mu.Unlock()
 	}
-	b.mu.Unlock()
 	s.mu.RUnlock()
 	if grow >= 0 {
 		s.grow(grow, cut)
@@ -122,14 +126,21 @@ func (s *memStorage) Exec(_ context.Context, ops []Op, cut uint32) error {
 
 // lookup finds id's value in a bucket; nil when absent.
 func lookup(blob []byte, id string) []byte {
-	for len(blob) > 0 {
-		k, v, rest := next(blob)
+	_, _, v := find(blob, id)
+	return v
+}
+
+// find returns where id's record is in a bucket ([from, to)) and its value.
+func find(blob []byte, id string) (from, to int, v []byte) {
+	for off := 0; off < len(blob); {
+		k, val, rest := next(blob[off:])
+		end := len(blob) - len(rest)
 		if string(k) == id {
-			return v
+			return off, end, val
 		}
-		blob = rest
+		off = end
 	}
-	return nil
+	return -1, -1, nil
 }
 
 func next(blob []byte) (k, v, rest []byte) {
@@ -152,31 +163,36 @@ func hasExpired(blob []byte, cut uint32) bool {
 	return false
 }
 
-// rebuild publishes a new slice for b: id set to v (unless id is ""),
-// expired records left out.
-func (t *memTable) rebuild(b *memBucket, id string, v []byte, cut uint32) {
-	out := make([]byte, 0, len(b.blob)+len(id)+len(v)+4)
-	entries, size := int64(0), int64(0)
+// put publishes a new slice for b with id set to v.
+func (t *memTable) put(b *memBucket, id string, v []byte) {
+	from, to, old := find(b.blob, id)
+	size := len(id) + len(v)
+	out := make([]byte, 0, len(b.blob)+size+4)
+	if from >= 0 {
+		out = append(append(out, b.blob[:from]...), b.blob[to:]...)
+		size -= len(id) + len(old)
+	} else {
+		out = append(out, b.blob...)
+		t.entries.Add(1)
+	}
+	b.blob = appendEntry(out, []byte(id), v)
+	t.bytes.Add(int64(size))
+}
+
+// expire publishes a new slice for b without the records expired by cut.
+func (t *memTable) expire(b *memBucket, cut uint32) {
+	out := make([]byte, 0, len(b.blob))
 	for blob := b.blob; len(blob) > 0; {
 		k, val, rest := next(blob)
-		blob = rest
-		entries--
-		size -= int64(len(k) + len(val))
-		if (id != "" && string(k) == id) || Expired(val, cut) {
-			continue
+		if Expired(val, cut) {
+			t.entries.Add(-1)
+			t.bytes.Add(-int64(len(k) + len(val)))
+		} else {
+			out = append(out, blob[:len(blob)-len(rest)]...)
 		}
-		out = appendEntry(out, k, val)
-		entries++
-		size += int64(len(k) + len(val))
-	}
-	if id != "" {
-		out = appendEntry(out, []byte(id), v)
-		entries++
-		size += int64(len(id) + len(v))
+		blob = rest
 	}
 	b.blob = out
-	t.entries.Add(entries)
-	t.bytes.Add(size)
 }
 
 func appendEntry(dst, k, v []byte) []byte {

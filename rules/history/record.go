@@ -133,7 +133,7 @@ func (h *History) Record(ctx context.Context, in Input, j Judge) (Observation, e
 		return Observation{Facts: rec.facts(), Revision: int(rec.rev()), Redelivery: true}, nil
 	}
 
-	r := &round{h: h, x: &x, cut: cut, bcut: bcut, j: j, targets: map[string]*target{}}
+	r := &round{h: h, x: &x, cut: cut, bcut: bcut, j: j, final: in.Final || j == nil}
 	r.target(x.id, own.cur).own = true
 	// An original arriving after its appeals: they now know it.
 	for _, a := range rec.appeals {
@@ -163,13 +163,6 @@ func (h *History) Record(ctx context.Context, in Input, j Judge) (Observation, e
 	obs.Redelivery = own.redelivery
 	if own.redelivery {
 		h.stats.redeliveries.Add(1)
-	}
-	if j == nil {
-		// Nothing is written downstream: the decisions are the facts.
-		if err := h.Written(ctx, obs.Acks); err != nil {
-			return Observation{}, err
-		}
-		obs.Acks = nil
 	}
 	return obs, nil
 }

@@ -9,14 +9,14 @@ import (
 // buyer's and original's records, then the complaints whose facts they
 // change (targets).
 type round struct {
-	h    *History
-	x    *subject
-	cut  int64
-	bcut uint32
-	j    Judge
+	h     *History
+	x     *subject
+	cut   int64
+	bcut  uint32
+	j     Judge
+	final bool // decisions are written once returned
 
-	targets map[string]*target
-	order   []*target // in the order met, so that results are deterministic
+	order []*target // in the order met, so that results are deterministic
 }
 
 // target is a complaint's record to merge parts into, and maybe decide.
@@ -35,10 +35,15 @@ type target struct {
 }
 
 func (r *round) target(id string, cur []byte) *target {
-	t := r.targets[id]
+	var t *target
+	for _, x := range r.order {
+		if x.id == id {
+			t = x
+			break
+		}
+	}
 	if t == nil {
 		t = &target{id: id}
-		r.targets[id] = t
 		r.order = append(r.order, t)
 	}
 	if cur != nil {
@@ -221,8 +226,14 @@ func (r *round) pass(t *target) ([]byte, error) {
 			w, p := rec.wRev, rec.pRev
 			t.write = rec.settle(rev, out)
 			t.out = out
+			if t.write && r.final {
+				rec.ack(rev, out, false)
+			}
 			changed = changed || rec.wRev != w || rec.pRev != p
 		}
+	}
+	if t.own && r.final && rec.ack(0, 0, true) {
+		changed = true
 	}
 	t.rec = rec
 	if !changed {
@@ -247,7 +258,7 @@ func (r *round) observation() Observation {
 		rec := &t.rec
 		if t.own {
 			obs.Facts, obs.Revision = rec.facts(), int(rec.rev())
-			if t.write || !rec.done {
+			if !r.final && (t.write || !rec.done) {
 				a := Ack{id: t.id, done: true, cur: t.cur}
 				if t.write {
 					a.rev, a.out = rec.rev(), t.out
@@ -261,7 +272,9 @@ func (r *round) observation() Observation {
 		}
 		r.h.stats.revisions.Add(1)
 		obs.Revised = append(obs.Revised, Revision{ComplaintID: t.id, At: rec.at, Rule: rec.input, Facts: rec.facts(), Revision: int(rec.rev())})
-		obs.Acks = append(obs.Acks, Ack{id: t.id, rev: rec.rev(), out: t.out, cur: t.cur})
+		if !r.final {
+			obs.Acks = append(obs.Acks, Ack{id: t.id, rev: rec.rev(), out: t.out, cur: t.cur})
+		}
 	}
 	return obs
 }
@@ -307,7 +320,7 @@ func insertStep(r *round, cur []byte, sc *scratch, kind Table, key uint64, n int
 		}
 	}
 	rec.prune(newest - r.h.ret)
-	evs, i, inserted := insertEvent(rec.evs, event{at: x.at, id: x.id, key: key}, rec.forgot, facts)
+	evs, i, inserted := insertEvent(rec.evs, event{at: x.at, id: []byte(x.id), key: key}, rec.forgot, facts)
 	rec.evs = evs
 	parts := make([]part, 1, 4)
 	parts[0] = part{id: x.id, kind: kind, ver: evs[i].ver, v: evs[i].part}
@@ -315,7 +328,7 @@ func insertStep(r *round, cur []byte, sc *scratch, kind Table, key uint64, n int
 		if inserted && !evs[j].bumped {
 			continue
 		}
-		parts = append(parts, part{id: evs[j].id, kind: kind, ver: evs[j].ver, v: evs[j].part})
+		parts = append(parts, part{id: string(evs[j].id), kind: kind, ver: evs[j].ver, v: evs[j].part})
 	}
 	var next []byte
 	if inserted {

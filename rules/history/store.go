@@ -28,6 +28,10 @@ type Input struct {
 	Complaint *schema.Complaint
 	Raw       []byte // the document it was decoded from: its fingerprint tells a redelivery from a resubmission
 	Rule      []byte // what deciding it again needs besides its facts, packed by the caller; kept, never read here
+	// Final: the decisions are final once returned (an offline replay
+	// writes nothing downstream): they are recorded as written at once,
+	// and Acks is empty.
+	Final bool
 }
 
 // Judge decides complaints for the history, so that a late complaint

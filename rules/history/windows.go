@@ -14,7 +14,7 @@ import (
 // version of that part.
 type event struct {
 	at   int64  // submitted_at, Unix seconds
-	id   string // complaint id
+	id   []byte // complaint id (in the record's bytes: decoding copies nothing)
 	key  uint64 // merchant records: WhoHash of the complainant (0: anonymous); buyer records: OrderHash (0: no order, or an appeal)
 	ver  uint32 // how many times part changed
 	part counts
@@ -37,7 +37,7 @@ func (e *event) compare(at int64, id string) int {
 	if c := cmp.Compare(e.at, at); c != 0 {
 		return c
 	}
-	return cmp.Compare(e.id, id)
+	return cmp.Compare(string(e.id), id)
 }
 
 // search finds the place of (at, id) in evs.
@@ -122,7 +122,7 @@ const reach = s30d
 // their facts: they would lose what was forgotten, not gain x. It returns
 // the events, x's index and whether x was inserted.
 func insertEvent(evs []event, x event, forgot int64, part func([]event, int) counts) ([]event, int, bool) {
-	i, found := search(evs, x.at, x.id)
+	i, found := search(evs, x.at, string(x.id))
 	if found {
 		return evs, i, false
 	}
