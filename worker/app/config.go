@@ -49,7 +49,8 @@ type RunConfig struct {
 
 	History          string // memory or redis
 	HistoryRetention time.Duration
-	RedisAddr        string
+	RedisAddr        string // host:port; with RedisCluster, comma-separated seed nodes
+	RedisCluster     bool
 	RedisPassword    string
 	RedisDB          int
 	RedisPrefix      string
@@ -93,7 +94,8 @@ func runFlags(fs *flag.FlagSet, c *RunConfig) {
 	fs.DurationVar(&c.SessionTimeout, "session-timeout", 30*time.Second, "consumer-group session timeout: how long a crashed worker holds its partitions")
 	fs.StringVar(&c.History, "history", "memory", "history store: memory (one worker, lost on restart) or redis (shared by every worker, durable)")
 	fs.DurationVar(&c.HistoryRetention, "history-retention", history.DefaultRetention, "how far behind the newest complaint history is kept: the 30-day window plus the lateness (and partition skew) counted exactly")
-	fs.StringVar(&c.RedisAddr, "redis-addr", "", "Redis host:port for --history redis")
+	fs.StringVar(&c.RedisAddr, "redis-addr", "", "Redis host:port for --history redis (with --redis-cluster: nodes of the cluster, comma-separated)")
+	fs.BoolVar(&c.RedisCluster, "redis-cluster", false, "the Redis of --history redis is a Redis Cluster")
 	fs.StringVar(&c.RedisPassword, "redis-password", "", "Redis password (prefer "+EnvPrefix+"REDIS_PASSWORD)")
 	fs.IntVar(&c.RedisDB, "redis-db", 0, "Redis database number")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", "complaintd:", "prefix of the Redis keys")

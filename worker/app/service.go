@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -282,8 +283,8 @@ func openHistory(ctx context.Context, cfg *RunConfig, log zerolog.Logger) (histo
 	if cfg.History != "redis" {
 		return history.NewMemory(history.Config{Retention: cfg.HistoryRetention}), func() {}, nil
 	}
-	r := state.NewRedis(state.RedisConfig{Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB,
-		Prefix: cfg.RedisPrefix, Retention: cfg.HistoryRetention})
+	r := state.NewRedis(state.RedisConfig{Addrs: strings.Split(cfg.RedisAddr, ","), Cluster: cfg.RedisCluster,
+		Password: cfg.RedisPassword, DB: cfg.RedisDB, Prefix: cfg.RedisPrefix, Retention: cfg.HistoryRetention})
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := r.Ping(pctx); err != nil {
