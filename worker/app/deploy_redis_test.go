@@ -88,7 +88,7 @@ func TestSameDecisionsWhateverTheDeployment(t *testing.T) {
 }
 
 // The same on a three-node Redis Cluster.
-func TestSameDecisionsWhateverTheDeploymentOnACluster(t *testing.T) {
+func TestClusterSameDecisionsWithKilledWorkers(t *testing.T) {
 	sameDecisions(t, strings.Join(redistest.StartCluster(t).Addrs(), ","), "--redis-cluster")
 }
 

@@ -50,6 +50,7 @@ func footprint(b *testing.B, cfg state.RedisConfig, restart func()) {
 	s := state.NewRedis(cfg)
 	ctx := context.Background()
 	base := sum(b, s.Client(), "memory", "used_memory")
+	forEachNode(b, s.Client(), func(c *redis.Client) error { return c.ConfigResetStat(ctx).Err() })
 	type job struct {
 		c   *schema.Complaint
 		raw []byte
@@ -91,6 +92,7 @@ func footprint(b *testing.B, cfg state.RedisConfig, restart func()) {
 		}
 	})
 	used := sum(b, s.Client(), "memory", "used_memory") - base
+	busy := commandTime(b, s.Client())
 	again := 0
 	revised, _ := run(func(ch chan<- job) {
 		for m := 0; m < *merchants; m += 10 {
@@ -114,6 +116,7 @@ func footprint(b *testing.B, cfg state.RedisConfig, restart func()) {
 	b.ReportMetric(float64(used)/float64(*merchants), "B/merchant")
 	b.ReportMetric(float64(used)/float64(n), "B/complaint")
 	b.ReportMetric(float64(fill.Nanoseconds())/float64(n), "ns/observe")
+	b.ReportMetric(busy.Seconds()*1e6/float64(n), "redis-µs/observe")
 	b.ReportMetric(float64(revised)/float64(again), "revisions/redelivered")
 	b.ReportMetric(restore.Seconds(), "s-restore")
 	b.ReportMetric(float64(keys), "keys")
@@ -165,4 +168,29 @@ func sum(b *testing.B, c redis.UniversalClient, section, field string) int64 {
 		return nil
 	})
 	return total
+}
+
+// commandTime is the time Redis spent in commands (INFO commandstats),
+// over the nodes: what one complaint costs the servers.
+func commandTime(b *testing.B, c redis.UniversalClient) time.Duration {
+	var mu sync.Mutex
+	total := int64(0)
+	forEachNode(b, c, func(n *redis.Client) error {
+		info, err := n.Info(context.Background(), "commandstats").Result()
+		if err != nil {
+			return err
+		}
+		for _, line := range strings.Split(info, "\r\n") {
+			for _, f := range strings.Split(line, ",") {
+				if v, ok := strings.CutPrefix(f, "usec="); ok {
+					x, _ := strconv.ParseInt(v, 10, 64)
+					mu.Lock()
+					total += x
+					mu.Unlock()
+				}
+			}
+		}
+		return nil
+	})
+	return time.Duration(total) * time.Microsecond
 }
