@@ -103,6 +103,9 @@ func Start(ctx context.Context, cfg RunConfig, log zerolog.Logger) (*Service, er
 		return nil, err
 	}
 	s.closeStore = closeStore
+	if c := state.NewCollector(store); c != nil {
+		s.Registry.MustRegister(c)
+	}
 	started := false
 	defer func() {
 		if !started {
