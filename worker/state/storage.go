@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
 
@@ -33,7 +34,7 @@ type redisStorage struct {
 	ttl     int64
 
 	mu      sync.Mutex
-	checked bool
+	checked atomic.Bool
 }
 
 func (s *redisStorage) key(k history.RecordKey) string {
@@ -154,9 +155,12 @@ func isNoScript(err error) bool {
 // configured: workers that bucket records differently would not see each
 // other's.
 func (s *redisStorage) checkLayout(ctx context.Context) error {
+	if s.checked.Load() {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.checked {
+	if s.checked.Load() {
 		return nil
 	}
 	key := s.prefix + "{layout}"
@@ -171,6 +175,6 @@ func (s *redisStorage) checkLayout(ctx context.Context) error {
 	if got != want {
 		return fmt.Errorf("%w: %s holds layout %q, this worker uses %q", ErrLayout, key, got, want)
 	}
-	s.checked = true
+	s.checked.Store(true)
 	return nil
 }
