@@ -14,13 +14,17 @@ if ARGV[2] == '1' then
 elseif cur then
   return {0, cur}
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
-redis.call('EXPIRE', KEYS[1], ARGV[5])
+-- A bucket also expires a retention after its last new record (wall
+-- clock), for a store that no one writes anymore.
+if redis.call('HSET', KEYS[1], ARGV[1], ARGV[4]) == 1 then
+  redis.call('EXPIRE', KEYS[1], ARGV[5])
+end
 -- Expiry in event time: once per hour of cut, the bucket drops the
 -- records whose basis is at or before the cut (field "" keeps the hour).
 local cut = tonumber(ARGV[6])
 local hour = math.floor(cut / 3600)
 if hour > tonumber(redis.call('HGET', KEYS[1], '') or '-1') then
+  redis.call('EXPIRE', KEYS[1], ARGV[5])
   local all = redis.call('HGETALL', KEYS[1])
   for i = 1, #all, 2 do
     local v = all[i + 1]

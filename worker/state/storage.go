@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -82,14 +83,21 @@ func (s *redisStorage) Exec(ctx context.Context, ops []history.Op, cut uint32) e
 	return nil
 }
 
-func (s *redisStorage) run(ctx context.Context, ops []history.Op, cut uint32, eval bool) ([]redis.Cmder, error) {
+func (s *redisStorage) run(ctx context.Context, ops []history.Op, cut uint32, eval bool) ([]answer, error) {
 	pipe := s.c.Pipeline()
-	cmds := make([]redis.Cmder, len(ops))
+	cmds := make([]answer, len(ops))
 	for i := range ops {
 		op := &ops[i]
 		key := s.key(op.Key)
 		if !op.Swap {
 			cmds[i] = pipe.HGet(ctx, key, op.Key.ID)
+			continue
+		}
+		if op.Old == nil && !eval {
+			// Creating a record needs no script: HSETNX, and the value it
+			// met when there was one.
+			cmds[i] = &created{set: pipe.HSetNX(ctx, key, op.Key.ID, op.New), cur: pipe.HGet(ctx, key, op.Key.ID)}
+			pipe.Expire(ctx, key, time.Duration(s.ttl)*time.Second)
 			continue
 		}
 		expect := "0"
@@ -115,8 +123,39 @@ func (s *redisStorage) run(ctx context.Context, ops []history.Op, cut uint32, ev
 	return cmds, nil
 }
 
-func parse(op *history.Op, c redis.Cmder) error {
+// answer is a command's reply: a *redis.StringCmd (read), a *redis.Cmd
+// (the script) or a *created.
+type answer interface{ Err() error }
+
+// created is a record created with HSETNX, and read back.
+type created struct {
+	set *redis.BoolCmd
+	cur *redis.StringCmd
+}
+
+func (c *created) Err() error {
+	if err := c.set.Err(); err != nil {
+		return err
+	}
+	if err := c.cur.Err(); err != nil && !errors.Is(err, redis.Nil) {
+		return err
+	}
+	return nil
+}
+
+func parse(op *history.Op, c answer) error {
 	op.Done, op.Cur = false, nil
+	if cr, ok := c.(*created); ok {
+		if err := cr.Err(); err != nil {
+			return fmt.Errorf("redis: %w", err)
+		}
+		if cr.set.Val() {
+			op.Done, op.Cur = true, op.New
+		} else if v, err := cr.cur.Bytes(); err == nil {
+			op.Cur = v
+		}
+		return nil
+	}
 	if !op.Swap {
 		v, err := c.(*redis.StringCmd).Bytes()
 		switch {
