@@ -16,7 +16,8 @@ type round struct {
 	j     Judge
 	final bool // decisions are written once returned
 
-	order []*target // in the order met, so that results are deterministic
+	order []*target          // in the order met, so that results are deterministic
+	byID  map[string]*target // once there are many
 }
 
 // target is a complaint's record to merge parts into, and maybe decide.
@@ -36,15 +37,27 @@ type target struct {
 
 func (r *round) target(id string, cur []byte) *target {
 	var t *target
-	for _, x := range r.order {
-		if x.id == id {
-			t = x
-			break
+	if r.byID != nil {
+		t = r.byID[id]
+	} else {
+		for _, x := range r.order {
+			if x.id == id {
+				t = x
+				break
+			}
 		}
 	}
 	if t == nil {
 		t = &target{id: id}
 		r.order = append(r.order, t)
+		if r.byID != nil {
+			r.byID[id] = t
+		} else if len(r.order) > 16 {
+			r.byID = make(map[string]*target, 64)
+			for _, x := range r.order {
+				r.byID[x.id] = x
+			}
+		}
 	}
 	if cur != nil {
 		t.cur, t.loaded = cur, true
@@ -97,7 +110,8 @@ func (r *round) run(ctx context.Context, steps []*step) error {
 		if attempt == 0 {
 			for _, s := range steps {
 				for i := range s.parts {
-					if t := r.target(s.parts[i].id, nil); !t.loaded && !contains(reads, t) {
+					if t := r.target(s.parts[i].id, nil); !t.loaded {
+						t.loaded = true // read below
 						reads = append(reads, t)
 						ops = append(ops, Op{Key: ck(t.id)})
 					}
@@ -132,15 +146,6 @@ func (r *round) run(ctx context.Context, steps []*step) error {
 		}
 	}
 	return nil
-}
-
-func contains(ts []*target, t *target) bool {
-	for _, x := range ts {
-		if x == t {
-			return true
-		}
-	}
-	return false
 }
 
 // settle merges the parts into the complaints' records, decides those
