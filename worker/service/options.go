@@ -46,7 +46,8 @@ type Options struct {
 
 	History          string // memory or redis
 	HistoryRetention time.Duration
-	RedisAddr        string
+	RedisAddr        string // host:port; with RedisCluster, seed nodes, comma-separated
+	RedisCluster     bool
 	RedisPassword    string
 	RedisDB          int
 	RedisPrefix      string
@@ -158,7 +159,8 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	cli.DurationVar(fs, &o.SessionTimeout, "session-timeout", o.SessionTimeout, "consumer-group session timeout: how long a crashed worker holds its partitions")
 	fs.StringVar(&o.History, "history", o.History, "history store: memory (one worker, lost on restart) or redis (shared by every worker, durable)")
 	cli.DurationVar(fs, &o.HistoryRetention, "history-retention", o.HistoryRetention, "how far behind the newest complaint history is kept: the 30-day window plus the lateness (and partition skew) counted exactly")
-	fs.StringVar(&o.RedisAddr, "redis-addr", o.RedisAddr, "Redis host:port for --history redis")
+	fs.StringVar(&o.RedisAddr, "redis-addr", o.RedisAddr, "Redis host:port for --history redis (with --redis-cluster: nodes of the cluster, comma-separated)")
+	fs.BoolVar(&o.RedisCluster, "redis-cluster", o.RedisCluster, "the Redis of --history redis is a Redis Cluster")
 	fs.StringVar(&o.RedisPassword, "redis-password", o.RedisPassword, "Redis password (prefer "+cli.EnvVar("redis-password")+")")
 	fs.IntVar(&o.RedisDB, "redis-db", o.RedisDB, "Redis database number")
 	fs.StringVar(&o.RedisPrefix, "redis-prefix", o.RedisPrefix, "prefix of the Redis keys")

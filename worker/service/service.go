@@ -17,6 +17,7 @@ import (
 	"github.com/trustsafety/complaintd/worker/kafkaconn"
 	"github.com/trustsafety/complaintd/worker/metrics"
 	"github.com/trustsafety/complaintd/worker/sla"
+	"github.com/trustsafety/complaintd/worker/state"
 	"github.com/trustsafety/complaintd/worker/stream"
 )
 
@@ -89,10 +90,15 @@ func Start(ctx context.Context, opts Options, log zerolog.Logger, reload <-chan 
 	s.Metrics.Calendar.SetCalendar(rs.Calendar()) // calendar horizon gauge (issue 10)
 	initRuleSeries(s.Metrics, rs)
 
-	store, closeStore := openHistory(ctx, &s.Options, log)
+	store, closeStore, err := openHistory(ctx, &s.Options, log)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
 	s.release = append(s.release, closeStore)
+	if c := state.NewCollector(store); c != nil {
+		s.Registry.MustRegister(c) // the history's records, bytes and steps redone
+	}
 	s.Scorer = rules.NewScorer(rs, store)
-	s.Scorer.Decode = s.Options.decodeOptions() // revisions read as the complaints were
 	cfg := s.streamConfig()
 	cfg.TimeBounds = func() schema.TimeBounds { return s.Scorer.Ruleset().Policy().Clocks.Plausible }
 	s.Worker = stream.New(cfg, s.Kafka, s.Scorer, s.Metrics, log)

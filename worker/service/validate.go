@@ -3,6 +3,7 @@ package service
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -78,11 +79,11 @@ func (o *Options) Validate() error {
 	}
 	errs = append(errs, o.TopicOptions.validate(o.SLA)...)
 	errs = append(errs, o.RedisSecurity.validate(o.RedisPassword != "")...)
-	if o.History == "redis" && (o.RedisUsername != "" || o.UsesTLS()) {
-		// state.RedisConfig takes neither yet: refuse rather than connect
-		// without them. Remove once the Redis rewrite (issue 13) is merged
-		// and openHistory passes them on (issue 16).
-		add("--redis-username and --redis-tls*: the history store does not take them yet")
+	if o.RedisCluster && o.RedisDB != 0 {
+		add("--redis-db %d: a Redis Cluster has database 0 only", o.RedisDB)
+	}
+	if !o.RedisCluster && strings.Contains(o.RedisAddr, ",") {
+		add("--redis-addr %s: several nodes are for --redis-cluster", o.RedisAddr)
 	}
 	errs = append(errs, o.validateGroup()...)
 	errs = append(errs, o.validateInput()...)

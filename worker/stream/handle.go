@@ -9,6 +9,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/trustsafety/complaintd/rules"
+	"github.com/trustsafety/complaintd/rules/history"
 	"github.com/trustsafety/complaintd/schema"
 )
 
@@ -29,6 +30,7 @@ func (w *Worker) handle(ctx context.Context, batch []kafka.Message) error {
 	updateLag(w.m, batch)
 	out := w.out[:0]
 	var decided []written
+	var acks []history.Ack
 	for i := range batch {
 		m := &batch[i]
 		w.m.Consumed.Inc()
@@ -56,6 +58,7 @@ func (w *Worker) handle(ctx context.Context, batch []kafka.Message) error {
 		}
 		out = append(out, msgs...)
 		decided = append(decided, written{d: &res.Decision, msgTime: m.Time, errs: res.Errors, read: &c.Read})
+		acks = append(acks, res.Acks...)
 		for i := range res.Revisions {
 			rv := &res.Revisions[i]
 			msgs, failure := w.decisionMessages(m, rv)
@@ -70,6 +73,12 @@ func (w *Worker) handle(ctx context.Context, batch []kafka.Message) error {
 	}
 	if err := w.write(ctx, out); err != nil {
 		return err
+	}
+	// Written: a redelivery need not write these again. Failing costs
+	// repeated writes later, never a decision: go on to commit.
+	if err := w.scorer.Written(ctx, acks); err != nil {
+		w.m.HistoryErrors.Inc()
+		w.log.Warn().Err(err).Msg("recording decisions as written in the history")
 	}
 	var deadReasons []schema.Reason
 	for i := range out {
