@@ -33,8 +33,11 @@ func TestValidateTopicAndRedisSecurityOptions(t *testing.T) {
 		{func(o *service.Options) { o.RedisTLSKeyFile = "k.pem" }, "--redis-tls-cert-file and --redis-tls-key-file go together"},
 		{func(o *service.Options) { o.RedisTLSInsecureSkipVerify, o.RedisTLSCAFile = true, "ca.pem" },
 			"--redis-tls-insecure-skip-verify verifies nothing: drop --redis-tls-ca-file and --redis-tls-server-name, or it"},
-		{func(o *service.Options) { o.History, o.RedisAddr, o.RedisTLS = "redis", "r:6379", true },
-			"--redis-username and --redis-tls*: the history store does not take them yet"},
+		// The history store takes the ACL user and TLS, on one server or a cluster.
+		{func(o *service.Options) { o.History, o.RedisAddr, o.RedisTLS = "redis", "r:6379", true }, ""},
+		{func(o *service.Options) {
+			o.History, o.RedisAddr, o.RedisCluster, o.RedisUsername, o.RedisPassword, o.RedisTLS = "redis", "r1:6379,r2:6379", true, "worker", "pw", true
+		}, ""},
 		{func(o *service.Options) { o.History, o.RedisAddr, o.RedisPassword = "redis", "r:6379", "pw" }, ""},
 	}
 	for _, tc := range cases {
