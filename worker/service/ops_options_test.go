@@ -40,6 +40,9 @@ func TestValidateTopicAndRedisSecurityOptions(t *testing.T) {
 			"--redis-db 2: a Redis Cluster has database 0 only"},
 		{func(o *service.Options) { o.History, o.RedisAddr = "redis", "a:1,b:2" },
 			"--redis-addr a:1,b:2: several nodes are for --redis-cluster"},
+		{func(o *service.Options) {
+			o.History, o.RedisAddr, o.RedisCluster, o.RedisUsername, o.RedisPassword, o.RedisTLS = "redis", "r1:6379,r2:6379", true, "worker", "pw", true
+		}, ""},
 		{func(o *service.Options) { o.History, o.RedisAddr, o.RedisPassword = "redis", "r:6379", "pw" }, ""},
 	}
 	for _, tc := range cases {

@@ -48,6 +48,8 @@ type Service struct {
 	reloadMu sync.Mutex
 	stopOnce sync.Once
 	stopErr  error
+
+	storeCheck *storeCheck // the history store's part of the preflight (history.go); nil: none
 }
 
 // Start validates opts and starts the service; it runs until Stop. Reload
@@ -90,10 +92,11 @@ func Start(ctx context.Context, opts Options, log zerolog.Logger, reload <-chan 
 	s.Metrics.Calendar.SetCalendar(rs.Calendar()) // calendar horizon gauge (issue 10)
 	initRuleSeries(s.Metrics, rs)
 
-	store, closeStore, err := openHistory(ctx, &s.Options, log)
+	store, closeStore, check, err := openHistory(&s.Options, log)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
+	s.storeCheck = check
 	s.release = append(s.release, closeStore)
 	if c := state.NewCollector(store); c != nil {
 		s.Registry.MustRegister(c) // the history's records, bytes and steps redone
@@ -174,13 +177,19 @@ func (s *Service) streamConfig() stream.Config {
 	}
 }
 
-// preflight is the stream's check before it joins the group: the worker's
-// ACLs, with --access-check.
+// preflight is the stream's check before it joins the group: the history
+// store answers (history.go), and the worker's ACLs, with --access-check.
 func (s *Service) preflight() func(context.Context, []string) error {
-	if !s.Options.AccessCheck {
+	if !s.Options.AccessCheck && s.storeCheck == nil {
 		return nil
 	}
-	return s.checkAccess
+	return func(ctx context.Context, queues []string) error {
+		err := s.storeCheck.check(ctx)
+		if s.Options.AccessCheck {
+			err = errors.Join(err, s.checkAccess(ctx, queues))
+		}
+		return err
+	}
 }
 
 func (s *Service) setErr(err error) {

@@ -83,6 +83,17 @@ func (r *Redis) Ping(ctx context.Context) error {
 	return r.st.c.Ping(ctx).Err()
 }
 
+// Check is what a worker verifies before it takes work: every node
+// answers with its credentials and TLS, and the store is laid out as this
+// worker is configured (the first worker records the layout; this needs
+// the user's rights to SET and GET, as recording complaints does).
+func (r *Redis) Check(ctx context.Context) error {
+	if err := r.Ping(ctx); err != nil {
+		return err
+	}
+	return r.st.checkLayout(ctx)
+}
+
 // Close closes the connections.
 func (r *Redis) Close() error { return r.st.c.Close() }
 
