@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/trustsafety/complaintd/worker/bench"
 	"github.com/trustsafety/complaintd/worker/cli"
 	"github.com/trustsafety/complaintd/worker/ruletools"
 	"github.com/trustsafety/complaintd/worker/service"
@@ -18,6 +19,7 @@ func All() []cli.Command {
 	all = append(all, topics.Command) // beside run: it prepares the cluster run needs
 	all = append(all, ruletools.Commands...)
 	all = append(all, traffic.Commands...)
+	all = append(all, bench.Command) // after the traffic tools: it drives traffic through the worker
 	return append(all, Version)
 }
 

@@ -1,0 +1,8 @@
+package bench
+
+// Exported for the tests of package bench_test.
+var (
+	ParseStat   = parseStat
+	Percentiles = percentiles
+	Offer       = offer
+)

@@ -1,0 +1,94 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/trustsafety/complaintd/worker/kafkaconn"
+)
+
+// pipeTopic is where the pipe copies the complaints.
+const pipeTopic = "bench.pipe"
+
+// pipeLinger is the pipe writer's batch timeout: the worker's (the
+// service's writeLinger).
+const pipeLinger = 2 * time.Millisecond
+
+// pipeConfig is the pipe's batching, the worker's (workerOptions).
+type pipeConfig struct {
+	group, in, out string
+	batchSize      int
+	batchWait      time.Duration
+}
+
+// runPipe is the plain consume-copy-produce-commit loop with the worker's
+// reader, writer and batching and none of its work: fetch a batch, copy
+// every message to the out topic with its key, write, commit. It is the
+// ceiling the broker and the client allow. It runs until ctx ends.
+func runPipe(ctx context.Context, kc *kafkaconn.Client, cfg pipeConfig) error {
+	r := kc.GroupReader(kafka.ReaderConfig{
+		GroupID:        cfg.group,
+		Topic:          cfg.in,
+		MinBytes:       1,
+		MaxBytes:       10 << 20,
+		MaxWait:        250 * time.Millisecond,
+		QueueCapacity:  cfg.batchSize,
+		CommitInterval: 0,
+		StartOffset:    kafka.FirstOffset,
+	})
+	defer r.Close()
+	w := kc.Writer(cfg.out)
+	w.BatchSize = cfg.batchSize * 2
+	w.BatchTimeout = pipeLinger
+	w.MaxAttempts = 3
+	defer w.Close()
+	for {
+		batch, err := fetchBatch(ctx, r, cfg.batchSize, cfg.batchWait)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("pipe: fetch: %w", err)
+		}
+		out := make([]kafka.Message, len(batch))
+		for i, m := range batch {
+			out[i] = kafka.Message{Key: m.Key, Value: m.Value}
+		}
+		if err := w.WriteMessages(ctx, out...); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("pipe: write: %w", err)
+		}
+		if err := r.CommitMessages(ctx, batch...); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("pipe: commit: %w", err)
+		}
+	}
+}
+
+// fetchBatch blocks for one message, then takes what else arrives within
+// wait, up to size: the worker's batching.
+func fetchBatch(ctx context.Context, r *kafka.Reader, size int, wait time.Duration) ([]kafka.Message, error) {
+	first, err := r.FetchMessage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	batch := make([]kafka.Message, 1, size)
+	batch[0] = first
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	for len(batch) < size {
+		m, err := r.FetchMessage(wctx)
+		if err != nil {
+			break
+		}
+		batch = append(batch, m)
+	}
+	return batch, nil
+}

@@ -1,0 +1,62 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+
+	"github.com/rs/zerolog"
+
+	"github.com/trustsafety/complaintd/worker/cli"
+	"github.com/trustsafety/complaintd/worker/kafkaconn"
+	"github.com/trustsafety/complaintd/worker/service"
+)
+
+// runChild is a process the bench started: the worker (the service, as
+// `worker run` starts it) or the pipe, on the bench's broker, until its
+// standard input closes or ctx ends.
+func runChild(ctx context.Context, env cli.Env, o *Options) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		io.Copy(io.Discard, env.Stdin) // the bench closes it to stop us, or exits
+		cancel()
+	}()
+	if o.Child == rolePipe {
+		kc, err := kafkaconn.New(kafkaconn.Options{Brokers: o.Brokers}, cliLogger(env))
+		if err != nil {
+			return err
+		}
+		defer kc.Close()
+		return runPipe(ctx, kc, pipeConfig{group: "bench-pipe", in: complaintsTopic(o), out: pipeTopic,
+			batchSize: o.BatchSize, batchWait: o.BatchWait})
+	}
+	if o.CPUProfile != "" {
+		f, err := os.Create(o.CPUProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	opts := o.workerOptions(o.Brokers)
+	svc, err := service.Start(ctx, opts, cliLogger(env), nil)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case <-svc.Done():
+	}
+	return svc.Stop()
+}
+
+func cliLogger(env cli.Env) zerolog.Logger {
+	log, _ := cli.NewLogger(env.Stderr, "console", "warn")
+	return log
+}
