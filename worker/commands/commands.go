@@ -7,6 +7,7 @@ import (
 
 	"github.com/trustsafety/complaintd/worker/bench"
 	"github.com/trustsafety/complaintd/worker/cli"
+	"github.com/trustsafety/complaintd/worker/redrive"
 	"github.com/trustsafety/complaintd/worker/ruletools"
 	"github.com/trustsafety/complaintd/worker/service"
 	"github.com/trustsafety/complaintd/worker/topics"
@@ -19,6 +20,7 @@ func All() []cli.Command {
 	all = append(all, topics.Command) // beside run: it prepares the cluster run needs
 	all = append(all, ruletools.Commands...)
 	all = append(all, traffic.Commands...)
+	all = append(all, redrive.Command)
 	all = append(all, bench.Command) // after the traffic tools: it drives traffic through the worker
 	return append(all, Version)
 }

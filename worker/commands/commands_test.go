@@ -25,7 +25,7 @@ func TestUsage(t *testing.T) {
 	if code != cli.ExitOK {
 		t.Errorf("help exit %d", code)
 	}
-	for _, name := range []string{"run", "topics", "score", "test", "lint", "explain", "backtest", "demo", "sample", "produce", "version"} {
+	for _, name := range []string{"run", "topics", "score", "test", "lint", "explain", "backtest", "validate", "demo", "sample", "produce", "redrive", "version"} {
 		if !strings.Contains(help, "\n  "+name+" ") {
 			t.Errorf("help does not list %s:\n%s", name, help)
 		}

@@ -12,10 +12,13 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
-// Topic is a topic to create and its partition count.
+// Topic is a topic to create, its partition count and its settings.
 type Topic struct {
 	Name       string
 	Partitions int32
+	// Configs are topic settings, such as max.message.bytes (kfake
+	// enforces it on produce and reports it to DescribeConfigs).
+	Configs map[string]string
 }
 
 // Broker is a running in-process broker.
@@ -42,12 +45,22 @@ func Start(addr string, topics []Topic, extra ...kfake.Opt) (*Broker, error) {
 		}),
 	}
 	for _, t := range topics {
-		opts = append(opts, kfake.SeedTopics(t.Partitions, t.Name))
+		if t.Configs == nil {
+			opts = append(opts, kfake.SeedTopics(t.Partitions, t.Name))
+		}
 	}
 	opts = append(opts, extra...)
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("embedded broker: %w", err)
+	}
+	for _, t := range topics {
+		if t.Configs != nil {
+			if err := c.CreateTopic(t.Name, t.Partitions, t.Configs); err != nil {
+				c.Close()
+				return nil, fmt.Errorf("embedded broker: topic %s: %w", t.Name, err)
+			}
+		}
 	}
 	return &Broker{c: c}, nil
 }

@@ -148,6 +148,25 @@ func Dashboards() []Dashboard {
 				{Title: "Deadlines counted past the calendar", Type: "timeseries", Unit: "short", W: 18, H: 8,
 					Desc:    "Decisions whose respond_by counts days past the calendar's known years (clock_notes beyond_calendar): they may be early.",
 					Queries: []Query{q(`sum(increase(complaintd_deadlines_beyond_calendar_total[$__range]))`, "beyond the calendar")}},
+				// The consumer group's health, from the stall watchdog (issue 12).
+				{Title: "Consumer group: lag, stalls, rejoins", Type: "timeseries", Unit: "short", W: 12, H: 8,
+					Desc: "The group's lag on the complaints topic (every worker sees the same group: the max across workers, not the sum); " +
+						"stalled is 1 while partitions keep messages waiting without a commit for longer than --stall-after (partitions_stalled), " +
+						"or a worker with such partitions fetched nothing that long (idle_with_lag: it reports not ready); the workers then rejoin the group.",
+					Queries: []Query{
+						q(`max(complaintd_group_lag_messages)`, "group lag (messages)"),
+						q(`max by (reason) (complaintd_consumer_stalled)`, "stalled: {{reason}}"),
+						q(`sum(increase(complaintd_group_rejoins_total[$__range]))`, "rejoins"),
+					}},
+				// How producers' input is read (issue 9).
+				{Title: "Input read leniently, unknown properties, letters trimmed", Type: "timeseries", Unit: "short", W: 12, H: 8,
+					Desc: "Decided complaints read leniently (complaintd_lenient_reads_total has them by field and action), unknown properties ignored per kind of object, " +
+						"and dead letters cut to fit the broker's max.message.bytes (they cannot be redriven).",
+					Queries: []Query{
+						q(`sum(increase(complaintd_lenient_complaints_total[$__range]))`, "read leniently"),
+						q(`sum by (object) (increase(complaintd_unknown_properties_total[$__range]))`, "unknown properties in {{object}}"),
+						q(`sum(increase(complaintd_dead_letters_trimmed_total[$__range]))`, "dead letters trimmed"),
+					}},
 			},
 		},
 	}

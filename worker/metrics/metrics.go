@@ -12,7 +12,7 @@ type Pipeline struct {
 	Decided             *prometheus.CounterVec // queue, category, channel
 	DeadLettered        *prometheus.CounterVec // reason
 	RuleHits            *prometheus.CounterVec // rule, mode
-	RuleErrors          *prometheus.CounterVec // rule
+	RuleErrors          *prometheus.CounterVec // rule, kind
 	Tags                *prometheus.CounterVec // tag
 	DecisionLatency     prometheus.Histogram   // message timestamp -> decision written
 	BatchSize           prometheus.Histogram
@@ -29,6 +29,19 @@ type Pipeline struct {
 	HistoryErrors       prometheus.Counter
 	RepeatOffenders     prometheus.Gauge
 	Calendar            *Calendar // calendar.go
+
+	// How input was read, and dead letters that had to be cut (input.go).
+	UnknownProperties  *prometheus.CounterVec // object
+	LenientComplaints  prometheus.Counter
+	LenientReads       *prometheus.CounterVec // field, action
+	LenientOmitted     prometheus.Counter
+	DeadLettersTrimmed prometheus.Counter
+	TrimmedOnRefusal   prometheus.Counter
+
+	// The consumer group's health, seen by the stall watchdog (group.go).
+	Stalled      *prometheus.GaugeVec // reason: idle_with_lag|partitions_stalled
+	GroupLag     prometheus.Gauge
+	GroupRejoins prometheus.Counter
 }
 
 // New creates the collectors and registers them on reg.
@@ -52,8 +65,8 @@ func New(reg prometheus.Registerer) *Pipeline {
 		}, []string{"rule", "mode"}),
 		RuleErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "rule_errors_total",
-			Help: "Rule conditions that failed at run time (counted as not matched), by rule id.",
-		}, []string{"rule"}),
+			Help: "Rule conditions that failed at run time (counted as not matched), by rule id and kind of failure (rules.FaultKinds).",
+		}, []string{"rule", "kind"}),
 		Tags: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "decision_tags_total",
 			Help: "Tags on decisions written, by tag.",
@@ -123,6 +136,8 @@ func New(reg prometheus.Registerer) *Pipeline {
 		p.RuleReloads.WithLabelValues(r)
 	}
 	p.Calendar = NewCalendar(reg)
+	p.registerInput(reg)
+	p.registerGroup(reg)
 	return p
 }
 
@@ -138,7 +153,7 @@ func (p *Pipeline) SetRuleset(hash string) {
 func (p *Pipeline) InitSeries(ruleIDs, modes, reasons []string) {
 	for i, id := range ruleIDs {
 		p.RuleHits.WithLabelValues(id, modes[i])
-		p.RuleErrors.WithLabelValues(id)
+		p.RuleErrors.WithLabelValues(id, "other") // one series per rule from the start; other kinds appear when they happen
 	}
 	for _, r := range reasons {
 		p.DeadLettered.WithLabelValues(r)

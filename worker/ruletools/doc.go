@@ -6,6 +6,7 @@
 //	lint      check a ruleset without running it
 //	explain   every rule's verdict on one complaint, and why
 //	backtest  replay recorded complaints through a new ruleset, report changes
+//	validate  check complaints against the contract, or what the worker accepts
 //
 // Each command is one file: its options, their flags and its run function.
 // The work itself is the engine's (rules, rules/workbench); these files
@@ -16,4 +17,4 @@ import "github.com/trustsafety/complaintd/worker/cli"
 
 // Commands are the rule authors' commands, in the order "worker help"
 // lists them.
-var Commands = []cli.Command{Score, Test, Lint, Explain, Backtest}
+var Commands = []cli.Command{Score, Test, Lint, Explain, Backtest, Validate}

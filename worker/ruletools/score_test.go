@@ -11,6 +11,7 @@ import (
 	"github.com/trustsafety/complaintd/schema"
 	"github.com/trustsafety/complaintd/worker/cli"
 	"github.com/trustsafety/complaintd/worker/ruletools"
+	"github.com/trustsafety/complaintd/worker/service/servicetest"
 )
 
 // run runs one of the rule authors' commands as "worker ARGS..." would.
@@ -45,6 +46,9 @@ func TestScoreReportsBadLinesAndGoesOn(t *testing.T) {
 	}
 	var ids []string
 	for _, l := range lines {
+		if err := servicetest.ValidDecision([]byte(l)); err != nil {
+			t.Errorf("score wrote %v", err)
+		}
 		var d schema.Decision
 		if err := json.Unmarshal([]byte(l), &d); err != nil {
 			t.Fatal(err)

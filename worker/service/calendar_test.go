@@ -3,12 +3,14 @@ package service_test
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/segmentio/kafka-go"
 
 	"github.com/trustsafety/complaintd/schema"
 	"github.com/trustsafety/complaintd/worker/metrics"
@@ -40,6 +42,12 @@ func (l *lockedBuffer) String() string {
 func TestWorkerNotesDeadlinesBeyondTheCalendar(t *testing.T) {
 	b := servicetest.StartBroker(t)
 	cfg := servicetest.Options(b.Addrs(), "g-calendar")
+	// The complaints are dated 2027 and 2029: the worker decides them on
+	// 3 March 2029, and each message was received a minute after it was
+	// submitted, so their time stamps are plausible (the decision time,
+	// not today's date, is what the test is about).
+	decideAt := time.Date(2029, 3, 3, 12, 0, 0, 0, time.UTC)
+	cfg.Now = func() time.Time { return decideAt }
 	seen := servicetest.Watch(t, b.Addrs(), cfg)
 	var logs lockedBuffer
 	s, err := service.Start(context.Background(), cfg, zerolog.New(&logs).Level(zerolog.WarnLevel), nil)
@@ -49,6 +57,7 @@ func TestWorkerNotesDeadlinesBeyondTheCalendar(t *testing.T) {
 	t.Cleanup(func() { s.Stop() })
 
 	lines, _ := servicetest.SampleLines(t, 3)
+	var msgs []kafka.Message
 	submitted := map[string]string{ // complaint -> submitted_at
 		"C-0000001": "2027-06-01T10:00:00+08:00", // inside: Dragon Boat skipped
 		"C-0000002": "2029-03-01T10:00:00+08:00", // beyond
@@ -63,9 +72,14 @@ func TestWorkerNotesDeadlinesBeyondTheCalendar(t *testing.T) {
 		if !bytes.Contains(l, old) {
 			t.Fatalf("line %d: no %s", i, old)
 		}
-		lines[i] = bytes.Replace(l, old, []byte(`"submitted_at":"`+submitted[c.ComplaintID]+`"`), 1)
+		at, err := time.Parse(time.RFC3339, submitted[c.ComplaintID])
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, kafka.Message{Key: []byte(c.ComplaintID), Time: at.Add(time.Minute),
+			Value: bytes.Replace(l, old, []byte(`"submitted_at":"`+submitted[c.ComplaintID]+`"`), 1)})
 	}
-	servicetest.Produce(t, b.Addrs(), s.Options.ComplaintsTopic, lines)
+	servicetest.ProduceMessages(t, b.Addrs(), s.Options.ComplaintsTopic, msgs...)
 	servicetest.WaitFor(t, "3 decisions", 30*time.Second, func() bool { n, _, _ := seen.Count(); return n == 3 })
 
 	want := map[string]struct{ respondBy, notes string }{
@@ -76,6 +90,9 @@ func TestWorkerNotesDeadlinesBeyondTheCalendar(t *testing.T) {
 	seen.Mu.Lock()
 	for id, w := range want {
 		d := seen.Decisions[id][0].D
+		if slices.Contains(d.Tags, "implausible_time") {
+			t.Errorf("%s: judged implausible: %v", id, d.Lenient)
+		}
 		if got := d.RespondBy.Format(time.RFC3339); got != w.respondBy || strings.Join(d.ClockNotes, ",") != w.notes {
 			t.Errorf("%s: respond_by %s notes %v, want %s %q", id, got, d.ClockNotes, w.respondBy, w.notes)
 		}

@@ -12,6 +12,9 @@ import (
 
 // openHistory opens the history store the options name, and how to close it.
 func openHistory(ctx context.Context, o *Options, log zerolog.Logger) (history.Store, func()) {
+	if o.Store != nil {
+		return o.Store, func() {}
+	}
 	if o.History != "redis" {
 		return history.NewMemory(history.Config{Retention: o.HistoryRetention}), func() {}
 	}

@@ -49,6 +49,22 @@ type Options struct {
 
 	// Redis ACL user and TLS (redis_options.go).
 	RedisSecurity
+	// The consumer group's timings (besides SessionTimeout) and its stall
+	// watchdog; see Defaults.
+	RebalanceTimeout  time.Duration
+	HeartbeatInterval time.Duration
+	JoinGroupBackoff  time.Duration
+	StallAfter        time.Duration // 0: StallBound()
+
+	// Input and output bounds (issue 9).
+	Zone            string // IANA zone of time stamps without an offset; "" refuses them
+	MaxMessageBytes int    // 0: learn the topics' max.message.bytes
+
+	// Not flags: what a test (or a program embedding the service) sets.
+	// Now is the decision time (nil: the wall clock); Store replaces the
+	// history store --history names.
+	Now   func() time.Time
+	Store history.Store
 }
 
 // The defaults of what is not a flag.
@@ -80,7 +96,32 @@ func Defaults() Options {
 		HistoryRetention: history.DefaultRetention,
 		RedisPrefix:      "complaintd:",
 		TopicOptions:     DefaultTopicOptions(),
+
+		// Group timings that re-form the group on Kafka and on kfake alike
+		// (issue 12, README "The consumer group re-forms after a crash"):
+		// kafka-go gives a JoinGroup the rebalance timeout plus 5 s, and kfake
+		// restarts its rebalance timer on every join, so the rebalance must
+		// end well inside those 5 s; the session timeout stays well above
+		// the rebalance timeout (kfake expires a member waiting in
+		// JoinGroup after its session timeout); a failed join is retried
+		// soon. kafka-go's own defaults (30 s, 3 s heartbeat, 5 s backoff)
+		// can wedge the group on kfake for good.
+		RebalanceTimeout:  3 * time.Second,
+		HeartbeatInterval: time.Second,
+		JoinGroupBackoff:  time.Second,
 	}
+}
+
+// StallBound is how long a partition may keep messages waiting without a
+// commit before the watchdog calls the group stalled: --stall-after, or by
+// default 2 × session timeout + 4 × rebalance timeout (a member gone
+// without leaving is dropped after a session timeout, then the group takes
+// a few rebalances to form again).
+func (o *Options) StallBound() time.Duration {
+	if o.StallAfter > 0 {
+		return o.StallAfter
+	}
+	return 2*o.SessionTimeout + 4*o.RebalanceTimeout
 }
 
 // Flags declares the options on fs, each with o's value as its default.
@@ -113,6 +154,14 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.RedisPrefix, "redis-prefix", o.RedisPrefix, "prefix of the Redis keys")
 	o.TopicOptions.Flags(fs)
 	o.RedisSecurity.Flags(fs)
+
+	cli.DurationVar(fs, &o.RebalanceTimeout, "rebalance-timeout", o.RebalanceTimeout, "consumer-group rebalance timeout: how long the group waits for members to join (shorter than --session-timeout)")
+	cli.DurationVar(fs, &o.HeartbeatInterval, "heartbeat-interval", o.HeartbeatInterval, "consumer-group heartbeat interval (at most a third of --session-timeout)")
+	cli.DurationVar(fs, &o.JoinGroupBackoff, "join-group-backoff", o.JoinGroupBackoff, "wait before joining the group again after a failed join")
+	cli.DurationVar(fs, &o.StallAfter, "stall-after", o.StallAfter, "how long a partition may keep messages waiting without a commit before the group counts as stalled and the worker rejoins it (0: 2 x --session-timeout + 4 x --rebalance-timeout)")
+
+	fs.StringVar(&o.Zone, "zone", o.Zone, "read time stamps without an offset in this IANA zone (e.g. Asia/Shanghai); default: dead-letter them as zoneless_time")
+	fs.IntVar(&o.MaxMessageBytes, "max-message-bytes", o.MaxMessageBytes, "the most bytes a message the worker writes may take, dead letters trimmed to fit (0: the smallest max.message.bytes of the topics it writes, else 1048588)")
 }
 
 // Resolved returns o with every topic name filled in from the prefix.

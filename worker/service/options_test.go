@@ -46,6 +46,9 @@ func TestConfigPrecedence(t *testing.T) {
 	if c.SessionTimeout != 30*time.Second {
 		t.Errorf("default session timeout %s", c.SessionTimeout)
 	}
+	if c.RebalanceTimeout != 3*time.Second || c.HeartbeatInterval != time.Second || c.JoinGroupBackoff != time.Second || c.StallBound() != 72*time.Second {
+		t.Errorf("default group timings: rebalance %s, heartbeat %s, join backoff %s, stall bound %s", c.RebalanceTimeout, c.HeartbeatInterval, c.JoinGroupBackoff, c.StallBound())
+	}
 	// The file can also be named by the environment.
 	os.Unsetenv("COMPLAINTD_GROUP")
 	t.Setenv("COMPLAINTD_CONFIG", file)
@@ -121,6 +124,16 @@ func TestValidateExactErrors(t *testing.T) {
 		{func(o *service.Options) { o.History = "disk" }, `--history "disk": want memory or redis`},
 		{func(o *service.Options) { o.HistoryRetention = 29 * 24 * time.Hour }, "--history-retention 29d: must cover the 30-day window"},
 		{func(o *service.Options) { o.RedisDB = -1 }, "--redis-db -1: want 0 or more"},
+		{func(o *service.Options) { o.RebalanceTimeout = 0 }, "--rebalance-timeout 0s: want more than 0"},
+		{func(o *service.Options) { o.RebalanceTimeout = 30 * time.Second },
+			"--rebalance-timeout 30s: must be shorter than --session-timeout 30s (a member waiting to join would be expired)"},
+		{func(o *service.Options) { o.HeartbeatInterval = 11 * time.Second },
+			"--heartbeat-interval 11s: want at most a third of --session-timeout 30s"},
+		{func(o *service.Options) { o.JoinGroupBackoff = -time.Second }, "--join-group-backoff -1s: want more than 0"},
+		{func(o *service.Options) { o.StallAfter = -time.Second }, "--stall-after -1s: want 0 (the default bound) or more"},
+		{func(o *service.Options) { o.Zone = "Asia/Shanghai" }, ""},
+		{func(o *service.Options) { o.Zone = "Beijing" }, `--zone "Beijing": not an IANA time zone`},
+		{func(o *service.Options) { o.MaxMessageBytes = 1000 }, "--max-message-bytes 1000: want 0 (learn it from the topics) or at least 16384"},
 		{func(o *service.Options) { o.Brokers, o.BatchSize, o.History = nil, 0, "disk" },
 			"--brokers is required (or --embedded-broker)\n--batch-size 0: want 1 to 10000\n--history \"disk\": want memory or redis"},
 	}

@@ -91,7 +91,9 @@ func Start(ctx context.Context, opts Options, log zerolog.Logger, reload <-chan 
 	store, closeStore := openHistory(ctx, &s.Options, log)
 	s.release = append(s.release, closeStore)
 	s.Scorer = rules.NewScorer(rs, store)
+	s.Scorer.Decode = s.Options.decodeOptions() // revisions read as the complaints were
 	cfg := s.streamConfig()
+	cfg.TimeBounds = func() schema.TimeBounds { return s.Scorer.Ruleset().Policy().Clocks.Plausible }
 	s.Worker = stream.New(cfg, s.Kafka, s.Scorer, s.Metrics, log)
 	var replica *stream.SLAReplica
 	if opts.SLA {
@@ -158,8 +160,15 @@ func (s *Service) streamConfig() stream.Config {
 		BackoffMin:        backoffMin,
 		BackoffMax:        backoffMax,
 		SessionTimeout:    o.SessionTimeout,
+		RebalanceTimeout:  o.RebalanceTimeout,
+		HeartbeatInterval: o.HeartbeatInterval,
+		JoinGroupBackoff:  o.JoinGroupBackoff,
+		StallAfter:        o.StallBound(),
+		Decode:            o.decodeOptions(),
+		MaxMessageBytes:   o.MaxMessageBytes,
 		WorkerID:          o.WorkerID,
 		Preflight:         s.preflight(),
+		Now:               o.Now,
 	}
 }
 
@@ -236,10 +245,11 @@ func initRuleSeries(m *metrics.Pipeline, rs *rules.Ruleset) {
 		ids = append(ids, r.ID)
 		modes = append(modes, string(r.Mode))
 	}
-	m.InitSeries(ids, modes, []string{
-		string(schema.ReasonMalformedJSON), string(schema.ReasonSchemaViolation),
-		string(schema.ReasonUnsupportedVersion), string(schema.ReasonTooLarge),
-	})
+	reasons := make([]string, len(schema.Reasons))
+	for i, r := range schema.Reasons {
+		reasons[i] = string(r)
+	}
+	m.InitSeries(ids, modes, reasons)
 }
 
 func queueNames(rs *rules.Ruleset) []string {

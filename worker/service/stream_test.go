@@ -85,17 +85,28 @@ func TestMalformedMessagesAreDeadLettered(t *testing.T) {
 	})
 	out.Mu.Lock()
 	defer out.Mu.Unlock()
-	sent := map[string]bool{}
-	for _, l := range lines {
-		sent[string(l)] = true
+	// The reason each line must be refused with (the tolerant reading).
+	want := []schema.Reason{schema.ReasonMalformedJSON, schema.ReasonMalformedJSON, schema.ReasonUnsupportedVersion,
+		schema.ReasonZonelessTime, schema.ReasonUnparseableTime, schema.ReasonInvalidID, schema.ReasonNotObject,
+		schema.ReasonMalformedJSON}
+	if len(want) != len(lines) {
+		t.Fatalf("%d lines, %d reasons", len(lines), len(want))
+	}
+	sent := map[string]schema.Reason{}
+	for i, l := range lines {
+		sent[string(l)] = want[i]
 	}
 	for _, r := range out.Dead {
-		if !sent[string(r.Value)] {
+		reason, ok := sent[string(r.Value)]
+		if !ok {
 			t.Errorf("dead letter value is not an original message: %q", r.Value)
 		}
 		h := map[string]string{}
 		for _, x := range r.Headers {
 			h[x.Key] = string(x.Value)
+		}
+		if len(r.Headers) == 0 || r.Headers[0].Key != stream.HeaderReason {
+			t.Errorf("the worker's headers do not come first: %v", r.Headers)
 		}
 		if h[stream.HeaderSourceTopic] != svc.Options.ComplaintsTopic {
 			t.Errorf("source topic header %q", h[stream.HeaderSourceTopic])
@@ -106,13 +117,17 @@ func TestMalformedMessagesAreDeadLettered(t *testing.T) {
 		if _, err := strconv.ParseInt(h[stream.HeaderSourceOffset], 10, 64); err != nil {
 			t.Errorf("offset header %q", h[stream.HeaderSourceOffset])
 		}
-		switch schema.Reason(h[stream.HeaderReason]) {
-		case schema.ReasonMalformedJSON, schema.ReasonSchemaViolation, schema.ReasonUnsupportedVersion:
-		default:
-			t.Errorf("reason header %q", h[stream.HeaderReason])
+		if got := schema.Reason(h[stream.HeaderReason]); got != reason {
+			t.Errorf("reason header %q, want %q for %.40q", got, reason, r.Value)
 		}
 		if h[stream.HeaderError] == "" {
 			t.Error("no error header")
+		}
+		if _, trimmed := h[stream.HeaderTrimmed]; trimmed {
+			t.Errorf("a small letter trimmed: %v", r.Headers)
+		}
+		if time.Since(r.Timestamp) > time.Hour {
+			t.Errorf("dead letter stamped %s, not when it was written", r.Timestamp)
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/trustsafety/complaintd/schema"
+
 	"github.com/trustsafety/complaintd/worker/cli"
 )
 
@@ -77,8 +79,64 @@ func (o *Options) Validate() error {
 		// and openHistory passes them on (issue 16).
 		add("--redis-username and --redis-tls*: the history store does not take them yet")
 	}
+	errs = append(errs, o.validateGroup()...)
+	errs = append(errs, o.validateInput()...)
 	if len(errs) == 0 {
 		return nil
 	}
 	return fmt.Errorf("%w: %w", ErrConfig, errors.Join(errs...))
+}
+
+// validateGroup checks the consumer group's timings.
+func (o *Options) validateGroup() []error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"rebalance-timeout", o.RebalanceTimeout}, {"heartbeat-interval", o.HeartbeatInterval}, {"join-group-backoff", o.JoinGroupBackoff}} {
+		if d.v <= 0 {
+			add("--%s %s: want more than 0", d.flag, cli.FormatDuration(d.v))
+		}
+	}
+	if o.SessionTimeout > 0 && o.RebalanceTimeout >= o.SessionTimeout {
+		add("--rebalance-timeout %s: must be shorter than --session-timeout %s (a member waiting to join would be expired)",
+			cli.FormatDuration(o.RebalanceTimeout), cli.FormatDuration(o.SessionTimeout))
+	}
+	if o.SessionTimeout > 0 && o.HeartbeatInterval > 0 && 3*o.HeartbeatInterval > o.SessionTimeout {
+		add("--heartbeat-interval %s: want at most a third of --session-timeout %s",
+			cli.FormatDuration(o.HeartbeatInterval), cli.FormatDuration(o.SessionTimeout))
+	}
+	if o.StallAfter < 0 {
+		add("--stall-after %s: want 0 (the default bound) or more", cli.FormatDuration(o.StallAfter))
+	}
+	return errs
+}
+
+// validateInput checks the input and output bounds.
+func (o *Options) validateInput() []error {
+	var errs []error
+	if o.Zone != "" {
+		if _, err := time.LoadLocation(o.Zone); err != nil {
+			errs = append(errs, fmt.Errorf("--zone %q: not an IANA time zone", o.Zone))
+		}
+	}
+	if o.MaxMessageBytes != 0 && o.MaxMessageBytes < MinMaxMessageBytes {
+		errs = append(errs, fmt.Errorf("--max-message-bytes %d: want 0 (learn it from the topics) or at least %d", o.MaxMessageBytes, MinMaxMessageBytes))
+	}
+	return errs
+}
+
+// MinMaxMessageBytes is the smallest --max-message-bytes: a dead letter
+// needs room for its headers and a part of the message.
+const MinMaxMessageBytes = 16 << 10
+
+// decodeOptions are the decoder options of the worker's input: tolerant,
+// with the configured zone. The options are valid.
+func (o *Options) decodeOptions() schema.Options {
+	d := schema.Options{Mode: schema.Tolerant}
+	if o.Zone != "" {
+		d.Zone, _ = time.LoadLocation(o.Zone)
+	}
+	return d
 }

@@ -3,6 +3,8 @@ package stream
 import (
 	"context"
 	"time"
+
+	"github.com/trustsafety/complaintd/schema"
 )
 
 // Config is what the stream needs to know. The service fills every field
@@ -24,10 +26,27 @@ type Config struct {
 	BackoffMin      time.Duration // retry backoff
 	BackoffMax      time.Duration
 
-	// Group timings; zero takes kafka-go's defaults.
-	SessionTimeout   time.Duration
-	RebalanceTimeout time.Duration
-	JoinGroupBackoff time.Duration
+	// Group timings (see service.Defaults for why they are what they are).
+	SessionTimeout    time.Duration
+	RebalanceTimeout  time.Duration
+	HeartbeatInterval time.Duration
+	JoinGroupBackoff  time.Duration
+	// StallAfter is how long the group may leave a partition with lag
+	// uncommitted, or this worker go without a message while the group
+	// has lag, before the worker reports not ready and rejoins the group.
+	StallAfter time.Duration
+
+	// Decode are the decoder options of complaints and status events
+	// (Tolerant, and the operator's zone for time stamps without one).
+	Decode schema.Options
+	// TimeBounds are the policy's bounds on producers' time stamps
+	// (clocks.plausible), read when a status event is applied.
+	TimeBounds func() schema.TimeBounds
+	// MaxMessageBytes bounds every message the worker writes, dead letters
+	// included; 0 learns the smallest max.message.bytes of the topics it
+	// writes when it starts (kafkaconn.DefaultMaxMessageBytes when the
+	// cluster does not say).
+	MaxMessageBytes int
 
 	WorkerID string // names this instance in dead-letter headers
 
@@ -35,6 +54,10 @@ type Config struct {
 	// for the queues of the ruleset to run (the service checks the worker's
 	// ACLs with it); until it passes, the worker is not ready and says why.
 	Preflight func(ctx context.Context, queues []string) error
+	// Now is the decision time (the wall clock unless a test sets it);
+	// durations the stream measures itself (backoff, stalls) use the wall
+	// clock whatever Now is.
+	Now func() time.Time
 }
 
 // ReviewTopic is the topic of a review queue.

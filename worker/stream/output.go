@@ -10,25 +10,70 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/trustsafety/complaintd/schema"
+	"github.com/trustsafety/complaintd/worker/kafkaconn"
 	"github.com/trustsafety/complaintd/worker/metrics"
 )
 
+// outMsg is one message of a batch's output.
+type outMsg struct {
+	msg kafka.Message
+	// letter is set on a dead letter: it is built again smaller when the
+	// broker refuses it as too large.
+	letter *letter
+	// src is the complaint a decision is about: if the broker refuses the
+	// decision as too large, the complaint is dead-lettered instead.
+	src *kafka.Message
+	// dropped: not written, as the complaint was dead-lettered instead.
+	dropped bool
+}
+
+// batchOverhead is what a record batch adds to its records' bytes (its
+// header, and what kafka-go's size estimate may miss), kept free below the
+// broker's max.message.bytes.
+const batchOverhead = 512
+
+// messageLimit is the most bytes (messageSize) one message may take: the
+// configured limit, or the smallest max.message.bytes of the topics the
+// worker writes, less a batch's overhead.
+func (w *Worker) messageLimit(ctx context.Context) int {
+	limit := w.cfg.MaxMessageBytes
+	if limit <= 0 {
+		var queues []string
+		for _, q := range w.scorer.Ruleset().Policy().Queues {
+			queues = append(queues, q.Name)
+		}
+		topics := w.cfg.Topics(queues)[1:] // what it writes
+		cctx, cancel := context.WithTimeout(ctx, kafkaconn.DialTimeout)
+		var err error
+		limit, err = w.kafka.MaxMessageBytes(cctx, topics)
+		cancel()
+		if err != nil {
+			limit = kafkaconn.DefaultMaxMessageBytes
+			w.log.Warn().Err(err).Int("assumed", limit).Msg("the topics' max.message.bytes is unknown; assuming Kafka's default")
+		}
+	}
+	return max(limit-batchOverhead, minLetterBytes)
+}
+
 // newWriter is the producer of decisions and dead letters; messages name
-// their topic. Keys are partitioned with kafkaconn's one partitioner.
+// their topic. Keys are partitioned with kafkaconn's one partitioner. A
+// batch never holds more than the broker takes.
 func (w *Worker) newWriter() *kafka.Writer {
 	wr := w.kafka.Writer("")
 	wr.BatchSize = w.cfg.BatchSize * 2
+	wr.BatchBytes = int64(w.maxBytes)
 	wr.BatchTimeout = w.cfg.WriteLinger
 	wr.MaxAttempts = 3
 	return wr
 }
 
-// appendDecision adds a decision's two messages: its review queue's topic
-// and the audit topic, keyed by complaint id.
-func (w *Worker) appendDecision(out []kafka.Message, d *schema.Decision) ([]kafka.Message, error) {
+// decisionMessages are a decision's two messages: its review queue's topic
+// and the audit topic, keyed by complaint id. failure says why there are
+// none: the decision cannot be encoded, or is over the size limit.
+func (w *Worker) decisionMessages(src *kafka.Message, d *schema.Decision) ([]outMsg, string) {
 	body, err := json.Marshal(d)
 	if err != nil {
-		return out, fmt.Errorf("encoding decision: %w", err) // cannot happen for this type
+		return nil, fmt.Sprintf("encoding its decision failed: %v", err)
 	}
 	headers := []kafka.Header{
 		{Key: HeaderRuleset, Value: []byte(d.Ruleset)},
@@ -38,54 +83,143 @@ func (w *Worker) appendDecision(out []kafka.Message, d *schema.Decision) ([]kafk
 		{Key: HeaderSchema, Value: []byte("decision/v1")},
 	}
 	key := []byte(d.ComplaintID)
-	return append(out,
-		kafka.Message{Topic: w.cfg.ReviewTopic(d.Queue), Key: key, Value: body, Headers: headers},
-		kafka.Message{Topic: w.cfg.AuditTopic, Key: key, Value: body, Headers: headers}), nil
-}
-
-// write writes msgs, retrying the ones that failed until all are written or
-// ctx ends.
-func (w *Worker) write(ctx context.Context, msgs []kafka.Message) error {
-	err := writeAll(ctx, w.writer, msgs, w.cfg, func(err error) {
-		w.m.WriteRetries.Inc()
-		w.setReady(fmt.Errorf("write: %w", err))
-	})
-	if err == nil {
-		w.setReady(nil)
+	review := kafka.Message{Topic: w.cfg.ReviewTopic(d.Queue), Key: key, Value: body, Headers: headers}
+	if n := messageSize(&review); n > w.maxBytes {
+		return nil, fmt.Sprintf("its decision is %d bytes, over the limit of %d", n, w.maxBytes)
 	}
-	return err
+	return []outMsg{
+		{msg: review, src: src},
+		{msg: kafka.Message{Topic: w.cfg.AuditTopic, Key: key, Value: body, Headers: headers}, src: src},
+	}, ""
 }
 
-// writeAll writes msgs, retrying failed ones with backoff until all are
-// written or ctx ends; retry is called before each retry.
-func writeAll(ctx context.Context, wr *kafka.Writer, msgs []kafka.Message, cfg Config, retry func(error)) error {
-	if len(msgs) == 0 {
+// deadLetter is m's dead letter, within the size limit.
+func (w *Worker) deadLetter(m *kafka.Message, reason schema.Reason, detail string) outMsg {
+	l := &letter{src: m, reason: reason, detail: detail, limit: w.maxBytes}
+	return outMsg{msg: l.build(w.cfg.DeadLetterTopic, w.cfg.WorkerID), letter: l}
+}
+
+// write writes every message of out, retrying the ones that failed with
+// backoff until all are written or ctx ends. A message the broker refuses
+// as too large is never sent again as it was: it is written alone (a
+// batch is refused whole), and, refused alone, a dead letter is trimmed
+// further and a decision replaced by its complaint's dead letter.
+func (w *Worker) write(ctx context.Context, out []outMsg) error {
+	if len(out) == 0 {
 		return nil
 	}
-	bo := backoff{min: cfg.BackoffMin, max: cfg.BackoffMax}
-	pending := msgs
+	bo := backoff{min: w.cfg.BackoffMin, max: w.cfg.BackoffMax}
+	pending := make([]int, len(out))
+	for i := range pending {
+		pending[i] = i
+	}
+	msgs := make([]kafka.Message, 0, len(out))
+	lettered := map[*kafka.Message]bool{} // complaints whose decision became a dead letter
 	for {
-		err := wr.WriteMessages(ctx, pending...)
+		msgs = msgs[:0]
+		for _, i := range pending {
+			msgs = append(msgs, out[i].msg)
+		}
+		err := w.writer.WriteMessages(ctx, msgs...)
 		if err == nil {
+			w.setReady(nil)
 			return nil
 		}
+		var failed, tooLarge []int
 		var werrs kafka.WriteErrors
 		if errors.As(err, &werrs) && len(werrs) == len(pending) {
-			var failed []kafka.Message
-			for i, e := range werrs {
-				if e != nil {
-					failed = append(failed, pending[i])
+			for j, e := range werrs {
+				switch {
+				case e == nil:
+				case isTooLarge(e):
+					tooLarge = append(tooLarge, pending[j])
+				default:
+					failed = append(failed, pending[j])
 				}
 			}
-			pending = failed
+		} else if isTooLarge(err) {
+			tooLarge = pending // kafka-go refused one before sending any
+		} else {
+			failed = pending
 		}
-		if retry != nil {
-			retry(err)
+		for _, i := range tooLarge {
+			if err := w.writeAlone(ctx, &out[i], lettered); err != nil {
+				failed = append(failed, i)
+			}
 		}
+		if len(failed) == 0 {
+			w.setReady(nil)
+			return nil
+		}
+		pending = failed
+		w.m.WriteRetries.Inc()
+		w.setReady(fmt.Errorf("write: %w", err))
 		if !bo.wait(ctx) {
 			return fmt.Errorf("write: %w (gave up: %v)", err, ctx.Err())
 		}
 	}
+}
+
+// writeAlone writes o in a batch of its own, making it smaller each time
+// the broker refuses it as too large. lettered are the complaints whose
+// decision was replaced by a dead letter already: the other copy of their
+// decision is dropped.
+func (w *Worker) writeAlone(ctx context.Context, o *outMsg, lettered map[*kafka.Message]bool) error {
+	for {
+		if o.letter == nil && lettered[o.src] {
+			o.dropped = true
+			return nil
+		}
+		err := w.writer.WriteMessages(ctx, o.msg)
+		if err == nil || !isTooLarge(err) {
+			return err
+		}
+		size := messageSize(&o.msg)
+		if o.letter == nil {
+			lettered[o.src] = true
+		}
+		if !w.shrink(o, size) {
+			return err
+		}
+		w.m.TrimmedOnRefusal.Inc()
+		w.log.Warn().Str("topic", o.msg.Topic).Int("bytes", size).Int("partition", o.src0().Partition).
+			Int64("offset", o.src0().Offset).Msg("the broker refused a message as too large; writing a smaller one")
+	}
+}
+
+func (o *outMsg) src0() *kafka.Message {
+	if o.letter != nil {
+		return o.letter.src
+	}
+	return o.src
+}
+
+// shrink makes o smaller after the broker refused it, at size bytes, as
+// too large, and reports whether it could. A decision becomes its
+// complaint's dead letter (the complaint stays counted as decided: the
+// other copy of the decision may have been written).
+func (w *Worker) shrink(o *outMsg, size int) bool {
+	if o.letter == nil {
+		o.letter = &letter{src: o.src, reason: schema.ReasonUndecidable, limit: w.maxBytes,
+			detail: fmt.Sprintf("its decision (%d bytes) was refused by the broker as too large", size)}
+	} else {
+		if o.letter.limit <= minLetterBytes {
+			return false
+		}
+		o.letter.limit = max(minLetterBytes, min(o.letter.limit, size)/2)
+	}
+	o.msg = o.letter.build(w.cfg.DeadLetterTopic, w.cfg.WorkerID)
+	return true
+}
+
+// isTooLarge tells a refusal of a message's size (the broker's, or
+// kafka-go's own against BatchBytes).
+func isTooLarge(err error) bool {
+	var werrs kafka.WriteErrors // one message's WriteMessages: its one error
+	if errors.As(err, &werrs) && len(werrs) == 1 {
+		err = werrs[0]
+	}
+	return errors.Is(err, kafka.MessageSizeTooLarge) || errors.Is(err, kafka.RecordListTooLarge)
 }
 
 // commit commits the batch's offsets. A failed commit is not fatal: the

@@ -83,10 +83,10 @@ func (r *SLAReplica) Run(ctx context.Context) error {
 	if pending == 0 {
 		done()
 	}
-	var dec schema.Decoder
+	dec := schema.NewDecoder(r.cfg.Decode)
 	caughtUp := map[*kafkaconn.Partition]bool{}
 	return r.kafka.ReadPartitions(ctx, parts, func(p *kafkaconn.Partition, m *kafka.Message) {
-		r.apply(&dec, m, m.Offset < p.End)
+		r.apply(dec, m, m.Offset < p.End)
 		r.m.Lag.WithLabelValues(p.Topic, strconv.Itoa(p.ID)).Set(float64(max(0, m.HighWaterMark-m.Offset-1)))
 		if p.End > p.First && m.Offset+1 >= p.End && !caughtUp[p] {
 			caughtUp[p] = true
@@ -121,6 +121,9 @@ func (r *SLAReplica) apply(dec *schema.Decoder, m *kafka.Message, restoring bool
 					Int64("offset", m.Offset).Msg("invalid status event ignored")
 			}
 			return
+		}
+		if r.cfg.TimeBounds != nil {
+			e.CheckTime(m.Time, r.cfg.TimeBounds()) // an absurd time must not stretch the clocks
 		}
 		if restoring {
 			r.tracker.Restore(nil, &e)

@@ -28,21 +28,34 @@ type Worker struct {
 	reader *kafka.Reader // made by Run once the topics exist: a group reader joins when it is made
 	writer *kafka.Writer // made by Run with the reader
 	now    func() time.Time
+	// maxBytes bounds every message written (messageSize); set by Run.
+	maxBytes int
 
-	dec       schema.Decoder
-	out       []kafka.Message
+	dec       *schema.Decoder
+	out       []outMsg
 	offenders map[string]time.Time // merchant -> last repeat_offender decision
+	// ruleErrLog lets a failing rule be logged once a minute, not once
+	// per complaint.
+	ruleErrLog *rules.ErrorLimiter
 
-	mu       sync.Mutex
-	started  bool
-	notReady error // why the worker is not ready; nil when it is
+	mu          sync.Mutex
+	started     bool
+	notReady    error              // why the worker is not ready; nil when it is
+	lastMessage time.Time          // when fetch last returned a message (wall clock)
+	cancelFetch context.CancelFunc // ends the fetch in flight
+	rejoin      bool               // the watchdog asks for a new group member
 }
 
 // New prepares a worker; nothing connects before Run.
 func New(cfg Config, kc *kafkaconn.Client, scorer *rules.Scorer, m *metrics.Pipeline, log zerolog.Logger) *Worker {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
 	return &Worker{
-		cfg: cfg, kafka: kc, scorer: scorer, m: m, log: log, now: time.Now,
+		cfg: cfg, kafka: kc, scorer: scorer, m: m, log: log, now: now, dec: schema.NewDecoder(cfg.Decode),
 		notReady: errors.New("starting"), offenders: map[string]time.Time{},
+		ruleErrLog: rules.NewErrorLimiter(time.Minute, time.Now),
 	}
 }
 
@@ -118,28 +131,27 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 	}
 	bo.reset()
+	w.maxBytes = w.messageLimit(ctx)
 	// The group is joined once the topics exist, never before.
-	w.reader = w.kafka.GroupReader(kafka.ReaderConfig{
-		GroupID:          w.cfg.GroupID,
-		Topic:            w.cfg.ComplaintsTopic,
-		MinBytes:         1,
-		MaxBytes:         10 << 20,
-		MaxWait:          250 * time.Millisecond,
-		QueueCapacity:    w.cfg.BatchSize,
-		CommitInterval:   0, // commits are synchronous: CommitMessages returns once committed
-		StartOffset:      kafka.FirstOffset,
-		SessionTimeout:   w.cfg.SessionTimeout,
-		RebalanceTimeout: w.cfg.RebalanceTimeout,
-		JoinGroupBackoff: w.cfg.JoinGroupBackoff,
-	})
+	w.reader = w.kafka.GroupReader(w.readerConfig())
 	w.writer = w.newWriter()
 	w.setReady(nil)
-	w.log.Info().Str("topic", w.cfg.ComplaintsTopic).Str("group", w.cfg.GroupID).Msg("consuming")
+	w.log.Info().Str("topic", w.cfg.ComplaintsTopic).Str("group", w.cfg.GroupID).Int("max_message_bytes", w.maxBytes).Msg("consuming")
+	w.mu.Lock()
+	w.lastMessage = time.Now()
+	w.mu.Unlock()
+	wdCtx, stopWatchdog := context.WithCancel(ctx)
+	wdDone := make(chan struct{})
+	go func() { defer close(wdDone); newWatchdog(w).run(wdCtx) }()
+	defer func() { stopWatchdog(); <-wdDone }()
 	for {
-		batch, err := w.fetch(ctx)
+		batch, err := w.fetchOrRejoin(ctx)
 		if len(batch) == 0 {
 			if ctx.Err() != nil {
 				return nil
+			}
+			if errors.Is(err, errRejoined) {
+				continue
 			}
 			w.m.FetchErrors.Inc()
 			w.setReady(fmt.Errorf("fetch: %w", err))
@@ -206,6 +218,9 @@ func (w *Worker) fetch(ctx context.Context) ([]kafka.Message, error) {
 	if err != nil {
 		return nil, err
 	}
+	w.mu.Lock()
+	w.lastMessage = time.Now()
+	w.mu.Unlock()
 	batch := make([]kafka.Message, 1, w.cfg.BatchSize)
 	batch[0] = first
 	wctx, cancel := context.WithTimeout(ctx, w.cfg.BatchWait)
@@ -219,120 +234,3 @@ func (w *Worker) fetch(ctx context.Context) ([]kafka.Message, error) {
 	}
 	return batch, nil
 }
-
-type written struct {
-	d        *schema.Decision
-	msgTime  time.Time
-	errs     []rules.RuleError
-	revision bool // a later revision of a complaint decided before
-}
-
-// handle decides a batch, writes every output and commits the batch.
-func (w *Worker) handle(ctx context.Context, batch []kafka.Message) error {
-	w.m.BatchSize.Observe(float64(len(batch)))
-	updateLag(w.m, batch)
-	out := w.out[:0]
-	var decided []written
-	var deadReasons []string
-	for i := range batch {
-		m := &batch[i]
-		w.m.Consumed.Inc()
-		var c schema.Complaint
-		if err := w.dec.Complaint(m.Value, &c); err != nil {
-			reason := string(schema.ReasonOf(err))
-			out = append(out, deadLetter(w.cfg.DeadLetterTopic, w.cfg.WorkerID, *m, reason, err.Error()))
-			deadReasons = append(deadReasons, reason)
-			w.log.Warn().Str("reason", reason).Int("partition", m.Partition).Int64("offset", m.Offset).
-				Msg("complaint refused; dead-lettered")
-			continue
-		}
-		res, err := w.decide(ctx, &c, m.Value)
-		if err != nil {
-			return err
-		}
-		if out, err = w.appendDecision(out, &res.Decision); err != nil {
-			return err
-		}
-		decided = append(decided, written{d: &res.Decision, msgTime: m.Time, errs: res.Errors})
-		for i := range res.Revisions {
-			if out, err = w.appendDecision(out, &res.Revisions[i]); err != nil {
-				return err
-			}
-			decided = append(decided, written{d: &res.Revisions[i], revision: true})
-		}
-	}
-	if err := w.write(ctx, out); err != nil {
-		return err
-	}
-	clear(out)
-	w.out = out[:0]
-	w.observe(decided, deadReasons)
-	w.commit(ctx, batch)
-	return nil
-}
-
-// decide asks the scorer, retrying history-store failures with backoff:
-// a complaint is never decided without its history.
-func (w *Worker) decide(ctx context.Context, c *schema.Complaint, raw []byte) (rules.Result, error) {
-	bo := backoff{min: w.cfg.BackoffMin, max: w.cfg.BackoffMax}
-	for {
-		res, err := w.scorer.Decide(ctx, c, raw, w.now())
-		if err == nil {
-			return res, nil
-		}
-		w.m.HistoryErrors.Inc()
-		w.setReady(err)
-		w.log.Error().Err(err).Msg("history store failed; retrying")
-		if !bo.wait(ctx) {
-			return res, err
-		}
-	}
-}
-
-func (w *Worker) observe(decided []written, deadReasons []string) {
-	now := w.now()
-	for _, x := range decided {
-		d := x.d
-		if x.revision {
-			w.m.Revisions.WithLabelValues(d.Queue).Inc()
-			w.log.Debug().Str("complaint_id", d.ComplaintID).Int("revision", d.Revision).Str("queue", d.Queue).Msg("decided again")
-			continue
-		}
-		w.m.Decided.WithLabelValues(d.Queue, d.Category, d.Channel).Inc()
-		w.m.Calendar.Decided(d, w.log) // beyond_calendar: counted, logged once per ruleset (issue 10)
-		if !x.msgTime.IsZero() {
-			w.m.DecisionLatency.Observe(now.Sub(x.msgTime).Seconds())
-		}
-		for _, h := range d.Matched {
-			w.m.RuleHits.WithLabelValues(h.ID, string(rules.Enforce)).Inc()
-		}
-		for _, h := range d.Shadow {
-			w.m.RuleHits.WithLabelValues(h.ID, string(rules.Shadow)).Inc()
-		}
-		for _, t := range d.Tags {
-			w.m.Tags.WithLabelValues(t).Inc()
-			if t == "repeat_offender" && d.MerchantID != "" {
-				w.offenders[d.MerchantID] = d.DecidedAt
-			}
-		}
-		for _, e := range x.errs {
-			w.m.RuleErrors.WithLabelValues(e.RuleID).Inc()
-			w.log.Error().Str("rule", e.RuleID).Err(e.Err).Msg("rule failed at run time")
-		}
-		w.log.Debug().Str("complaint_id", d.ComplaintID).Str("queue", d.Queue).Int("score", d.Score).
-			Strs("tags", d.Tags).Msg("decided")
-	}
-	for _, r := range deadReasons {
-		w.m.DeadLettered.WithLabelValues(r).Inc()
-	}
-	for id, at := range w.offenders {
-		if now.Sub(at) > repeatOffenderWindow {
-			delete(w.offenders, id)
-		}
-	}
-	w.m.RepeatOffenders.Set(float64(len(w.offenders)))
-}
-
-// repeatOffenderWindow is how long a merchant flagged as a repeat offender
-// counts in the repeat_offender_merchants gauge.
-const repeatOffenderWindow = 30 * 24 * time.Hour

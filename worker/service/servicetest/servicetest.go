@@ -10,13 +10,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -50,6 +54,18 @@ func Options(brokers []string, group string) service.Options {
 func StartBroker(t testing.TB, extra ...kfake.Opt) *embedded.Broker {
 	t.Helper()
 	b, err := embedded.Start("127.0.0.1:0", Topics(t), extra...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b
+}
+
+// StartBrokerTopics starts an embedded broker with topics, closed when the
+// test ends.
+func StartBrokerTopics(t testing.TB, topics []embedded.Topic, extra ...kfake.Opt) *embedded.Broker {
+	t.Helper()
+	b, err := embedded.Start("127.0.0.1:0", topics, extra...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,14 +117,6 @@ func SampleLines(t testing.TB, n int) ([][]byte, map[string]bool) {
 // Produce writes values to topic, keyed by complaint id where they have one.
 func Produce(t testing.TB, brokers []string, topic string, values [][]byte) {
 	t.Helper()
-	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: brokers}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kc.Close()
-	w := kc.Writer(topic)
-	w.BatchSize = 500
-	defer w.Close()
 	msgs := make([]kafka.Message, len(values))
 	for i, v := range values {
 		msgs[i] = kafka.Message{Value: v}
@@ -116,6 +124,38 @@ func Produce(t testing.TB, brokers []string, topic string, values [][]byte) {
 			msgs[i].Key = []byte(id)
 		}
 	}
+	ProduceMessages(t, brokers, topic, msgs...)
+}
+
+// ProduceMessages writes msgs to topic as they are (key, timestamp,
+// headers), in order, and accepts messages up to 16 MiB (the broker's
+// topic decides).
+func ProduceMessages(t testing.TB, brokers []string, topic string, msgs ...kafka.Message) {
+	t.Helper()
+	produce(t, brokers, topic, nil, msgs)
+}
+
+// ProduceToPartition is ProduceMessages onto one partition, whatever the
+// keys: what a test needs to put messages behind one another.
+func ProduceToPartition(t testing.TB, brokers []string, topic string, partition int, msgs ...kafka.Message) {
+	t.Helper()
+	produce(t, brokers, topic, kafka.BalancerFunc(func(kafka.Message, ...int) int { return partition }), msgs)
+}
+
+func produce(t testing.TB, brokers []string, topic string, balancer kafka.Balancer, msgs []kafka.Message) {
+	t.Helper()
+	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: brokers}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	w := kc.Writer(topic)
+	w.BatchSize = 500
+	w.BatchBytes = 16 << 20
+	if balancer != nil {
+		w.Balancer = balancer
+	}
+	defer w.Close()
 	if err := w.WriteMessages(context.Background(), msgs...); err != nil {
 		t.Fatal(err)
 	}
@@ -186,6 +226,9 @@ func Watch(t testing.TB, brokers []string, o service.Options) *Consumed {
 					c.Dead = append(c.Dead, r)
 					return
 				}
+				if err := ValidDecision(r.Value); err != nil {
+					t.Errorf("decision on %s at offset %d: %v", r.Topic, r.Offset, err)
+				}
 				var d schema.Decision
 				if err := json.Unmarshal(r.Value, &d); err != nil {
 					t.Errorf("undecodable decision on %s: %v", r.Topic, err)
@@ -204,6 +247,38 @@ func Watch(t testing.TB, brokers []string, o service.Options) *Consumed {
 		cl.Close()
 	})
 	return c
+}
+
+var decisionSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema.DecisionJSONSchema))
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource("decision.schema.json", v); err != nil {
+		return nil, err
+	}
+	return c.Compile("decision.schema.json")
+})
+
+// ValidDecision checks a decision as written against the published
+// decision.schema.json. Watch checks every decision it reads with it, so
+// every test that reads decisions back checks the worker's output
+// contract.
+func ValidDecision(b []byte) error {
+	s, err := decisionSchema()
+	if err != nil {
+		return fmt.Errorf("decision.schema.json: %w", err)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		return fmt.Errorf("not JSON: %w", err)
+	}
+	if err := s.Validate(v); err != nil {
+		return fmt.Errorf("breaks decision.schema.json: %w", err)
+	}
+	return nil
 }
 
 // Outcome is what must agree across deployments: queue, tags and score.
@@ -330,4 +405,15 @@ func AppendFile(t testing.TB, p, s string) {
 	if _, err := f.WriteString(s); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Scrape is what /metrics would answer for g, in the text format.
+func Scrape(t testing.TB, g prometheus.Gatherer) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	promhttp.HandlerFor(g, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != 200 {
+		t.Fatalf("/metrics answered %d", rec.Code)
+	}
+	return rec.Body.String()
 }
