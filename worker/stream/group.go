@@ -43,8 +43,10 @@ var errRejoined = errors.New("rejoined the group")
 
 // fetchOrRejoin is fetch, which the watchdog can end to have the worker
 // leave the group and join again as a new member (a rebalance, which drops
-// members that are gone). Messages already fetched are handled first.
-func (w *Worker) fetchOrRejoin(ctx context.Context) ([]kafka.Message, error) {
+// members that are gone). Messages already fetched are handled first, and
+// the batch in flight is finished (finish) before the reader it was
+// fetched from is closed.
+func (w *Worker) fetchOrRejoin(ctx context.Context, finish func() error) ([]kafka.Message, error) {
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	w.mu.Lock()
@@ -59,6 +61,9 @@ func (w *Worker) fetchOrRejoin(ctx context.Context) ([]kafka.Message, error) {
 		if !rejoin || len(batch) > 0 || ctx.Err() != nil {
 			return batch, err
 		}
+	}
+	if err := finish(); err != nil {
+		return nil, err
 	}
 	// Close leaves the group (LeaveGroup) if the reader is a member, and
 	// drops what it fetched and did not commit: it is fetched again.

@@ -20,42 +20,50 @@ type written struct {
 	revision bool // a later revision of a complaint decided before
 }
 
-// handle decides a batch, writes every output and commits the batch. One
+// pending is a fetched batch on its way through the pipeline: decided,
+// then written and committed while the next one is decided.
+type pending struct {
+	msgs    []kafka.Message
+	reader  *kafka.Reader // fetched from: its offsets are committed there
+	out     []outMsg
+	decided []written
+}
+
+// decideBatch decodes and decides a batch and encodes its output. One
 // complaint that cannot be decided or encoded is dead-lettered
 // (undecidable); only a history-store outage, retried until the store
-// answers, or the broker refusing writes, keep the batch from finishing.
-func (w *Worker) handle(ctx context.Context, batch []kafka.Message) error {
+// answers or ctx ends, keeps the batch from being decided.
+func (w *Worker) decideBatch(ctx context.Context, batch []kafka.Message, out []outMsg) (*pending, error) {
 	w.m.BatchSize.Observe(float64(len(batch)))
 	updateLag(w.m, batch)
-	out := w.out[:0]
-	var decided []written
+	p := &pending{msgs: batch, reader: w.reader, out: out[:0]}
 	for i := range batch {
 		m := &batch[i]
 		w.m.Consumed.Inc()
 		c := new(schema.Complaint)
 		if err := w.dec.ComplaintAt(m.Value, m.Time, c); err != nil {
 			reason := schema.ReasonOf(err)
-			out = append(out, w.deadLetter(m, reason, err.Error()))
+			p.out = append(p.out, w.deadLetter(m, reason, err.Error()))
 			w.log.Warn().Str("reason", string(reason)).Int("partition", m.Partition).Int64("offset", m.Offset).
 				Msg("complaint refused; dead-lettered")
 			continue
 		}
 		res, failure, err := w.decideOne(ctx, c, m.Value)
 		if err != nil {
-			return err // the history store is out and ctx ended: redelivered
+			return nil, err // the history store is out and ctx ended: redelivered
 		}
 		var msgs []outMsg
 		if failure == "" {
 			msgs, failure = w.decisionMessages(m, &res.Decision)
 		}
 		if failure != "" {
-			out = append(out, w.deadLetter(m, schema.ReasonUndecidable, failure))
+			p.out = append(p.out, w.deadLetter(m, schema.ReasonUndecidable, failure))
 			w.log.Error().Str("reason", string(schema.ReasonUndecidable)).Str("why", failure).
 				Int("partition", m.Partition).Int64("offset", m.Offset).Msg("complaint could not be decided; dead-lettered")
 			continue
 		}
-		out = append(out, msgs...)
-		decided = append(decided, written{d: &res.Decision, msgTime: m.Time, errs: res.Errors, read: &c.Read})
+		p.out = append(p.out, msgs...)
+		p.decided = append(p.decided, written{d: &res.Decision, msgTime: m.Time, errs: res.Errors, read: &c.Read})
 		for i := range res.Revisions {
 			rv := &res.Revisions[i]
 			msgs, failure := w.decisionMessages(m, rv)
@@ -64,26 +72,33 @@ func (w *Worker) handle(ctx context.Context, batch []kafka.Message) error {
 				w.log.Error().Str("why", failure).Int("revision", rv.Revision).Msg("a revision could not be encoded; not written")
 				continue
 			}
-			out = append(out, msgs...)
-			decided = append(decided, written{d: rv, revision: true})
+			p.out = append(p.out, msgs...)
+			p.decided = append(p.decided, written{d: rv, revision: true})
 		}
 	}
-	if err := w.write(ctx, out); err != nil {
-		return err
+	return p, nil
+}
+
+// finishBatch writes every output of a decided batch (kafka-go returns
+// once the brokers have acknowledged them), counts it and only then
+// commits its offsets. When the writes cannot be finished before ctx ends,
+// nothing of the batch is committed.
+func (w *Worker) finishBatch(ctx context.Context, p *pending) error {
+	if err := w.write(ctx, p.out); err != nil {
+		return fmt.Errorf("stream: batch not finished, %d messages left uncommitted for redelivery: %w", len(p.msgs), err)
 	}
 	var deadReasons []schema.Reason
-	for i := range out {
-		if l := out[i].letter; l != nil {
+	for i := range p.out {
+		if l := p.out[i].letter; l != nil {
 			deadReasons = append(deadReasons, l.reason)
 			if l.trimmed {
 				w.m.DeadLettersTrimmed.Inc()
 			}
 		}
 	}
-	clear(out)
-	w.out = out[:0]
-	w.observe(decided, deadReasons)
-	w.commit(ctx, batch)
+	w.observe(p.decided, deadReasons)
+	w.commit(ctx, p.reader, p.msgs)
+	clear(p.out)
 	return nil
 }
 

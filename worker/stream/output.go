@@ -222,12 +222,13 @@ func isTooLarge(err error) bool {
 	return errors.Is(err, kafka.MessageSizeTooLarge) || errors.Is(err, kafka.RecordListTooLarge)
 }
 
-// commit commits the batch's offsets. A failed commit is not fatal: the
-// messages are redelivered and decided again (idempotently).
-func (w *Worker) commit(ctx context.Context, batch []kafka.Message) {
+// commit commits the batch's offsets through r, the reader it was fetched
+// from. A failed commit is not fatal: the messages are redelivered and
+// decided again (idempotently).
+func (w *Worker) commit(ctx context.Context, r *kafka.Reader, batch []kafka.Message) {
 	bo := backoff{min: w.cfg.BackoffMin, max: w.cfg.BackoffMax}
 	for attempt := 1; ; attempt++ {
-		err := w.reader.CommitMessages(ctx, batch...)
+		err := r.CommitMessages(ctx, batch...)
 		if err == nil {
 			return
 		}

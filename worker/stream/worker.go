@@ -32,7 +32,7 @@ type Worker struct {
 	maxBytes int
 
 	dec       *schema.Decoder
-	out       []outMsg
+	outs      [2][]outMsg // output buffers of the batch being decided and the one being written, in turn
 	offenders map[string]time.Time // merchant -> last repeat_offender decision
 	// ruleErrLog lets a failing rule be logged once a minute, not once
 	// per complaint.
@@ -105,8 +105,9 @@ func (w *Worker) CheckTopicsFor(ctx context.Context, rs *rules.Ruleset) error {
 	return w.kafka.CheckTopics(ctx, w.cfg.Topics(queues)) // its error names the command that creates them
 }
 
-// Run consumes until ctx is cancelled, then finishes the batch in flight
-// (decide, write, commit) within ShutdownTimeout and closes its clients.
+// Run consumes until ctx is cancelled, then finishes the batches in flight
+// (the one being decided and the one being written: decide, write, commit)
+// within ShutdownTimeout and closes its clients.
 func (w *Worker) Run(ctx context.Context) error {
 	w.mu.Lock()
 	if w.started {
@@ -144,11 +145,21 @@ func (w *Worker) Run(ctx context.Context) error {
 	wdDone := make(chan struct{})
 	go func() { defer close(wdDone); newWatchdog(w).run(wdCtx) }()
 	defer func() { stopWatchdog(); <-wdDone }()
-	for {
-		batch, err := w.fetchOrRejoin(ctx)
+	// The pipeline: while batch N is written and committed (finishBatch, in
+	// a goroutine of its own), batch N+1 is fetched and decided. Batches
+	// are written one after the other and committed in order, each only
+	// once written, so order within a partition holds and no offset is
+	// committed past an unwritten message; when batch N cannot be written,
+	// batch N+1 is neither written nor committed.
+	var fl flight
+	for n := 0; ; n++ {
+		batch, err := w.fetchOrRejoin(ctx, fl.wait)
+		if fl.failed != nil { // finished before a rejoin, and not written
+			return fl.failed
+		}
 		if len(batch) == 0 {
 			if ctx.Err() != nil {
-				return nil
+				return fl.wait()
 			}
 			if errors.Is(err, errRejoined) {
 				continue
@@ -156,7 +167,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.m.FetchErrors.Inc()
 			w.setReady(fmt.Errorf("fetch: %w", err))
 			if !bo.wait(ctx) {
-				return nil
+				return fl.wait()
 			}
 			continue
 		}
@@ -164,15 +175,53 @@ func (w *Worker) Run(ctx context.Context) error {
 		// The batch is finished even when ctx ends meanwhile, within the
 		// shutdown timeout.
 		fctx, cancel := finishContext(ctx, w.cfg.ShutdownTimeout)
-		err = w.handle(fctx, batch)
-		cancel()
+		p, err := w.decideBatch(fctx, batch, w.outs[n%2])
 		if err != nil {
-			return fmt.Errorf("stream: batch not finished, %d messages left uncommitted for redelivery: %w", len(batch), err)
+			cancel()
+			return errors.Join(fl.wait(), fmt.Errorf("stream: batch not finished, %d messages left uncommitted for redelivery: %w", len(batch), err))
 		}
+		if err := fl.wait(); err != nil {
+			cancel()
+			return fmt.Errorf("%w; the next batch (%d messages) neither written nor committed", err, len(batch))
+		}
+		w.outs[n%2] = p.out[:0]
+		fl.start(func() error {
+			defer cancel()
+			return w.finishBatch(fctx, p)
+		})
 		if ctx.Err() != nil {
-			return nil
+			return fl.wait()
 		}
 	}
+}
+
+// flight is the batch being written and committed while the next one is
+// decided: at most one at a time.
+type flight struct {
+	done   chan struct{}
+	err    error
+	failed error // the first batch that could not be finished; no batch after it is
+}
+
+func (f *flight) start(finish func() error) {
+	f.done = make(chan struct{})
+	go func() {
+		defer close(f.done)
+		f.err = finish()
+	}()
+}
+
+// wait waits for the batch in flight, if any, and returns the error of
+// the first batch that could not be finished.
+func (f *flight) wait() error {
+	if f.done != nil {
+		<-f.done
+		f.done = nil
+		if f.failed == nil {
+			f.failed = f.err
+		}
+	}
+	return f.failed
 }
 
 func (w *Worker) close() {
