@@ -8,14 +8,11 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/trustsafety/complaintd/worker/kafkaconn"
+	"github.com/trustsafety/complaintd/worker/stream"
 )
 
 // pipeTopic is where the pipe copies the complaints.
 const pipeTopic = "bench.pipe"
-
-// pipeLinger is the pipe writer's batch timeout: the worker's (the
-// service's writeLinger).
-const pipeLinger = 2 * time.Millisecond
 
 // pipeConfig is the pipe's batching, the worker's (workerOptions).
 type pipeConfig struct {
@@ -25,9 +22,10 @@ type pipeConfig struct {
 }
 
 // runPipe is the plain consume-copy-produce-commit loop with the worker's
-// reader, writer and batching and none of its work: fetch a batch, copy
-// every message to the out topic with its key, write, commit. It is the
-// ceiling the broker and the client allow. It runs until ctx ends.
+// reader, writer (stream.Writer) and batching and none of its work: fetch
+// a batch, copy every message to the out topic with its key, write,
+// commit, one step after the other. It is the ceiling the broker and the
+// client allow. It runs until ctx ends.
 func runPipe(ctx context.Context, kc *kafkaconn.Client, cfg pipeConfig) error {
 	r := kc.GroupReader(kafka.ReaderConfig{
 		GroupID:        cfg.group,
@@ -40,10 +38,13 @@ func runPipe(ctx context.Context, kc *kafkaconn.Client, cfg pipeConfig) error {
 		StartOffset:    kafka.FirstOffset,
 	})
 	defer r.Close()
-	w := kc.Writer(cfg.out)
-	w.BatchSize = cfg.batchSize * 2
-	w.BatchTimeout = pipeLinger
-	w.MaxAttempts = 3
+	kw := kc.Writer(cfg.out)
+	kw.MaxAttempts = 3
+	parts, err := kc.Topics(ctx)
+	if err != nil {
+		return fmt.Errorf("pipe: %w", err)
+	}
+	w := stream.NewWriter(kw, parts)
 	defer w.Close()
 	for {
 		batch, err := fetchBatch(ctx, r, cfg.batchSize, cfg.batchWait)

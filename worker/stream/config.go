@@ -21,7 +21,6 @@ type Config struct {
 
 	BatchSize       int           // messages per batch
 	BatchWait       time.Duration // wait for more messages once one arrived
-	WriteLinger     time.Duration // kafka-go writer batch timeout
 	ShutdownTimeout time.Duration // to finish the batch in flight on shutdown
 	BackoffMin      time.Duration // retry backoff
 	BackoffMax      time.Duration

@@ -57,14 +57,19 @@ func (w *Worker) messageLimit(ctx context.Context) int {
 
 // newWriter is the producer of decisions and dead letters; messages name
 // their topic. Keys are partitioned with kafkaconn's one partitioner. A
-// batch never holds more than the broker takes.
-func (w *Worker) newWriter() *kafka.Writer {
+// batch never holds more than the broker takes, and is sized to what each
+// partition gets (Writer), from the topics' partition counts now.
+func (w *Worker) newWriter(ctx context.Context) *Writer {
 	wr := w.kafka.Writer("")
-	wr.BatchSize = w.cfg.BatchSize * 2
 	wr.BatchBytes = int64(w.maxBytes)
-	wr.BatchTimeout = w.cfg.WriteLinger
 	wr.MaxAttempts = 3
-	return wr
+	cctx, cancel := context.WithTimeout(ctx, kafkaconn.DialTimeout)
+	defer cancel()
+	parts, err := w.kafka.Topics(cctx)
+	if err != nil {
+		w.log.Warn().Err(err).Msg("the topics' partition counts are unknown; writer batches sized for one partition a topic")
+	}
+	return NewWriter(wr, parts)
 }
 
 // decisionMessages are a decision's two messages: its review queue's topic

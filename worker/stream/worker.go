@@ -26,13 +26,13 @@ type Worker struct {
 	m      *metrics.Pipeline
 	log    zerolog.Logger
 	reader *kafka.Reader // made by Run once the topics exist: a group reader joins when it is made
-	writer *kafka.Writer // made by Run with the reader
+	writer *Writer       // made by Run with the reader
 	now    func() time.Time
 	// maxBytes bounds every message written (messageSize); set by Run.
 	maxBytes int
 
 	dec       *schema.Decoder
-	outs      [2][]outMsg // output buffers of the batch being decided and the one being written, in turn
+	outs      [2][]outMsg          // output buffers of the batch being decided and the one being written, in turn
 	offenders map[string]time.Time // merchant -> last repeat_offender decision
 	// ruleErrLog lets a failing rule be logged once a minute, not once
 	// per complaint.
@@ -135,7 +135,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	w.maxBytes = w.messageLimit(ctx)
 	// The group is joined once the topics exist, never before.
 	w.reader = w.kafka.GroupReader(w.readerConfig())
-	w.writer = w.newWriter()
+	w.writer = w.newWriter(ctx)
 	w.setReady(nil)
 	w.log.Info().Str("topic", w.cfg.ComplaintsTopic).Str("group", w.cfg.GroupID).Int("max_message_bytes", w.maxBytes).Msg("consuming")
 	w.mu.Lock()
