@@ -30,7 +30,7 @@ func TestAppendJSONAgreesWithMarshal(t *testing.T) {
 		"zero":          {},
 		"empty lists":   {Tags: []string{}, Matched: []schema.RuleHit{}, Shadow: []schema.RuleHit{}, ClockNotes: []string{}, Lenient: []schema.LenientRead{}},
 		"escapes":       {ComplaintID: "\"\\/\b\f\n\r\t\x01\x1b <>& \u00e9\u4e2d\U0001F600 \xff\xfe \xe2\x80 \xed\xa0\x80"},
-		"offsets":       {SubmittedAt: time.Date(1, 1, 1, 0, 0, 0, 0, time.FixedZone("", -(23*3600 + 59*60))), DecidedAt: time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.FixedZone("", 5*3600+30*60+15))},
+		"offsets":       {SubmittedAt: time.Date(1, 1, 1, 0, 0, 0, 0, time.FixedZone("", -(23*3600+59*60))), DecidedAt: time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.FixedZone("", 5*3600+30*60+15))},
 		"local zone":    {SubmittedAt: time.Unix(1700000000, 5).In(time.Local)},
 		"large numbers": {Score: -1 << 62, Revision: 1<<63 - 1},
 	}
