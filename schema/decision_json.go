@@ -14,7 +14,7 @@ import (
 // encodes every decision it writes with it; TestAppendJSONAgreesWithMarshal
 // and FuzzAppendJSON hold it to Marshal. Like Marshal, it fails on a time
 // RFC 3339 cannot carry (a year outside 0-9999, an offset of 24 hours or
-// more); then what it appended is not to be used.
+// more); then it returns dst as it was given.
 func (d *Decision) AppendJSON(dst []byte) ([]byte, error) {
 	var err error
 	b := append(dst, `{"complaint_id":`...)
@@ -27,7 +27,7 @@ func (d *Decision) AppendJSON(dst []byte) ([]byte, error) {
 	b = appendString(b, d.Channel)
 	b = append(b, `,"submitted_at":`...)
 	if b, err = appendTime(b, d.SubmittedAt); err != nil {
-		return b, err
+		return dst, err
 	}
 	b = append(b, `,"queue":`...)
 	b = appendString(b, d.Queue)
@@ -43,16 +43,16 @@ func (d *Decision) AppendJSON(dst []byte) ([]byte, error) {
 	b = appendString(b, d.Ruleset)
 	b = append(b, `,"decided_at":`...)
 	if b, err = appendTime(b, d.DecidedAt); err != nil {
-		return b, err
+		return dst, err
 	}
 	b = append(b, `,"respond_by":`...)
 	if b, err = appendTime(b, d.RespondBy); err != nil {
-		return b, err
+		return dst, err
 	}
 	if d.EvidenceDueBy != nil {
 		b = append(b, `,"evidence_due_by":`...)
 		if b, err = appendTime(b, *d.EvidenceDueBy); err != nil {
-			return b, err
+			return dst, err
 		}
 	}
 	b = append(b, `,"route":`...)

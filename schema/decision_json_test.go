@@ -45,8 +45,9 @@ func TestAppendJSONAgreesWithMarshal(t *testing.T) {
 	} {
 		d := full
 		d.RespondBy = bad
-		if _, err := d.AppendJSON(nil); err == nil {
-			t.Errorf("%s: AppendJSON accepted it", name)
+		dst := []byte("kept")
+		if got, err := d.AppendJSON(dst); err == nil || string(got) != "kept" {
+			t.Errorf("%s: AppendJSON gave %q, %v; want dst back and an error", name, got, err)
 		}
 		if _, err := json.Marshal(&d); err == nil {
 			t.Errorf("%s: Marshal accepted it (the test is wrong)", name)

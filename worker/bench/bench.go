@@ -204,6 +204,9 @@ func (b *bench) drain(ctx context.Context, role, topic string) (*Drain, error) {
 	a, z := st.marks[0], st.marks[1]
 	d := &Drain{Messages: n, PerSecond: float64(z.at-a.at) / z.s.wall.Sub(a.s.wall).Seconds()}
 	d.Cores, d.BenchCores = cores(a.s, z.s)
+	if d.PerSecond > 0 {
+		d.CPU = time.Duration(d.Cores / d.PerSecond * float64(time.Second))
+	}
 	return d, nil
 }
 

@@ -25,6 +25,7 @@ type Options struct {
 	Timeout    time.Duration // for the whole run
 	JSON       bool
 	CPUProfile string // the worker process's CPU profile, for pprof
+	MemProfile string // the worker process's allocations, for pprof
 
 	// Child and Brokers are set by the bench for the processes it starts
 	// (`worker bench --child worker|pipe --child-brokers ...`), never by hand.
@@ -67,6 +68,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	cli.DurationVar(fs, &o.Timeout, "timeout", o.Timeout, "give up after this long")
 	fs.BoolVar(&o.JSON, "json", o.JSON, "print the report as JSON")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", o.CPUProfile, "write the worker process's CPU profile to this file (go tool pprof)")
+	fs.StringVar(&o.MemProfile, "memprofile", o.MemProfile, "write the worker process's allocation profile to this file when it stops (go tool pprof)")
 	fs.StringVar(&o.Child, "child", o.Child, "internal: run as the bench's worker or pipe process")
 	fs.Func("child-brokers", "internal: the bench's broker, for --child", func(s string) error {
 		o.Brokers = kafkaconn.SplitBrokers(s)
@@ -125,6 +127,9 @@ func (o *Options) childArgs(role string, brokers []string) []string {
 		"--batch-wait", o.BatchWait.String(), fmt.Sprintf("--sla=%t", o.SLA)}
 	if role == roleWorker && o.CPUProfile != "" {
 		args = append(args, "--cpuprofile", o.CPUProfile)
+	}
+	if role == roleWorker && o.MemProfile != "" {
+		args = append(args, "--memprofile", o.MemProfile)
 	}
 	return args
 }

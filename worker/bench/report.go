@@ -54,6 +54,9 @@ type Drain struct {
 	// BenchCores the bench process's (the broker, the reader).
 	Cores      float64 `json:"cores"`
 	BenchCores float64 `json:"bench_cores"`
+	// CPU is the process's CPU time per message: Cores / PerSecond. It
+	// holds better than the rates on a machine other jobs share.
+	CPU time.Duration `json:"cpu_per_message_ns"`
 }
 
 // Step is a fixed offered load and the decision latency it got.
@@ -119,10 +122,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	if r.Pipe != nil && r.Worker != nil {
 		fmt.Fprintln(w, "\nthroughput: a backlog drained, 10% to 90% of it read back by the bench's own reader")
-		fmt.Fprintln(tw, "\tper second\tcores\tbench cores\t")
-		fmt.Fprintf(tw, "pipe (messages)\t%s\t%.2f\t%.2f\t\n", thousands(r.Pipe.PerSecond), r.Pipe.Cores, r.Pipe.BenchCores)
-		fmt.Fprintf(tw, "worker (complaints)\t%s\t%.2f\t%.2f\t\n", thousands(r.Worker.PerSecond), r.Worker.Cores, r.Worker.BenchCores)
-		fmt.Fprintf(tw, "worker / pipe\t%.2f\t\t\t\n", r.Ratio)
+		fmt.Fprintln(tw, "\tper second\tcores\tCPU each\tbench cores\t")
+		fmt.Fprintf(tw, "pipe (messages)\t%s\t%.2f\t%s\t%.2f\t\n", thousands(r.Pipe.PerSecond), r.Pipe.Cores, us(r.Pipe.CPU), r.Pipe.BenchCores)
+		fmt.Fprintf(tw, "worker (complaints)\t%s\t%.2f\t%s\t%.2f\t\n", thousands(r.Worker.PerSecond), r.Worker.Cores, us(r.Worker.CPU), r.Worker.BenchCores)
+		fmt.Fprintf(tw, "worker / pipe\t%.2f\t\t\t\t\n", r.Ratio)
 		tw.Flush()
 	}
 	if len(r.Steps) > 0 {
@@ -149,6 +152,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	return nil
 }
+
+func us(d time.Duration) string { return fmt.Sprintf("%.1fµs", float64(d)/float64(time.Microsecond)) }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
 

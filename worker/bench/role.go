@@ -44,6 +44,9 @@ func runChild(ctx context.Context, env cli.Env, o *Options) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if o.MemProfile != "" {
+		defer writeAllocs(o.MemProfile, env)
+	}
 	opts := o.workerOptions(o.Brokers)
 	svc, err := service.Start(ctx, opts, cliLogger(env), nil)
 	if err != nil {
@@ -59,4 +62,19 @@ func runChild(ctx context.Context, env cli.Env, o *Options) error {
 func cliLogger(env cli.Env) zerolog.Logger {
 	log, _ := cli.NewLogger(env.Stderr, "console", "warn")
 	return log
+}
+
+// writeAllocs writes the allocation profile (every allocation since the
+// process started) to path.
+func writeAllocs(path string, env cli.Env) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		cli.Errorf(env, "bench", "--memprofile: %v", err)
+	}
 }

@@ -25,71 +25,109 @@ type written struct {
 type pending struct {
 	msgs    []kafka.Message
 	reader  *kafka.Reader // fetched from: its offsets are committed there
-	out     []outMsg
+	buf     *batchBuf // its output: buf.out
 	decided []written
 }
 
 // decideBatch decodes and decides a batch and encodes its output. One
 // complaint that cannot be decided or encoded is dead-lettered
 // (undecidable); only a history-store outage, retried until the store
-// answers or ctx ends, keeps the batch from being decided.
-func (w *Worker) decideBatch(ctx context.Context, batch []kafka.Message, out []outMsg) (*pending, error) {
+// answers or ctx ends, keeps the batch from being decided. Complaints are
+// decoded ahead, in a goroutine of their own, while the ones before them
+// are decided: decoding needs nothing but the message.
+func (w *Worker) decideBatch(ctx context.Context, batch []kafka.Message, buf *batchBuf) (*pending, error) {
 	w.m.BatchSize.Observe(float64(len(batch)))
 	updateLag(w.m, batch)
-	p := &pending{msgs: batch, reader: w.reader, out: out[:0]}
+	buf.reset()
+	p := &pending{msgs: batch, reader: w.reader, buf: buf}
+	ahead := w.decodeAhead(batch)
+	defer ahead.wait() // the decoder is ours again once it is done
+	out := buf.out
 	for i := range batch {
 		m := &batch[i]
 		w.m.Consumed.Inc()
-		c := new(schema.Complaint)
-		if err := w.dec.ComplaintAt(m.Value, m.Time, c); err != nil {
+		x := <-ahead.next
+		c := x.c
+		if err := x.err; err != nil {
 			reason := schema.ReasonOf(err)
-			p.out = append(p.out, w.deadLetter(m, reason, err.Error()))
+			out = append(out, w.deadLetter(m, reason, err.Error()))
 			w.log.Warn().Str("reason", string(reason)).Int("partition", m.Partition).Int64("offset", m.Offset).
 				Msg("complaint refused; dead-lettered")
 			continue
 		}
 		res, failure, err := w.decideOne(ctx, c, m.Value)
 		if err != nil {
+			buf.out = out
 			return nil, err // the history store is out and ctx ended: redelivered
 		}
-		var msgs []outMsg
 		if failure == "" {
-			msgs, failure = w.decisionMessages(m, &res.Decision)
+			out, failure = w.appendDecision(out, buf, m, &res.Decision)
 		}
 		if failure != "" {
-			p.out = append(p.out, w.deadLetter(m, schema.ReasonUndecidable, failure))
+			out = append(out, w.deadLetter(m, schema.ReasonUndecidable, failure))
 			w.log.Error().Str("reason", string(schema.ReasonUndecidable)).Str("why", failure).
 				Int("partition", m.Partition).Int64("offset", m.Offset).Msg("complaint could not be decided; dead-lettered")
 			continue
 		}
-		p.out = append(p.out, msgs...)
 		p.decided = append(p.decided, written{d: &res.Decision, msgTime: m.Time, errs: res.Errors, read: &c.Read})
 		for i := range res.Revisions {
 			rv := &res.Revisions[i]
-			msgs, failure := w.decisionMessages(m, rv)
-			if failure != "" {
+			var failure string
+			if out, failure = w.appendDecision(out, buf, m, rv); failure != "" {
 				// The complaint keeps its earlier decision.
 				w.log.Error().Str("why", failure).Int("revision", rv.Revision).Msg("a revision could not be encoded; not written")
 				continue
 			}
-			p.out = append(p.out, msgs...)
 			p.decided = append(p.decided, written{d: rv, revision: true})
 		}
 	}
+	buf.out = out
 	return p, nil
 }
+
+// decoding is a batch being decoded in order by a goroutine of its own.
+type decoding struct {
+	next chan decoded // each message's complaint, in batch order
+	done chan struct{}
+}
+
+type decoded struct {
+	c   *schema.Complaint
+	err error
+}
+
+// decodeAhead starts decoding batch with the worker's decoder, which is
+// not to be used by anyone else until wait returns.
+func (w *Worker) decodeAhead(batch []kafka.Message) *decoding {
+	d := &decoding{next: make(chan decoded, len(batch)), done: make(chan struct{})}
+	go func() {
+		defer close(d.done)
+		for i := range batch {
+			m := &batch[i]
+			c := new(schema.Complaint)
+			err := w.dec.ComplaintAt(m.Value, m.Time, c)
+			d.next <- decoded{c, err}
+		}
+	}()
+	return d
+}
+
+// wait waits until the whole batch is decoded (all of it is, even when
+// deciding stopped early: a batch is bounded).
+func (d *decoding) wait() { <-d.done }
 
 // finishBatch writes every output of a decided batch (kafka-go returns
 // once the brokers have acknowledged them), counts it and only then
 // commits its offsets. When the writes cannot be finished before ctx ends,
 // nothing of the batch is committed.
 func (w *Worker) finishBatch(ctx context.Context, p *pending) error {
-	if err := w.write(ctx, p.out); err != nil {
+	out := p.buf.out
+	if err := w.write(ctx, out); err != nil {
 		return fmt.Errorf("stream: batch not finished, %d messages left uncommitted for redelivery: %w", len(p.msgs), err)
 	}
 	var deadReasons []schema.Reason
-	for i := range p.out {
-		if l := p.out[i].letter; l != nil {
+	for i := range out {
+		if l := out[i].letter; l != nil {
 			deadReasons = append(deadReasons, l.reason)
 			if l.trimmed {
 				w.m.DeadLettersTrimmed.Inc()
@@ -98,7 +136,6 @@ func (w *Worker) finishBatch(ctx context.Context, p *pending) error {
 	}
 	w.observe(p.decided, deadReasons)
 	w.commit(ctx, p.reader, p.msgs)
-	clear(p.out)
 	return nil
 }
 

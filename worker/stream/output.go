@@ -71,35 +71,86 @@ func (w *Worker) newWriter(ctx context.Context) *Writer {
 	return NewWriter(wr, parts)
 }
 
-// decisionBytes is room for a decision's JSON: most of the sample's take
-// 500 to 900 bytes.
-const decisionBytes = 1024
+// batchBuf is the memory a batch's output is built in. There are two,
+// used in turn: by the time a batch is decided in one, the batch built in
+// it before has been written.
+type batchBuf struct {
+	out     []outMsg
+	bytes   []byte // decisions' keys and JSON
+	headers []kafka.Header
+}
 
-// decisionMessages are a decision's two messages: its review queue's topic
-// and the audit topic, keyed by complaint id. failure says why there are
-// none: the decision cannot be encoded, or is over the size limit.
-func (w *Worker) decisionMessages(src *kafka.Message, d *schema.Decision) ([]outMsg, string) {
-	body, err := d.AppendJSON(make([]byte, 0, decisionBytes))
-	if err != nil {
-		return nil, fmt.Sprintf("encoding its decision failed: %v", err)
+func (b *batchBuf) reset() {
+	clear(b.out)
+	b.out, b.bytes, b.headers = b.out[:0], b.bytes[:0], b.headers[:0]
+}
+
+// Header values the same on every decision.
+var (
+	contentTypeJSON  = []byte("application/json")
+	schemaDecisionV1 = []byte("decision/v1")
+	revisions        = func() (r [16][]byte) {
+		for i := range r {
+			r[i] = strconv.AppendInt(nil, int64(i), 10)
+		}
+		return r
+	}()
+)
+
+// appendDecision appends a decision's two messages to out: its review
+// queue's topic and the audit topic, keyed by complaint id, built in buf.
+// failure says why there are none: the decision cannot be encoded, or is
+// over the size limit.
+func (w *Worker) appendDecision(out []outMsg, buf *batchBuf, src *kafka.Message, d *schema.Decision) ([]outMsg, string) {
+	start := len(buf.bytes)
+	buf.bytes = append(buf.bytes, d.ComplaintID...)
+	mid := len(buf.bytes)
+	var err error
+	if buf.bytes, err = d.AppendJSON(buf.bytes); err != nil {
+		buf.bytes = buf.bytes[:start]
+		return out, fmt.Sprintf("encoding its decision failed: %v", err)
 	}
-	headers := []kafka.Header{
-		{Key: HeaderRuleset, Value: []byte(d.Ruleset)},
-		{Key: HeaderQueue, Value: []byte(d.Queue)},
-		{Key: HeaderRevision, Value: strconv.AppendInt(nil, int64(d.Revision), 10)},
-		{Key: HeaderContentType, Value: []byte("application/json")},
-		{Key: HeaderSchema, Value: []byte("decision/v1")},
+	end := len(buf.bytes)
+	key, body := buf.bytes[start:mid:mid], buf.bytes[mid:end:end]
+	rev := revisions[0][:0]
+	if d.Revision >= 0 && d.Revision < len(revisions) {
+		rev = revisions[d.Revision]
+	} else {
+		rev = strconv.AppendInt(nil, int64(d.Revision), 10)
 	}
-	key := []byte(d.ComplaintID)
+	h := len(buf.headers)
+	buf.headers = append(buf.headers,
+		kafka.Header{Key: HeaderRuleset, Value: w.shared(d.Ruleset)},
+		kafka.Header{Key: HeaderQueue, Value: w.shared(d.Queue)},
+		kafka.Header{Key: HeaderRevision, Value: rev},
+		kafka.Header{Key: HeaderContentType, Value: contentTypeJSON},
+		kafka.Header{Key: HeaderSchema, Value: schemaDecisionV1})
+	headers := buf.headers[h:len(buf.headers):len(buf.headers)]
 	review := kafka.Message{Topic: w.cfg.ReviewTopic(d.Queue), Key: key, Value: body, Headers: headers}
 	if n := messageSize(&review); n > w.maxBytes {
-		return nil, fmt.Sprintf("its decision is %d bytes, over the limit of %d", n, w.maxBytes)
+		buf.bytes, buf.headers = buf.bytes[:start], buf.headers[:h]
+		return out, fmt.Sprintf("its decision is %d bytes, over the limit of %d", n, w.maxBytes)
 	}
-	return []outMsg{
-		{msg: review, src: src},
-		{msg: kafka.Message{Topic: w.cfg.AuditTopic, Key: key, Value: body, Headers: headers}, src: src},
-	}, ""
+	return append(out, outMsg{msg: review, src: src},
+		outMsg{msg: kafka.Message{Topic: w.cfg.AuditTopic, Key: key, Value: body, Headers: headers}, src: src}), ""
 }
+
+// shared is s as bytes, made once for the header values every decision of
+// a ruleset repeats (its hash, the queues). Never modified once made.
+func (w *Worker) shared(s string) []byte {
+	if b, ok := w.headerValues[s]; ok {
+		return b
+	}
+	if len(w.headerValues) >= maxHeaderValues { // rulesets reloaded many times
+		clear(w.headerValues)
+	}
+	b := []byte(s)
+	w.headerValues[s] = b
+	return b
+}
+
+// maxHeaderValues bounds the shared header values kept.
+const maxHeaderValues = 256
 
 // deadLetter is m's dead letter, within the size limit.
 func (w *Worker) deadLetter(m *kafka.Message, reason schema.Reason, detail string) outMsg {

@@ -32,7 +32,10 @@ type Worker struct {
 	maxBytes int
 
 	dec       *schema.Decoder
-	outs      [2][]outMsg          // output buffers of the batch being decided and the one being written, in turn
+	bufs      [2]batchBuf // where the batch being decided and the one being written are built, in turn
+	// headerValues are shared header values (ruleset hashes, queues); used
+	// by the goroutine that decides.
+	headerValues map[string][]byte
 	offenders map[string]time.Time // merchant -> last repeat_offender decision
 	// ruleErrLog lets a failing rule be logged once a minute, not once
 	// per complaint.
@@ -54,7 +57,7 @@ func New(cfg Config, kc *kafkaconn.Client, scorer *rules.Scorer, m *metrics.Pipe
 	}
 	return &Worker{
 		cfg: cfg, kafka: kc, scorer: scorer, m: m, log: log, now: now, dec: schema.NewDecoder(cfg.Decode),
-		notReady: errors.New("starting"), offenders: map[string]time.Time{},
+		notReady: errors.New("starting"), offenders: map[string]time.Time{}, headerValues: map[string][]byte{},
 		ruleErrLog: rules.NewErrorLimiter(time.Minute, time.Now),
 	}
 }
@@ -175,7 +178,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		// The batch is finished even when ctx ends meanwhile, within the
 		// shutdown timeout.
 		fctx, cancel := finishContext(ctx, w.cfg.ShutdownTimeout)
-		p, err := w.decideBatch(fctx, batch, w.outs[n%2])
+		p, err := w.decideBatch(fctx, batch, &w.bufs[n%2])
 		if err != nil {
 			cancel()
 			return errors.Join(fl.wait(), fmt.Errorf("stream: batch not finished, %d messages left uncommitted for redelivery: %w", len(batch), err))
@@ -184,7 +187,6 @@ func (w *Worker) Run(ctx context.Context) error {
 			cancel()
 			return fmt.Errorf("%w; the next batch (%d messages) neither written nor committed", err, len(batch))
 		}
-		w.outs[n%2] = p.out[:0]
 		fl.start(func() error {
 			defer cancel()
 			return w.finishBatch(fctx, p)
