@@ -9,6 +9,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/trustsafety/complaintd/rules"
+	"github.com/trustsafety/complaintd/rules/history"
 	"github.com/trustsafety/complaintd/schema"
 )
 
@@ -25,8 +26,9 @@ type written struct {
 type pending struct {
 	msgs    []kafka.Message
 	reader  *kafka.Reader // fetched from: its offsets are committed there
-	buf     *batchBuf // its output: buf.out
+	buf     *batchBuf     // its output: buf.out
 	decided []written
+	acks    []history.Ack // recorded as written once buf.out is written, before the commit
 }
 
 // decideBatch decodes and decides a batch and encodes its output. One
@@ -70,6 +72,7 @@ func (w *Worker) decideBatch(ctx context.Context, batch []kafka.Message, buf *ba
 			continue
 		}
 		p.decided = append(p.decided, written{d: &res.Decision, msgTime: m.Time, errs: res.Errors, read: &c.Read})
+		p.acks = append(p.acks, res.Acks...)
 		for i := range res.Revisions {
 			rv := &res.Revisions[i]
 			var failure string
@@ -125,6 +128,12 @@ func (w *Worker) finishBatch(ctx context.Context, p *pending) error {
 	if err := w.write(ctx, out); err != nil {
 		return fmt.Errorf("stream: batch not finished, %d messages left uncommitted for redelivery: %w", len(p.msgs), err)
 	}
+	// Written: a redelivery need not write these again. Failing costs
+	// repeated writes later, never a decision: go on to commit.
+	if err := w.scorer.Written(ctx, p.acks); err != nil {
+		w.m.HistoryErrors.Inc()
+		w.log.Warn().Err(err).Msg("recording decisions as written in the history")
+	}
 	var deadReasons []schema.Reason
 	for i := range out {
 		if l := out[i].letter; l != nil {
@@ -176,7 +185,6 @@ func (w *Worker) decide(ctx context.Context, c *schema.Complaint, raw []byte) (r
 }
 
 func (w *Worker) observe(decided []written, deadReasons []schema.Reason) {
-	now := w.now()
 	for _, x := range decided {
 		d := x.d
 		if x.revision {
@@ -197,9 +205,6 @@ func (w *Worker) observe(decided []written, deadReasons []schema.Reason) {
 		}
 		for _, t := range d.Tags {
 			w.m.Tags.WithLabelValues(t).Inc()
-			if t == "repeat_offender" && d.MerchantID != "" {
-				w.offenders[d.MerchantID] = d.DecidedAt
-			}
 		}
 		w.observeRead(x.read, d)
 		for _, e := range x.errs {
@@ -211,12 +216,6 @@ func (w *Worker) observe(decided []written, deadReasons []schema.Reason) {
 	for _, r := range deadReasons {
 		w.m.DeadLettered.WithLabelValues(string(r)).Inc()
 	}
-	for id, at := range w.offenders {
-		if now.Sub(at) > repeatOffenderWindow {
-			delete(w.offenders, id)
-		}
-	}
-	w.m.RepeatOffenders.Set(float64(len(w.offenders)))
 }
 
 // observeRead counts how a decided complaint was read: unknown properties
@@ -252,10 +251,6 @@ func (w *Worker) observeRead(r *schema.Read, d *schema.Decision) {
 		}
 	}
 }
-
-// repeatOffenderWindow is how long a merchant flagged as a repeat offender
-// counts in the repeat_offender_merchants gauge.
-const repeatOffenderWindow = 30 * 24 * time.Hour
 
 // ruleFailed counts a rule that failed at run time and logs it at most
 // once per rule per minute. The log line says which rule, the kind of

@@ -31,12 +31,11 @@ type Worker struct {
 	// maxBytes bounds every message written (messageSize); set by Run.
 	maxBytes int
 
-	dec       *schema.Decoder
-	bufs      [2]batchBuf // where the batch being decided and the one being written are built, in turn
+	dec  *schema.Decoder
+	bufs [2]batchBuf // where the batch being decided and the one being written are built, in turn
 	// headerValues are shared header values (ruleset hashes, queues); used
 	// by the goroutine that decides.
 	headerValues map[string][]byte
-	offenders map[string]time.Time // merchant -> last repeat_offender decision
 	// ruleErrLog lets a failing rule be logged once a minute, not once
 	// per complaint.
 	ruleErrLog *rules.ErrorLimiter
@@ -57,7 +56,7 @@ func New(cfg Config, kc *kafkaconn.Client, scorer *rules.Scorer, m *metrics.Pipe
 	}
 	return &Worker{
 		cfg: cfg, kafka: kc, scorer: scorer, m: m, log: log, now: now, dec: schema.NewDecoder(cfg.Decode),
-		notReady: errors.New("starting"), offenders: map[string]time.Time{}, headerValues: map[string][]byte{},
+		notReady: errors.New("starting"), headerValues: map[string][]byte{},
 		ruleErrLog: rules.NewErrorLimiter(time.Minute, time.Now),
 	}
 }
