@@ -25,43 +25,37 @@ type written struct {
 // then written and committed while the next one is decided.
 type pending struct {
 	msgs    []kafka.Message
-	reader  *kafka.Reader // fetched from: its offsets are committed there
-	buf     *batchBuf     // its output: buf.out
+	reader  consumer  // fetched from: its offsets are committed there
+	buf     *batchBuf // its output: buf.out
 	decided []written
 	acks    []history.Ack // recorded as written once buf.out is written, before the commit
 }
 
-// decideBatch decodes and decides a batch and encodes its output. One
-// complaint that cannot be decided or encoded is dead-lettered
-// (undecidable); only a history-store outage, retried until the store
-// answers or ctx ends, keeps the batch from being decided. Complaints are
-// decoded ahead, in a goroutine of their own, while the ones before them
-// are decided: decoding needs nothing but the message.
-func (w *Worker) decideBatch(ctx context.Context, batch []kafka.Message, buf *batchBuf) (*pending, error) {
+// decided waits until every complaint of d is decided and encodes the
+// batch's output in batch order. One complaint that cannot be decoded,
+// decided or encoded is dead-lettered (undecidable); only a history-store
+// outage, retried until the store answers or the batch's context ends,
+// keeps the batch from being decided.
+func (w *Worker) decided(d *deciding) (*pending, error) {
+	if err := d.wait(); err != nil {
+		return nil, err // the history store is out and ctx ended: redelivered
+	}
+	batch, buf := d.batch(), d.buf
 	w.m.BatchSize.Observe(float64(len(batch)))
 	updateLag(w.m, batch)
-	buf.reset()
 	p := &pending{msgs: batch, reader: w.reader, buf: buf}
-	ahead := w.decodeAhead(batch)
-	defer ahead.wait() // the decoder is ours again once it is done
 	out := buf.out
 	for i := range batch {
-		m := &batch[i]
+		m, v := &batch[i], &d.vs[i]
 		w.m.Consumed.Inc()
-		x := <-ahead.next
-		c := x.c
-		if err := x.err; err != nil {
+		if err := v.err; err != nil {
 			reason := schema.ReasonOf(err)
 			out = append(out, w.deadLetter(m, reason, err.Error()))
 			w.log.Warn().Str("reason", string(reason)).Int("partition", m.Partition).Int64("offset", m.Offset).
 				Msg("complaint refused; dead-lettered")
 			continue
 		}
-		res, failure, err := w.decideOne(ctx, c, m.Value)
-		if err != nil {
-			buf.out = out
-			return nil, err // the history store is out and ctx ended: redelivered
-		}
+		res, failure := &v.res, v.failure
 		if failure == "" {
 			out, failure = w.appendDecision(out, buf, m, &res.Decision)
 		}
@@ -71,7 +65,7 @@ func (w *Worker) decideBatch(ctx context.Context, batch []kafka.Message, buf *ba
 				Int("partition", m.Partition).Int64("offset", m.Offset).Msg("complaint could not be decided; dead-lettered")
 			continue
 		}
-		p.decided = append(p.decided, written{d: &res.Decision, msgTime: m.Time, errs: res.Errors, read: &c.Read})
+		p.decided = append(p.decided, written{d: &res.Decision, msgTime: m.Time, errs: res.Errors, read: &v.c.Read})
 		p.acks = append(p.acks, res.Acks...)
 		for i := range res.Revisions {
 			rv := &res.Revisions[i]
@@ -87,37 +81,6 @@ func (w *Worker) decideBatch(ctx context.Context, batch []kafka.Message, buf *ba
 	buf.out = out
 	return p, nil
 }
-
-// decoding is a batch being decoded in order by a goroutine of its own.
-type decoding struct {
-	next chan decoded // each message's complaint, in batch order
-	done chan struct{}
-}
-
-type decoded struct {
-	c   *schema.Complaint
-	err error
-}
-
-// decodeAhead starts decoding batch with the worker's decoder, which is
-// not to be used by anyone else until wait returns.
-func (w *Worker) decodeAhead(batch []kafka.Message) *decoding {
-	d := &decoding{next: make(chan decoded, len(batch)), done: make(chan struct{})}
-	go func() {
-		defer close(d.done)
-		for i := range batch {
-			m := &batch[i]
-			c := new(schema.Complaint)
-			err := w.dec.ComplaintAt(m.Value, m.Time, c)
-			d.next <- decoded{c, err}
-		}
-	}()
-	return d
-}
-
-// wait waits until the whole batch is decoded (all of it is, even when
-// deciding stopped early: a batch is bounded).
-func (d *decoding) wait() { <-d.done }
 
 // finishBatch writes every output of a decided batch (kafka-go returns
 // once the brokers have acknowledged them), counts it and only then

@@ -78,10 +78,16 @@ type batchBuf struct {
 	out     []outMsg
 	bytes   []byte // decisions' keys and JSON
 	headers []kafka.Header
+	// msgs and outcomes are the batch fetched and decided (deciding);
+	// its decisions are read from outcomes until the batch is written.
+	msgs     []kafka.Message
+	outcomes []outcome
 }
 
 func (b *batchBuf) reset() {
 	clear(b.out)
+	clear(b.msgs)
+	clear(b.outcomes)
 	b.out, b.bytes, b.headers = b.out[:0], b.bytes[:0], b.headers[:0]
 }
 
@@ -284,7 +290,7 @@ func isTooLarge(err error) bool {
 // commit commits the batch's offsets through r, the reader it was fetched
 // from. A failed commit is not fatal: the messages are redelivered and
 // decided again (idempotently).
-func (w *Worker) commit(ctx context.Context, r *kafka.Reader, batch []kafka.Message) {
+func (w *Worker) commit(ctx context.Context, r consumer, batch []kafka.Message) {
 	bo := backoff{min: w.cfg.BackoffMin, max: w.cfg.BackoffMax}
 	for attempt := 1; ; attempt++ {
 		err := r.CommitMessages(ctx, batch...)

@@ -3,12 +3,11 @@ package stream
 import (
 	"context"
 	"errors"
-	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
-	"github.com/segmentio/kafka-go"
 
 	"github.com/trustsafety/complaintd/rules"
 	"github.com/trustsafety/complaintd/schema"
@@ -25,9 +24,11 @@ type Worker struct {
 	scorer *rules.Scorer
 	m      *metrics.Pipeline
 	log    zerolog.Logger
-	reader *kafka.Reader // made by Run once the topics exist: a group reader joins when it is made
-	writer *Writer       // made by Run with the reader
-	now    func() time.Time
+	reader consumer // made by Run once the topics exist: a group reader joins when it is made
+	writer producer // made by Run with the reader
+	// newReader makes a group reader (at start, and to rejoin the group).
+	newReader func() consumer
+	now       func() time.Time
 	// maxBytes bounds every message written (messageSize); set by Run.
 	maxBytes int
 
@@ -36,6 +37,7 @@ type Worker struct {
 	// headerValues are shared header values (ruleset hashes, queues); used
 	// by the goroutine that decides.
 	headerValues map[string][]byte
+	lanes        int // complaints decided at once (Config.Lanes)
 	// ruleErrLog lets a failing rule be logged once a minute, not once
 	// per complaint.
 	ruleErrLog *rules.ErrorLimiter
@@ -54,11 +56,16 @@ func New(cfg Config, kc *kafkaconn.Client, scorer *rules.Scorer, m *metrics.Pipe
 	if now == nil {
 		now = time.Now
 	}
-	return &Worker{
+	w := &Worker{
 		cfg: cfg, kafka: kc, scorer: scorer, m: m, log: log, now: now, dec: schema.NewDecoder(cfg.Decode),
-		notReady: errors.New("starting"), headerValues: map[string][]byte{},
+		notReady: errors.New("starting"), headerValues: map[string][]byte{}, lanes: cfg.Lanes,
 		ruleErrLog: rules.NewErrorLimiter(time.Minute, time.Now),
 	}
+	if w.lanes <= 0 {
+		w.lanes = runtime.GOMAXPROCS(0)
+	}
+	w.newReader = func() consumer { return w.kafka.GroupReader(w.readerConfig()) }
+	return w
 }
 
 // Ready returns nil when the worker is fetching and writing, or why not.
@@ -133,10 +140,9 @@ func (w *Worker) Run(ctx context.Context) error {
 			return nil
 		}
 	}
-	bo.reset()
 	w.maxBytes = w.messageLimit(ctx)
 	// The group is joined once the topics exist, never before.
-	w.reader = w.kafka.GroupReader(w.readerConfig())
+	w.reader = w.newReader()
 	w.writer = w.newWriter(ctx)
 	w.setReady(nil)
 	w.log.Info().Str("topic", w.cfg.ComplaintsTopic).Str("group", w.cfg.GroupID).Int("max_message_bytes", w.maxBytes).Msg("consuming")
@@ -147,82 +153,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	wdDone := make(chan struct{})
 	go func() { defer close(wdDone); newWatchdog(w).run(wdCtx) }()
 	defer func() { stopWatchdog(); <-wdDone }()
-	// The pipeline: while batch N is written and committed (finishBatch, in
-	// a goroutine of its own), batch N+1 is fetched and decided. Batches
-	// are written one after the other and committed in order, each only
-	// once written, so order within a partition holds and no offset is
-	// committed past an unwritten message; when batch N cannot be written,
-	// batch N+1 is neither written nor committed.
-	var fl flight
-	for n := 0; ; n++ {
-		batch, err := w.fetchOrRejoin(ctx, fl.wait)
-		if fl.failed != nil { // finished before a rejoin, and not written
-			return fl.failed
-		}
-		if len(batch) == 0 {
-			if ctx.Err() != nil {
-				return fl.wait()
-			}
-			if errors.Is(err, errRejoined) {
-				continue
-			}
-			w.m.FetchErrors.Inc()
-			w.setReady(fmt.Errorf("fetch: %w", err))
-			if !bo.wait(ctx) {
-				return fl.wait()
-			}
-			continue
-		}
-		bo.reset()
-		// The batch is finished even when ctx ends meanwhile, within the
-		// shutdown timeout.
-		fctx, cancel := finishContext(ctx, w.cfg.ShutdownTimeout)
-		p, err := w.decideBatch(fctx, batch, &w.bufs[n%2])
-		if err != nil {
-			cancel()
-			return errors.Join(fl.wait(), fmt.Errorf("stream: batch not finished, %d messages left uncommitted for redelivery: %w", len(batch), err))
-		}
-		if err := fl.wait(); err != nil {
-			cancel()
-			return fmt.Errorf("%w; the next batch (%d messages) neither written nor committed", err, len(batch))
-		}
-		fl.start(func() error {
-			defer cancel()
-			return w.finishBatch(fctx, p)
-		})
-		if ctx.Err() != nil {
-			return fl.wait()
-		}
-	}
-}
-
-// flight is the batch being written and committed while the next one is
-// decided: at most one at a time.
-type flight struct {
-	done   chan struct{}
-	err    error
-	failed error // the first batch that could not be finished; no batch after it is
-}
-
-func (f *flight) start(finish func() error) {
-	f.done = make(chan struct{})
-	go func() {
-		defer close(f.done)
-		f.err = finish()
-	}()
-}
-
-// wait waits for the batch in flight, if any, and returns the error of
-// the first batch that could not be finished.
-func (f *flight) wait() error {
-	if f.done != nil {
-		<-f.done
-		f.done = nil
-		if f.failed == nil {
-			f.failed = f.err
-		}
-	}
-	return f.failed
+	return w.consume(ctx)
 }
 
 func (w *Worker) close() {
@@ -237,50 +168,4 @@ func (w *Worker) close() {
 		}
 	}
 	w.setReady(errStopped)
-}
-
-// finishContext is not cancelled with parent; once parent is done it has
-// timeout left.
-func finishContext(parent context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
-	var timer *time.Timer
-	var mu sync.Mutex
-	stop := context.AfterFunc(parent, func() {
-		mu.Lock()
-		timer = time.AfterFunc(timeout, cancel)
-		mu.Unlock()
-	})
-	return ctx, func() {
-		stop()
-		mu.Lock()
-		if timer != nil {
-			timer.Stop()
-		}
-		mu.Unlock()
-		cancel()
-	}
-}
-
-// fetch blocks for one message, then takes what else arrives within
-// BatchWait, up to BatchSize.
-func (w *Worker) fetch(ctx context.Context) ([]kafka.Message, error) {
-	first, err := w.reader.FetchMessage(ctx)
-	if err != nil {
-		return nil, err
-	}
-	w.mu.Lock()
-	w.lastMessage = time.Now()
-	w.mu.Unlock()
-	batch := make([]kafka.Message, 1, w.cfg.BatchSize)
-	batch[0] = first
-	wctx, cancel := context.WithTimeout(ctx, w.cfg.BatchWait)
-	defer cancel()
-	for len(batch) < w.cfg.BatchSize {
-		m, err := w.reader.FetchMessage(wctx)
-		if err != nil {
-			break
-		}
-		batch = append(batch, m)
-	}
-	return batch, nil
 }
