@@ -29,9 +29,9 @@ type deciding struct {
 
 	msgs   []kafka.Message // BatchSize of them, the first n fetched; the slice never changes while lanes read it
 	n      int
-	vs     []outcome // one per message
-	queues []chan int      // per lane: indexes of msgs to decide
-	errs   []error         // per lane: the history store's, once ctx ended
+	vs     []outcome  // one per message
+	queues []chan int // per lane: indexes of msgs to decide
+	errs   []error    // per lane: the history store's, once ctx ended
 	wg     sync.WaitGroup
 	waited bool
 }
