@@ -188,7 +188,7 @@ func (b *bench) drain(ctx context.Context, role, topic string) (*Drain, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.tracker.set(func() { st.sample = func() cpuSample { return cpuSample{self: selfCPU(), child: c.cpu()} } })
+	b.tracker.set(func() { st.sample = func() cpuSample { return newSample(c.cpu) } })
 	if role == roleWorker {
 		b.worker = c
 	}
@@ -203,7 +203,7 @@ func (b *bench) drain(ctx context.Context, role, topic string) (*Drain, error) {
 	}
 	a, z := st.marks[0], st.marks[1]
 	d := &Drain{Messages: n, PerSecond: float64(z.at-a.at) / z.s.wall.Sub(a.s.wall).Seconds()}
-	d.Cores, d.BenchCores = cores(a.s, z.s)
+	d.Usage = usage(a.s, z.s)
 	if d.PerSecond > 0 {
 		d.CPU = time.Duration(d.Cores / d.PerSecond * float64(time.Second))
 	}
@@ -226,7 +226,7 @@ func (b *bench) latency(ctx context.Context, i int, load float64) error {
 		index[string(cs.msgs[j].Key)] = j
 	}
 	c := b.worker
-	sample := func() cpuSample { return cpuSample{wall: time.Now(), self: selfCPU(), child: c.cpu()} }
+	sample := func() cpuSample { return newSample(c.cpu) }
 	st := b.tracker.begin(b.svc.AuditTopic, &step{prefix: prefix, want: n, index: index, rate: rate,
 		marks: []mark{{at: n}}, sample: sample})
 	w := b.kc.Writer(b.svc.ComplaintsTopic)
@@ -271,7 +271,7 @@ func (b *bench) latency(ctx context.Context, i int, load float64) error {
 	}
 	late := percentiles(lag)
 	s := Step{Load: load, Rate: rate, Complaints: n, Lag: late.P99, LagMax: late.Max, Latency: percentiles(st.lat)}
-	s.Cores, s.BenchCores = cores(first, st.marks[0].s)
+	s.Usage = usage(first, st.marks[0].s)
 	b.report.Steps = append(b.report.Steps, s)
 	return nil
 }

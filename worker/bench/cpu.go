@@ -7,21 +7,69 @@ import (
 	"time"
 )
 
-// cpuSample is the wall time and the CPU times of the bench process and of
-// the child it measures, taken together.
+// cpuSample is the wall time and the CPU times of the bench process, of
+// the child it measures and of the whole machine, taken together.
 type cpuSample struct {
 	wall        time.Time
 	self, child time.Duration
+	machine     machineCPU
 }
 
-// cores is how many cores the child and the bench process used, on
-// average, between a and b.
-func cores(a, b cpuSample) (child, self float64) {
+// newSample samples now, with the child's CPU time from child.
+func newSample(child func() time.Duration) cpuSample {
+	m, _ := machineTimes() // zero where there is no /proc/stat: no figure for the others
+	return cpuSample{wall: time.Now(), self: selfCPU(), child: child(), machine: m}
+}
+
+// Usage is how many cores, on average over an interval, each party used.
+type Usage struct {
+	Cores      float64 `json:"cores"`       // the process measured (the worker or the pipe)
+	BenchCores float64 `json:"bench_cores"` // the bench process: the broker, the producer, the reader
+	// OtherCores is what everything else on the machine used meanwhile,
+	// StolenCores what the hypervisor gave to other machines (steal).
+	OtherCores  float64 `json:"other_cores"`
+	StolenCores float64 `json:"stolen_cores"`
+}
+
+// usage is how many cores the child, the bench process and the rest of
+// the machine used, on average, between a and b.
+func usage(a, b cpuSample) Usage {
 	wall := b.wall.Sub(a.wall).Seconds()
 	if wall <= 0 {
-		return 0, 0
+		return Usage{}
 	}
-	return (b.child - a.child).Seconds() / wall, (b.self - a.self).Seconds() / wall
+	u := Usage{Cores: (b.child - a.child).Seconds() / wall, BenchCores: (b.self - a.self).Seconds() / wall}
+	if a.machine.busy > 0 && b.machine.busy > 0 {
+		u.OtherCores = max(0, (b.machine.busy-a.machine.busy).Seconds()/wall-u.Cores-u.BenchCores)
+		u.StolenCores = (b.machine.steal - a.machine.steal).Seconds() / wall
+	}
+	return u
+}
+
+// machineCPU is the time all CPUs of the machine spent busy (user, nice,
+// system, irq, softirq) and stolen by the hypervisor, since boot.
+type machineCPU struct {
+	busy, steal time.Duration
+}
+
+// parseMachineStat reads the first line of /proc/stat: "cpu  user nice
+// system idle iowait irq softirq steal ...", in USER_HZ ticks.
+func parseMachineStat(b []byte) (machineCPU, error) {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := bytes.Fields(line)
+	if len(f) < 9 || string(f[0]) != "cpu" {
+		return machineCPU{}, fmt.Errorf("/proc/stat: no cpu line")
+	}
+	var t [8]int64
+	for i := range t {
+		n, err := strconv.ParseInt(string(f[i+1]), 10, 64)
+		if err != nil {
+			return machineCPU{}, fmt.Errorf("/proc/stat: %w", err)
+		}
+		t[i] = n
+	}
+	tick := func(n int64) time.Duration { return time.Duration(n) * time.Second / userHZ }
+	return machineCPU{busy: tick(t[0] + t[1] + t[2] + t[5] + t[6]), steal: tick(t[7])}, nil
 }
 
 // userHZ is the unit of the CPU times in /proc/PID/stat: 100 per second on

@@ -13,3 +13,7 @@ func processCPU(int) (time.Duration, error) {
 }
 
 func selfCPU() time.Duration { return 0 }
+
+func machineTimes() (machineCPU, error) {
+	return machineCPU{}, errors.New("machine CPU times are read from /proc/stat (Linux)")
+}

@@ -3,6 +3,7 @@ package bench_test
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -72,6 +73,26 @@ func TestParseStat(t *testing.T) {
 	}
 	for _, bad := range []string{"4242 worker S 1", "4242 (worker) S 1 2 3", "4242 (w) S 1 4242 4242 0 -1 4194560 1200 0 0 0 x 50 0"} {
 		if _, err := bench.ParseStat([]byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+// Machine usage from /proc/stat: busy is user, nice, system, irq and
+// softirq; what the worker and the bench did not use is the others'; steal
+// apart; idle and iowait are not busy.
+func TestMachineUsage(t *testing.T) {
+	// One second: 150 busy ticks (100 user, 10 nice, 30 system, 5 irq, 5 softirq), 20 stolen.
+	a := "cpu  1000 100 300 5000 40 50 50 200 0 0\ncpu0 1 2 3\n"
+	b := "cpu  1100 110 330 5040 80 55 55 220 0 0\n"
+	got, err := bench.MachineUsage(a, b, 0.7, 0.3)
+	want := bench.Usage{Cores: 0.7, BenchCores: 0.3, OtherCores: 0.5, StolenCores: 0.2}
+	if err != nil || math.Abs(got.OtherCores-want.OtherCores) > 1e-9 || math.Abs(got.StolenCores-want.StolenCores) > 1e-9 ||
+		math.Abs(got.Cores-want.Cores) > 1e-9 || math.Abs(got.BenchCores-want.BenchCores) > 1e-9 {
+		t.Errorf("got %+v, %v; want %+v", got, err, want)
+	}
+	for _, bad := range []string{"", "intr 1 2 3", "cpu 1 2 3", "cpu  1 2 3 4 5 6 x 8"} {
+		if _, err := bench.MachineUsage(bad, b, 0, 0); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}

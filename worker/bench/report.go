@@ -50,10 +50,9 @@ type Settings struct {
 type Drain struct {
 	Messages  int     `json:"messages"`
 	PerSecond float64 `json:"per_second"`
-	// Cores is the process's CPU time over wall time in that interval;
-	// BenchCores the bench process's (the broker, the reader).
-	Cores      float64 `json:"cores"`
-	BenchCores float64 `json:"bench_cores"`
+	// Usage is the cores the process, the bench process (the broker, the
+	// reader) and the rest of the machine used in that interval.
+	Usage
 	// CPU is the process's CPU time per message: Cores / PerSecond. It
 	// holds better than the rates on a machine other jobs share.
 	CPU time.Duration `json:"cpu_per_message_ns"`
@@ -68,8 +67,7 @@ type Step struct {
 	Lag    time.Duration `json:"producer_late_p99_ns"`
 	LagMax time.Duration `json:"producer_late_max_ns"`
 	Latency
-	Cores      float64 `json:"cores"` // the worker's, from the first message due to the last decision read
-	BenchCores float64 `json:"bench_cores"`
+	Usage // from the first message due to the last decision read
 }
 
 // Engine is one engine case, on one core.
@@ -122,18 +120,20 @@ func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	if r.Pipe != nil && r.Worker != nil {
 		fmt.Fprintln(w, "\nthroughput: a backlog drained, 10% to 90% of it read back by the bench's own reader")
-		fmt.Fprintln(tw, "\tper second\tcores\tCPU each\tbench cores\t")
-		fmt.Fprintf(tw, "pipe (messages)\t%s\t%.2f\t%s\t%.2f\t\n", thousands(r.Pipe.PerSecond), r.Pipe.Cores, us(r.Pipe.CPU), r.Pipe.BenchCores)
-		fmt.Fprintf(tw, "worker (complaints)\t%s\t%.2f\t%s\t%.2f\t\n", thousands(r.Worker.PerSecond), r.Worker.Cores, us(r.Worker.CPU), r.Worker.BenchCores)
-		fmt.Fprintf(tw, "worker / pipe\t%.2f\t\t\t\t\n", r.Ratio)
+		fmt.Fprintln(tw, "\tper second\tcores\tCPU each\tbench cores\tothers' cores\tstolen\t")
+		fmt.Fprintf(tw, "pipe (messages)\t%s\t%.2f\t%s\t%.2f\t%.2f\t%.2f\t\n", thousands(r.Pipe.PerSecond), r.Pipe.Cores, us(r.Pipe.CPU),
+			r.Pipe.BenchCores, r.Pipe.OtherCores, r.Pipe.StolenCores)
+		fmt.Fprintf(tw, "worker (complaints)\t%s\t%.2f\t%s\t%.2f\t%.2f\t%.2f\t\n", thousands(r.Worker.PerSecond), r.Worker.Cores, us(r.Worker.CPU),
+			r.Worker.BenchCores, r.Worker.OtherCores, r.Worker.StolenCores)
+		fmt.Fprintf(tw, "worker / pipe\t%.2f\t\t\t\t\t\t\n", r.Ratio)
 		tw.Flush()
 	}
 	if len(r.Steps) > 0 {
 		fmt.Fprintln(w, "\ndecision latency: open loop, from the time a complaint is due to be produced to the time its decision can be read")
-		fmt.Fprintln(tw, "load\tper second\tcomplaints\tp50\tp90\tp99\tmax\tworker cores\tproducer late p99/max\t")
+		fmt.Fprintln(tw, "load\tper second\tcomplaints\tp50\tp90\tp99\tmax\tworker cores\tbench cores\tothers' cores\tproducer late p99/max\t")
 		for _, s := range r.Steps {
-			fmt.Fprintf(tw, "%.0f%%\t%s\t%d\t%s\t%s\t%s\t%s\t%.2f\t%s / %s\t\n", s.Load*100, thousands(s.Rate), s.Complaints,
-				ms(s.P50), ms(s.P90), ms(s.P99), ms(s.Max), s.Cores, ms(s.Lag), ms(s.LagMax))
+			fmt.Fprintf(tw, "%.0f%%\t%s\t%d\t%s\t%s\t%s\t%s\t%.2f\t%.2f\t%.2f\t%s / %s\t\n", s.Load*100, thousands(s.Rate), s.Complaints,
+				ms(s.P50), ms(s.P90), ms(s.P99), ms(s.Max), s.Cores, s.BenchCores, s.OtherCores, ms(s.Lag), ms(s.LagMax))
 		}
 		tw.Flush()
 	}
