@@ -56,12 +56,13 @@ func TestBenchRuns(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 		t.Fatalf("%v:\n%s", err, out.String())
 	}
-	for name, d := range map[string]*bench.Drain{"pipe": r.Pipe, "worker": r.Worker} {
+	for name, d := range map[string]*bench.Drain{"pipe": r.Pipe, "worker": r.Worker, "pipe again": r.PipeAfter} {
 		if d == nil || d.Messages != 600 || d.PerSecond <= 0 || d.Cores < 0 {
 			t.Errorf("%s: %+v", name, d)
 		}
 	}
-	if r.Ratio <= 0 || r.Worker != nil && r.Pipe != nil && r.Ratio != r.Worker.PerSecond/r.Pipe.PerSecond {
+	if r.Ratio <= 0 || r.Worker != nil && r.Pipe != nil && r.PipeAfter != nil &&
+		r.Ratio != r.Worker.PerSecond/((r.Pipe.PerSecond+r.PipeAfter.PerSecond)/2) {
 		t.Errorf("ratio %v", r.Ratio)
 	}
 	if len(r.Steps) != len(bench.Loads) {
@@ -89,7 +90,7 @@ func TestBenchRuns(t *testing.T) {
 	if err := r.WriteTable(&table); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"worker / pipe", "decision latency", "25%", "50%", "hand-written Go", "engine, 22 rules", "engine, 1000 rules", "offline scorer"} {
+	for _, want := range []string{"worker / pipe", "pipe again", "others' cores", "decision latency", "25%", "50%", "hand-written Go", "engine, 22 rules", "engine, 1000 rules", "offline scorer"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("the table lacks %q:\n%s", want, table.String())
 		}

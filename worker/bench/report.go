@@ -15,15 +15,18 @@ import (
 
 // Report is what one run of the bench measured.
 type Report struct {
-	Machine Machine   `json:"machine"`
-	Options Settings  `json:"options"`
-	Pipe    *Drain    `json:"pipe,omitempty"`
-	Worker  *Drain    `json:"worker,omitempty"`
-	Ratio   float64   `json:"worker_over_pipe,omitempty"`
-	Steps   []Step    `json:"latency,omitempty"`
-	Engine  []Engine  `json:"engine,omitempty"`
-	Scorer  *Offline  `json:"scorer,omitempty"`
-	Started time.Time `json:"started"`
+	Machine Machine  `json:"machine"`
+	Options Settings `json:"options"`
+	Pipe    *Drain   `json:"pipe,omitempty"`
+	Worker  *Drain   `json:"worker,omitempty"`
+	// PipeAfter is the pipe again, after the worker; Ratio is the
+	// worker's rate over the mean of the two pipes'.
+	PipeAfter *Drain    `json:"pipe_after,omitempty"`
+	Ratio     float64   `json:"worker_over_pipe,omitempty"`
+	Steps     []Step    `json:"latency,omitempty"`
+	Engine    []Engine  `json:"engine,omitempty"`
+	Scorer    *Offline  `json:"scorer,omitempty"`
+	Started   time.Time `json:"started"`
 }
 
 // Machine names where the figures were taken.
@@ -118,14 +121,17 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "%d complaints, %d partitions, batches of %d (wait %s), SLA replica %s\n",
 		o.Complaints, o.Partitions, o.BatchSize, o.BatchWait, onOff(o.SLA))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	if r.Pipe != nil && r.Worker != nil {
+	if r.Pipe != nil && r.Worker != nil && r.PipeAfter != nil {
 		fmt.Fprintln(w, "\nthroughput: a backlog drained, 10% to 90% of it read back by the bench's own reader")
 		fmt.Fprintln(tw, "\tper second\tcores\tCPU each\tbench cores\tothers' cores\tstolen\t")
-		fmt.Fprintf(tw, "pipe (messages)\t%s\t%.2f\t%s\t%.2f\t%.2f\t%.2f\t\n", thousands(r.Pipe.PerSecond), r.Pipe.Cores, us(r.Pipe.CPU),
-			r.Pipe.BenchCores, r.Pipe.OtherCores, r.Pipe.StolenCores)
-		fmt.Fprintf(tw, "worker (complaints)\t%s\t%.2f\t%s\t%.2f\t%.2f\t%.2f\t\n", thousands(r.Worker.PerSecond), r.Worker.Cores, us(r.Worker.CPU),
-			r.Worker.BenchCores, r.Worker.OtherCores, r.Worker.StolenCores)
-		fmt.Fprintf(tw, "worker / pipe\t%.2f\t\t\t\t\t\t\n", r.Ratio)
+		for _, x := range []struct {
+			name string
+			d    *Drain
+		}{{"pipe (messages)", r.Pipe}, {"worker (complaints)", r.Worker}, {"pipe again (messages)", r.PipeAfter}} {
+			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\t%.2f\t%.2f\t%.2f\t\n", x.name, thousands(x.d.PerSecond), x.d.Cores, us(x.d.CPU),
+				x.d.BenchCores, x.d.OtherCores, x.d.StolenCores)
+		}
+		fmt.Fprintf(tw, "worker / pipe (mean of the two)\t%.2f\t\t\t\t\t\t\n", r.Ratio)
 		tw.Flush()
 	}
 	if len(r.Steps) > 0 {

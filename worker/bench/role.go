@@ -30,7 +30,8 @@ func runChild(ctx context.Context, env cli.Env, o *Options) error {
 			return err
 		}
 		defer kc.Close()
-		return runPipe(ctx, kc, pipeConfig{group: "bench-pipe", in: complaintsTopic(o), out: pipeTopic,
+		// A group of its own: each pipe drains the backlog from its start.
+		return runPipe(ctx, kc, pipeConfig{group: fmt.Sprintf("bench-pipe-%d", os.Getpid()), in: complaintsTopic(o), out: pipeTopic,
 			batchSize: o.BatchSize, batchWait: o.BatchWait})
 	}
 	if o.CPUProfile != "" {
