@@ -180,7 +180,11 @@ func (b *bench) throughput(ctx context.Context) error {
 	if b.report.PipeAfter, err = b.drain(ctx, rolePipe, pipeTopic); err != nil {
 		return err
 	}
-	b.report.Ratio = b.report.Worker.PerSecond / ((b.report.Pipe.PerSecond + b.report.PipeAfter.PerSecond) / 2)
+	r := b.report
+	r.Ratio = r.Worker.PerSecond / ((r.Pipe.PerSecond + r.PipeAfter.PerSecond) / 2)
+	if w := r.Worker.cpuEach(); w > 0 {
+		r.CPURatio = (r.Pipe.cpuEach() + r.PipeAfter.cpuEach()) / 2 / w
+	}
 	return nil
 }
 

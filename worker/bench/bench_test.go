@@ -65,6 +65,9 @@ func TestBenchRuns(t *testing.T) {
 		r.Ratio != r.Worker.PerSecond/((r.Pipe.PerSecond+r.PipeAfter.PerSecond)/2) {
 		t.Errorf("ratio %v", r.Ratio)
 	}
+	if r.CPURatio <= 0 {
+		t.Errorf("CPU ratio %v", r.CPURatio)
+	}
 	if len(r.Steps) != len(bench.Loads) {
 		t.Fatalf("%d latency steps", len(r.Steps))
 	}
@@ -90,7 +93,7 @@ func TestBenchRuns(t *testing.T) {
 	if err := r.WriteTable(&table); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"worker / pipe", "pipe again", "others' cores", "decision latency", "25%", "50%", "hand-written Go", "engine, 22 rules", "engine, 1000 rules", "offline scorer"} {
+	for _, want := range []string{"worker / pipe", "pipe again", "others' cores", "the same by CPU", "decision latency", "25%", "50%", "hand-written Go", "engine, 22 rules", "engine, 1000 rules", "offline scorer"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("the table lacks %q:\n%s", want, table.String())
 		}

@@ -99,3 +99,12 @@ func parseStat(b []byte) (time.Duration, error) {
 	}
 	return time.Duration(ticks) * time.Second / userHZ, nil
 }
+
+// cpuEach is the CPU time per message of d's process and the bench's
+// together, in seconds.
+func (d *Drain) cpuEach() float64 {
+	if d.PerSecond <= 0 {
+		return 0
+	}
+	return (d.Cores + d.BenchCores) / d.PerSecond
+}
