@@ -33,8 +33,13 @@ func TestValidateTopicAndRedisSecurityOptions(t *testing.T) {
 		{func(o *service.Options) { o.RedisTLSKeyFile = "k.pem" }, "--redis-tls-cert-file and --redis-tls-key-file go together"},
 		{func(o *service.Options) { o.RedisTLSInsecureSkipVerify, o.RedisTLSCAFile = true, "ca.pem" },
 			"--redis-tls-insecure-skip-verify verifies nothing: drop --redis-tls-ca-file and --redis-tls-server-name, or it"},
-		{func(o *service.Options) { o.History, o.RedisAddr, o.RedisTLS = "redis", "r:6379", true },
-			"--redis-username and --redis-tls*: the history store does not take them yet"},
+		{func(o *service.Options) { o.History, o.RedisAddr, o.RedisTLS = "redis", "r:6379", true }, ""},
+		{func(o *service.Options) {
+			o.History, o.RedisAddr, o.RedisCluster, o.RedisDB = "redis", "a:1,b:2", true, 2
+		},
+			"--redis-db 2: a Redis Cluster has database 0 only"},
+		{func(o *service.Options) { o.History, o.RedisAddr = "redis", "a:1,b:2" },
+			"--redis-addr a:1,b:2: several nodes are for --redis-cluster"},
 		{func(o *service.Options) { o.History, o.RedisAddr, o.RedisPassword = "redis", "r:6379", "pw" }, ""},
 	}
 	for _, tc := range cases {
