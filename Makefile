@@ -16,8 +16,9 @@ rules-test:      ## the shipped rules' examples and fixture cases, with coverage
 lint:            ## lint the shipped rules
 	go run ./worker lint
 
-bench:           ## engine beside hand-written Go, history footprint, worker beside a plain pipe
-	go test -run '^$$' -bench . -benchtime 3x ./rules/... ./worker/traffic
+bench:           ## worker beside a plain pipe, decision latency, cores, engine (README, Performance); the rules' benchmarks
+	go run ./worker bench
+	go test -run '^$$' -bench . -benchtime 3x ./rules/...
 
 fuzz:            ## a minute on each fuzz target
 	go test ./schema -run '^$$' -fuzz FuzzDecodeComplaint -fuzztime 60s

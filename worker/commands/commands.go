@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/trustsafety/complaintd/worker/bench"
 	"github.com/trustsafety/complaintd/worker/cli"
 	"github.com/trustsafety/complaintd/worker/redrive"
 	"github.com/trustsafety/complaintd/worker/ruletools"
@@ -20,6 +21,7 @@ func All() []cli.Command {
 	all = append(all, ruletools.Commands...)
 	all = append(all, traffic.Commands...)
 	all = append(all, redrive.Command)
+	all = append(all, bench.Command) // after the traffic tools: it drives traffic through the worker
 	return append(all, Version)
 }
 

@@ -7,5 +7,6 @@
 //	topics (list plan apply acls)       worker/topics     the topics and ACLs run needs on a cluster
 //	score test lint explain backtest    worker/ruletools  rule authors' tools
 //	demo sample produce                 worker/traffic    traffic tools
+//	bench                               worker/bench      throughput, latency, engine: the figures of README's Performance
 //	version                             here              module version and VCS revision
 package commands

@@ -77,10 +77,9 @@ type Options struct {
 
 // The defaults of what is not a flag.
 const (
-	writeLinger = 2 * time.Millisecond   // the writer's batch timeout
-	backoffMin  = 100 * time.Millisecond // retry backoff of writes, commits, history and metadata
-	backoffMax  = 5 * time.Second
-	stopGrace   = 5 * time.Second // Stop's time beyond ShutdownTimeout to close the clients
+	backoffMin = 100 * time.Millisecond // retry backoff of writes, commits, history and metadata
+	backoffMax = 5 * time.Second
+	stopGrace  = 5 * time.Second // Stop's time beyond ShutdownTimeout to close the clients
 )
 
 // Defaults are the options of `worker run` with no flag given; every other

@@ -160,7 +160,6 @@ func (s *Service) streamConfig() stream.Config {
 		StatusTopic:       o.StatusTopic,
 		BatchSize:         o.BatchSize,
 		BatchWait:         o.BatchWait,
-		WriteLinger:       writeLinger,
 		ShutdownTimeout:   o.ShutdownTimeout,
 		BackoffMin:        backoffMin,
 		BackoffMax:        backoffMax,

@@ -19,9 +19,11 @@ type Config struct {
 	DeadLetterTopic   string
 	StatusTopic       string // status events, for the SLA replica
 
-	BatchSize       int           // messages per batch
+	BatchSize int // messages per batch
+	// Lanes is how many complaints of a batch are decided at once, those of
+	// one merchant always in one lane, in order; 0 is GOMAXPROCS.
+	Lanes           int
 	BatchWait       time.Duration // wait for more messages once one arrived
-	WriteLinger     time.Duration // kafka-go writer batch timeout
 	ShutdownTimeout time.Duration // to finish the batch in flight on shutdown
 	BackoffMin      time.Duration // retry backoff
 	BackoffMax      time.Duration

@@ -43,8 +43,10 @@ var errRejoined = errors.New("rejoined the group")
 
 // fetchOrRejoin is fetch, which the watchdog can end to have the worker
 // leave the group and join again as a new member (a rebalance, which drops
-// members that are gone). Messages already fetched are handled first.
-func (w *Worker) fetchOrRejoin(ctx context.Context) ([]kafka.Message, error) {
+// members that are gone). Messages already fetched are handled first, and
+// the batch in flight (fl) is finished before the reader it was fetched
+// from is closed.
+func (w *Worker) fetchOrRejoin(ctx context.Context, fl *flight, d *deciding) error {
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	w.mu.Lock()
@@ -52,26 +54,29 @@ func (w *Worker) fetchOrRejoin(ctx context.Context) ([]kafka.Message, error) {
 	w.cancelFetch = cancel
 	w.mu.Unlock()
 	if !rejoin {
-		batch, err := w.fetch(fctx)
+		err := w.fetch(fctx, fl.idle(), d)
 		w.mu.Lock()
 		w.cancelFetch, rejoin = nil, w.rejoin
 		w.mu.Unlock()
-		if !rejoin || len(batch) > 0 || ctx.Err() != nil {
-			return batch, err
+		if !rejoin || d.len() > 0 || ctx.Err() != nil {
+			return err
 		}
+	}
+	if err := fl.wait(); err != nil {
+		return err
 	}
 	// Close leaves the group (LeaveGroup) if the reader is a member, and
 	// drops what it fetched and did not commit: it is fetched again.
 	if err := w.reader.Close(); err != nil {
 		w.log.Warn().Err(err).Msg("closing reader to rejoin")
 	}
-	w.reader = w.kafka.GroupReader(w.readerConfig())
+	w.reader = w.newReader()
 	w.mu.Lock()
 	w.rejoin = false
 	w.mu.Unlock()
 	w.m.GroupRejoins.Inc()
 	w.log.Warn().Str("group", w.cfg.GroupID).Msg("left the consumer group and joined again")
-	return nil, errRejoined
+	return errRejoined
 }
 
 // requestRejoin has Run replace the group reader between batches.

@@ -227,7 +227,7 @@ func TestGroupFormsAgainAfterMembersAreKilled(t *testing.T) {
 func testConfig(session time.Duration) Config {
 	const rebalance = 3 * time.Second
 	return Config{
-		BatchSize: 32, BatchWait: 5 * time.Millisecond, WriteLinger: 2 * time.Millisecond, ShutdownTimeout: 2 * time.Second,
+		BatchSize: 32, BatchWait: 5 * time.Millisecond, ShutdownTimeout: 2 * time.Second,
 		BackoffMin: 100 * time.Millisecond, BackoffMax: 5 * time.Second,
 		SessionTimeout: session, RebalanceTimeout: rebalance, HeartbeatInterval: time.Second, JoinGroupBackoff: time.Second,
 		StallAfter: 2*session + 4*rebalance,

@@ -21,34 +21,43 @@ type written struct {
 	revision bool // a later revision of a complaint decided before
 }
 
-// handle decides a batch, writes every output and commits the batch. One
-// complaint that cannot be decided or encoded is dead-lettered
-// (undecidable); only a history-store outage, retried until the store
-// answers, or the broker refusing writes, keep the batch from finishing.
-func (w *Worker) handle(ctx context.Context, batch []kafka.Message) error {
+// pending is a fetched batch on its way through the pipeline: decided,
+// then written and committed while the next one is decided.
+type pending struct {
+	msgs    []kafka.Message
+	reader  consumer  // fetched from: its offsets are committed there
+	buf     *batchBuf // its output: buf.out
+	decided []written
+	acks    []history.Ack // recorded as written once buf.out is written, before the commit
+}
+
+// decided waits until every complaint of d is decided and encodes the
+// batch's output in batch order. One complaint that cannot be decoded,
+// decided or encoded is dead-lettered (undecidable); only a history-store
+// outage, retried until the store answers or the batch's context ends,
+// keeps the batch from being decided.
+func (w *Worker) decided(d *deciding) (*pending, error) {
+	if err := d.wait(); err != nil {
+		return nil, err // the history store is out and ctx ended: redelivered
+	}
+	batch, buf := d.batch(), d.buf
 	w.m.BatchSize.Observe(float64(len(batch)))
 	updateLag(w.m, batch)
-	out := w.out[:0]
-	var decided []written
-	var acks []history.Ack
+	p := &pending{msgs: batch, reader: w.reader, buf: buf}
+	out := buf.out
 	for i := range batch {
-		m := &batch[i]
+		m, v := &batch[i], &d.vs[i]
 		w.m.Consumed.Inc()
-		c := new(schema.Complaint)
-		if err := w.dec.ComplaintAt(m.Value, m.Time, c); err != nil {
+		if err := v.err; err != nil {
 			reason := schema.ReasonOf(err)
 			out = append(out, w.deadLetter(m, reason, err.Error()))
 			w.log.Warn().Str("reason", string(reason)).Int("partition", m.Partition).Int64("offset", m.Offset).
 				Msg("complaint refused; dead-lettered")
 			continue
 		}
-		res, failure, err := w.decideOne(ctx, c, m.Value)
-		if err != nil {
-			return err // the history store is out and ctx ended: redelivered
-		}
-		var msgs []outMsg
+		res, failure := &v.res, v.failure
 		if failure == "" {
-			msgs, failure = w.decisionMessages(m, &res.Decision)
+			out, failure = w.appendDecision(out, buf, m, &res.Decision)
 		}
 		if failure != "" {
 			out = append(out, w.deadLetter(m, schema.ReasonUndecidable, failure))
@@ -56,27 +65,35 @@ func (w *Worker) handle(ctx context.Context, batch []kafka.Message) error {
 				Int("partition", m.Partition).Int64("offset", m.Offset).Msg("complaint could not be decided; dead-lettered")
 			continue
 		}
-		out = append(out, msgs...)
-		decided = append(decided, written{d: &res.Decision, msgTime: m.Time, errs: res.Errors, read: &c.Read})
-		acks = append(acks, res.Acks...)
+		p.decided = append(p.decided, written{d: &res.Decision, msgTime: m.Time, errs: res.Errors, read: &v.c.Read})
+		p.acks = append(p.acks, res.Acks...)
 		for i := range res.Revisions {
 			rv := &res.Revisions[i]
-			msgs, failure := w.decisionMessages(m, rv)
-			if failure != "" {
+			var failure string
+			if out, failure = w.appendDecision(out, buf, m, rv); failure != "" {
 				// The complaint keeps its earlier decision.
 				w.log.Error().Str("why", failure).Int("revision", rv.Revision).Msg("a revision could not be encoded; not written")
 				continue
 			}
-			out = append(out, msgs...)
-			decided = append(decided, written{d: rv, revision: true})
+			p.decided = append(p.decided, written{d: rv, revision: true})
 		}
 	}
+	buf.out = out
+	return p, nil
+}
+
+// finishBatch writes every output of a decided batch (kafka-go returns
+// once the brokers have acknowledged them), counts it and only then
+// commits its offsets. When the writes cannot be finished before ctx ends,
+// nothing of the batch is committed.
+func (w *Worker) finishBatch(ctx context.Context, p *pending) error {
+	out := p.buf.out
 	if err := w.write(ctx, out); err != nil {
-		return err
+		return fmt.Errorf("stream: batch not finished, %d messages left uncommitted for redelivery: %w", len(p.msgs), err)
 	}
 	// Written: a redelivery need not write these again. Failing costs
 	// repeated writes later, never a decision: go on to commit.
-	if err := w.scorer.Written(ctx, acks); err != nil {
+	if err := w.scorer.Written(ctx, p.acks); err != nil {
 		w.m.HistoryErrors.Inc()
 		w.log.Warn().Err(err).Msg("recording decisions as written in the history")
 	}
@@ -89,10 +106,8 @@ func (w *Worker) handle(ctx context.Context, batch []kafka.Message) error {
 			}
 		}
 	}
-	clear(out)
-	w.out = out[:0]
-	w.observe(decided, deadReasons)
-	w.commit(ctx, batch)
+	w.observe(p.decided, deadReasons)
+	w.commit(ctx, p.reader, p.msgs)
 	return nil
 }
 

@@ -2,7 +2,6 @@ package stream
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -57,41 +56,107 @@ func (w *Worker) messageLimit(ctx context.Context) int {
 
 // newWriter is the producer of decisions and dead letters; messages name
 // their topic. Keys are partitioned with kafkaconn's one partitioner. A
-// batch never holds more than the broker takes.
-func (w *Worker) newWriter() *kafka.Writer {
+// batch never holds more than the broker takes, and is sized to what each
+// partition gets (Writer), from the topics' partition counts now.
+func (w *Worker) newWriter(ctx context.Context) *Writer {
 	wr := w.kafka.Writer("")
-	wr.BatchSize = w.cfg.BatchSize * 2
 	wr.BatchBytes = int64(w.maxBytes)
-	wr.BatchTimeout = w.cfg.WriteLinger
 	wr.MaxAttempts = 3
-	return wr
+	cctx, cancel := context.WithTimeout(ctx, kafkaconn.DialTimeout)
+	defer cancel()
+	parts, err := w.kafka.Topics(cctx)
+	if err != nil {
+		w.log.Warn().Err(err).Msg("the topics' partition counts are unknown; writer batches sized for one partition a topic")
+	}
+	return NewWriter(wr, parts)
 }
 
-// decisionMessages are a decision's two messages: its review queue's topic
-// and the audit topic, keyed by complaint id. failure says why there are
-// none: the decision cannot be encoded, or is over the size limit.
-func (w *Worker) decisionMessages(src *kafka.Message, d *schema.Decision) ([]outMsg, string) {
-	body, err := json.Marshal(d)
-	if err != nil {
-		return nil, fmt.Sprintf("encoding its decision failed: %v", err)
+// batchBuf is the memory a batch's output is built in. There are two,
+// used in turn: by the time a batch is decided in one, the batch built in
+// it before has been written.
+type batchBuf struct {
+	out     []outMsg
+	bytes   []byte // decisions' keys and JSON
+	headers []kafka.Header
+	// msgs and outcomes are the batch fetched and decided (deciding);
+	// its decisions are read from outcomes until the batch is written.
+	msgs     []kafka.Message
+	outcomes []outcome
+}
+
+func (b *batchBuf) reset() {
+	clear(b.out)
+	clear(b.msgs)
+	clear(b.outcomes)
+	b.out, b.bytes, b.headers = b.out[:0], b.bytes[:0], b.headers[:0]
+}
+
+// Header values the same on every decision.
+var (
+	contentTypeJSON  = []byte("application/json")
+	schemaDecisionV1 = []byte("decision/v1")
+	revisions        = func() (r [16][]byte) {
+		for i := range r {
+			r[i] = strconv.AppendInt(nil, int64(i), 10)
+		}
+		return r
+	}()
+)
+
+// appendDecision appends a decision's two messages to out: its review
+// queue's topic and the audit topic, keyed by complaint id, built in buf.
+// failure says why there are none: the decision cannot be encoded, or is
+// over the size limit.
+func (w *Worker) appendDecision(out []outMsg, buf *batchBuf, src *kafka.Message, d *schema.Decision) ([]outMsg, string) {
+	start := len(buf.bytes)
+	buf.bytes = append(buf.bytes, d.ComplaintID...)
+	mid := len(buf.bytes)
+	var err error
+	if buf.bytes, err = d.AppendJSON(buf.bytes); err != nil {
+		buf.bytes = buf.bytes[:start]
+		return out, fmt.Sprintf("encoding its decision failed: %v", err)
 	}
-	headers := []kafka.Header{
-		{Key: HeaderRuleset, Value: []byte(d.Ruleset)},
-		{Key: HeaderQueue, Value: []byte(d.Queue)},
-		{Key: HeaderRevision, Value: strconv.AppendInt(nil, int64(d.Revision), 10)},
-		{Key: HeaderContentType, Value: []byte("application/json")},
-		{Key: HeaderSchema, Value: []byte("decision/v1")},
+	end := len(buf.bytes)
+	key, body := buf.bytes[start:mid:mid], buf.bytes[mid:end:end]
+	rev := revisions[0][:0]
+	if d.Revision >= 0 && d.Revision < len(revisions) {
+		rev = revisions[d.Revision]
+	} else {
+		rev = strconv.AppendInt(nil, int64(d.Revision), 10)
 	}
-	key := []byte(d.ComplaintID)
+	h := len(buf.headers)
+	buf.headers = append(buf.headers,
+		kafka.Header{Key: HeaderRuleset, Value: w.shared(d.Ruleset)},
+		kafka.Header{Key: HeaderQueue, Value: w.shared(d.Queue)},
+		kafka.Header{Key: HeaderRevision, Value: rev},
+		kafka.Header{Key: HeaderContentType, Value: contentTypeJSON},
+		kafka.Header{Key: HeaderSchema, Value: schemaDecisionV1})
+	headers := buf.headers[h:len(buf.headers):len(buf.headers)]
 	review := kafka.Message{Topic: w.cfg.ReviewTopic(d.Queue), Key: key, Value: body, Headers: headers}
 	if n := messageSize(&review); n > w.maxBytes {
-		return nil, fmt.Sprintf("its decision is %d bytes, over the limit of %d", n, w.maxBytes)
+		buf.bytes, buf.headers = buf.bytes[:start], buf.headers[:h]
+		return out, fmt.Sprintf("its decision is %d bytes, over the limit of %d", n, w.maxBytes)
 	}
-	return []outMsg{
-		{msg: review, src: src},
-		{msg: kafka.Message{Topic: w.cfg.AuditTopic, Key: key, Value: body, Headers: headers}, src: src},
-	}, ""
+	return append(out, outMsg{msg: review, src: src},
+		outMsg{msg: kafka.Message{Topic: w.cfg.AuditTopic, Key: key, Value: body, Headers: headers}, src: src}), ""
 }
+
+// shared is s as bytes, made once for the header values every decision of
+// a ruleset repeats (its hash, the queues). Never modified once made.
+func (w *Worker) shared(s string) []byte {
+	if b, ok := w.headerValues[s]; ok {
+		return b
+	}
+	if len(w.headerValues) >= maxHeaderValues { // rulesets reloaded many times
+		clear(w.headerValues)
+	}
+	b := []byte(s)
+	w.headerValues[s] = b
+	return b
+}
+
+// maxHeaderValues bounds the shared header values kept.
+const maxHeaderValues = 256
 
 // deadLetter is m's dead letter, within the size limit.
 func (w *Worker) deadLetter(m *kafka.Message, reason schema.Reason, detail string) outMsg {
@@ -222,12 +287,13 @@ func isTooLarge(err error) bool {
 	return errors.Is(err, kafka.MessageSizeTooLarge) || errors.Is(err, kafka.RecordListTooLarge)
 }
 
-// commit commits the batch's offsets. A failed commit is not fatal: the
-// messages are redelivered and decided again (idempotently).
-func (w *Worker) commit(ctx context.Context, batch []kafka.Message) {
+// commit commits the batch's offsets through r, the reader it was fetched
+// from. A failed commit is not fatal: the messages are redelivered and
+// decided again (idempotently).
+func (w *Worker) commit(ctx context.Context, r consumer, batch []kafka.Message) {
 	bo := backoff{min: w.cfg.BackoffMin, max: w.cfg.BackoffMax}
 	for attempt := 1; ; attempt++ {
-		err := w.reader.CommitMessages(ctx, batch...)
+		err := r.CommitMessages(ctx, batch...)
 		if err == nil {
 			return
 		}

@@ -3,12 +3,11 @@ package stream
 import (
 	"context"
 	"errors"
-	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
-	"github.com/segmentio/kafka-go"
 
 	"github.com/trustsafety/complaintd/rules"
 	"github.com/trustsafety/complaintd/schema"
@@ -25,14 +24,20 @@ type Worker struct {
 	scorer *rules.Scorer
 	m      *metrics.Pipeline
 	log    zerolog.Logger
-	reader *kafka.Reader // made by Run once the topics exist: a group reader joins when it is made
-	writer *kafka.Writer // made by Run with the reader
-	now    func() time.Time
+	reader consumer // made by Run once the topics exist: a group reader joins when it is made
+	writer producer // made by Run with the reader
+	// newReader makes a group reader (at start, and to rejoin the group).
+	newReader func() consumer
+	now       func() time.Time
 	// maxBytes bounds every message written (messageSize); set by Run.
 	maxBytes int
 
-	dec *schema.Decoder
-	out []outMsg
+	dec  *schema.Decoder
+	bufs [2]batchBuf // where the batch being decided and the one being written are built, in turn
+	// headerValues are shared header values (ruleset hashes, queues); used
+	// by the goroutine that decides.
+	headerValues map[string][]byte
+	lanes        int // complaints decided at once (Config.Lanes)
 	// ruleErrLog lets a failing rule be logged once a minute, not once
 	// per complaint.
 	ruleErrLog *rules.ErrorLimiter
@@ -51,11 +56,16 @@ func New(cfg Config, kc *kafkaconn.Client, scorer *rules.Scorer, m *metrics.Pipe
 	if now == nil {
 		now = time.Now
 	}
-	return &Worker{
+	w := &Worker{
 		cfg: cfg, kafka: kc, scorer: scorer, m: m, log: log, now: now, dec: schema.NewDecoder(cfg.Decode),
-		notReady:   errors.New("starting"),
+		notReady: errors.New("starting"), headerValues: map[string][]byte{}, lanes: cfg.Lanes,
 		ruleErrLog: rules.NewErrorLimiter(time.Minute, time.Now),
 	}
+	if w.lanes <= 0 {
+		w.lanes = runtime.GOMAXPROCS(0)
+	}
+	w.newReader = func() consumer { return w.kafka.GroupReader(w.readerConfig()) }
+	return w
 }
 
 // Ready returns nil when the worker is fetching and writing, or why not.
@@ -104,8 +114,9 @@ func (w *Worker) CheckTopicsFor(ctx context.Context, rs *rules.Ruleset) error {
 	return w.kafka.CheckTopics(ctx, w.cfg.Topics(queues)) // its error names the command that creates them
 }
 
-// Run consumes until ctx is cancelled, then finishes the batch in flight
-// (decide, write, commit) within ShutdownTimeout and closes its clients.
+// Run consumes until ctx is cancelled, then finishes the batches in flight
+// (the one being decided and the one being written: decide, write, commit)
+// within ShutdownTimeout and closes its clients.
 func (w *Worker) Run(ctx context.Context) error {
 	w.mu.Lock()
 	if w.started {
@@ -129,11 +140,10 @@ func (w *Worker) Run(ctx context.Context) error {
 			return nil
 		}
 	}
-	bo.reset()
 	w.maxBytes = w.messageLimit(ctx)
 	// The group is joined once the topics exist, never before.
-	w.reader = w.kafka.GroupReader(w.readerConfig())
-	w.writer = w.newWriter()
+	w.reader = w.newReader()
+	w.writer = w.newWriter(ctx)
 	w.setReady(nil)
 	w.log.Info().Str("topic", w.cfg.ComplaintsTopic).Str("group", w.cfg.GroupID).Int("max_message_bytes", w.maxBytes).Msg("consuming")
 	w.mu.Lock()
@@ -143,35 +153,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	wdDone := make(chan struct{})
 	go func() { defer close(wdDone); newWatchdog(w).run(wdCtx) }()
 	defer func() { stopWatchdog(); <-wdDone }()
-	for {
-		batch, err := w.fetchOrRejoin(ctx)
-		if len(batch) == 0 {
-			if ctx.Err() != nil {
-				return nil
-			}
-			if errors.Is(err, errRejoined) {
-				continue
-			}
-			w.m.FetchErrors.Inc()
-			w.setReady(fmt.Errorf("fetch: %w", err))
-			if !bo.wait(ctx) {
-				return nil
-			}
-			continue
-		}
-		bo.reset()
-		// The batch is finished even when ctx ends meanwhile, within the
-		// shutdown timeout.
-		fctx, cancel := finishContext(ctx, w.cfg.ShutdownTimeout)
-		err = w.handle(fctx, batch)
-		cancel()
-		if err != nil {
-			return fmt.Errorf("stream: batch not finished, %d messages left uncommitted for redelivery: %w", len(batch), err)
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-	}
+	return w.consume(ctx)
 }
 
 func (w *Worker) close() {
@@ -186,50 +168,4 @@ func (w *Worker) close() {
 		}
 	}
 	w.setReady(errStopped)
-}
-
-// finishContext is not cancelled with parent; once parent is done it has
-// timeout left.
-func finishContext(parent context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
-	var timer *time.Timer
-	var mu sync.Mutex
-	stop := context.AfterFunc(parent, func() {
-		mu.Lock()
-		timer = time.AfterFunc(timeout, cancel)
-		mu.Unlock()
-	})
-	return ctx, func() {
-		stop()
-		mu.Lock()
-		if timer != nil {
-			timer.Stop()
-		}
-		mu.Unlock()
-		cancel()
-	}
-}
-
-// fetch blocks for one message, then takes what else arrives within
-// BatchWait, up to BatchSize.
-func (w *Worker) fetch(ctx context.Context) ([]kafka.Message, error) {
-	first, err := w.reader.FetchMessage(ctx)
-	if err != nil {
-		return nil, err
-	}
-	w.mu.Lock()
-	w.lastMessage = time.Now()
-	w.mu.Unlock()
-	batch := make([]kafka.Message, 1, w.cfg.BatchSize)
-	batch[0] = first
-	wctx, cancel := context.WithTimeout(ctx, w.cfg.BatchWait)
-	defer cancel()
-	for len(batch) < w.cfg.BatchSize {
-		m, err := w.reader.FetchMessage(wctx)
-		if err != nil {
-			break
-		}
-		batch = append(batch, m)
-	}
-	return batch, nil
 }

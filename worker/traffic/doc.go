@@ -5,10 +5,11 @@
 //	sample   generate a reproducible stream of realistic complaints
 //	produce  send sample traffic to a cluster, with a simulated review desk
 //
-// It is also where the commands that replay or measure traffic belong: a
-// producer's `validate`, `redrive` of dead letters, `bench`. Every Kafka
-// client here comes from worker/kafkaconn, so the demo's keys land on the
-// partitions the worker's would.
+// It is also where the commands that replay traffic belong: a producer's
+// `validate`, `redrive` of dead letters (`bench`, which measures traffic,
+// has a package of its own: worker/bench). Every Kafka client here comes
+// from worker/kafkaconn, so the demo's keys land on the partitions the
+// worker's would.
 package traffic
 
 import "github.com/trustsafety/complaintd/worker/cli"

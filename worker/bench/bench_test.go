@@ -1,0 +1,121 @@
+package bench_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/trustsafety/complaintd/worker/bench"
+	"github.com/trustsafety/complaintd/worker/cli"
+)
+
+// childEnv makes this test binary run as one of the bench's child
+// processes (the worker or the pipe) instead of running tests.
+const childEnv = "COMPLAINTD_BENCH_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := bench.Command.Run(ctx, cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, os.Args[1:])
+		stop()
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
+// launcher starts this test binary as the bench's children.
+func launcher(t testing.TB) bench.Launcher {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bench.Launcher{Exe: exe, Env: []string{childEnv + "=1"}}
+}
+
+// A short run of the whole bench: every figure is there and sane. It
+// asserts no timing.
+func TestBenchRuns(t *testing.T) {
+	o := bench.Defaults()
+	o.Complaints, o.Duration, o.EngineTime, o.JSON = 600, 300*time.Millisecond, 5*time.Millisecond, true
+	if err := o.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := bench.Main(context.Background(), cli.Env{Stdout: &out, Stderr: &errb}, o, launcher(t))
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d:\n%s", code, errb.String())
+	}
+	var r bench.Report
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("%v:\n%s", err, out.String())
+	}
+	for name, d := range map[string]*bench.Drain{"pipe": r.Pipe, "worker": r.Worker, "pipe again": r.PipeAfter} {
+		if d == nil || d.Messages != 600 || d.PerSecond <= 0 || d.Cores < 0 {
+			t.Errorf("%s: %+v", name, d)
+		}
+	}
+	if r.Ratio <= 0 || r.Worker != nil && r.Pipe != nil && r.PipeAfter != nil &&
+		r.Ratio != r.Worker.PerSecond/((r.Pipe.PerSecond+r.PipeAfter.PerSecond)/2) {
+		t.Errorf("ratio %v", r.Ratio)
+	}
+	if r.CPURatio <= 0 {
+		t.Errorf("CPU ratio %v", r.CPURatio)
+	}
+	if len(r.Steps) != len(bench.Loads) {
+		t.Fatalf("%d latency steps", len(r.Steps))
+	}
+	for i, s := range r.Steps {
+		want := max(1, int(s.Rate*o.Duration.Seconds()))
+		if s.Load != bench.Loads[i] || s.Rate <= 0 || s.Complaints != want ||
+			!(0 < s.P50 && s.P50 <= s.P90 && s.P90 <= s.P99 && s.P99 <= s.Max) {
+			t.Errorf("step %d: %+v", i, s)
+		}
+	}
+	if len(r.Engine) != 3 || !strings.Contains(r.Engine[2].Name, "1000 rules") {
+		t.Errorf("engine: %+v", r.Engine)
+	}
+	for _, e := range r.Engine {
+		if e.NsOp <= 0 {
+			t.Errorf("engine %s: %+v", e.Name, e)
+		}
+	}
+	if r.Scorer == nil || r.Scorer.Complaints != 600 || r.Scorer.PerSecond <= 0 {
+		t.Errorf("scorer: %+v", r.Scorer)
+	}
+	var table bytes.Buffer
+	if err := r.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"worker / pipe", "pipe again", "others' cores", "the same by CPU", "decision latency", "25%", "50%", "hand-written Go", "engine, 22 rules", "engine, 1000 rules", "offline scorer"} {
+		if !strings.Contains(table.String(), want) {
+			t.Errorf("the table lacks %q:\n%s", want, table.String())
+		}
+	}
+	t.Logf("\n%s", table.String())
+}
+
+// BenchmarkThroughput is the bench's throughput step: the worker end to
+// end (consume, decode, history, rules, two writes, commit) beside a plain
+// pipe (consume, copy, produce, commit) on the same embedded broker, with
+// the same partitions and batching, each in its own process. The ratio is
+// the figure to track; `worker bench` prints it with latency and cores.
+func BenchmarkThroughput(b *testing.B) {
+	o := bench.Defaults()
+	for b.Loop() {
+		r, err := bench.Throughput(context.Background(), o, launcher(b), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(r.Pipe.PerSecond, "pipe-msgs/s")
+		b.ReportMetric(r.Worker.PerSecond, "complaints/s")
+		b.ReportMetric(r.Ratio, "worker/pipe")
+		b.ReportMetric(r.Worker.Cores, "worker-cores")
+	}
+}

@@ -1,0 +1,81 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+
+	"github.com/rs/zerolog"
+
+	"github.com/trustsafety/complaintd/worker/cli"
+	"github.com/trustsafety/complaintd/worker/kafkaconn"
+	"github.com/trustsafety/complaintd/worker/service"
+)
+
+// runChild is a process the bench started: the worker (the service, as
+// `worker run` starts it) or the pipe, on the bench's broker, until its
+// standard input closes or ctx ends.
+func runChild(ctx context.Context, env cli.Env, o *Options) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		io.Copy(io.Discard, env.Stdin) // the bench closes it to stop us, or exits
+		cancel()
+	}()
+	if o.Child == rolePipe {
+		kc, err := kafkaconn.New(kafkaconn.Options{Brokers: o.Brokers}, cliLogger(env))
+		if err != nil {
+			return err
+		}
+		defer kc.Close()
+		// A group of its own: each pipe drains the backlog from its start.
+		return runPipe(ctx, kc, pipeConfig{group: fmt.Sprintf("bench-pipe-%d", os.Getpid()), in: complaintsTopic(o), out: pipeTopic,
+			batchSize: o.BatchSize, batchWait: o.BatchWait})
+	}
+	if o.CPUProfile != "" {
+		f, err := os.Create(o.CPUProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if o.MemProfile != "" {
+		defer writeAllocs(o.MemProfile, env)
+	}
+	opts := o.workerOptions(o.Brokers)
+	svc, err := service.Start(ctx, opts, cliLogger(env), nil)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case <-svc.Done():
+	}
+	return svc.Stop()
+}
+
+func cliLogger(env cli.Env) zerolog.Logger {
+	log, _ := cli.NewLogger(env.Stderr, "console", "warn")
+	return log
+}
+
+// writeAllocs writes the allocation profile (every allocation since the
+// process started) to path.
+func writeAllocs(path string, env cli.Env) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		cli.Errorf(env, "bench", "--memprofile: %v", err)
+	}
+}
