@@ -91,11 +91,24 @@ type Rule struct {
 	MinPrecision float64
 }
 
+// Threshold is an enforcement threshold of the policy, for InitSeries.
+type Threshold struct {
+	ID       string
+	DailyCap int
+}
+
 // InitSeries creates every rule's outcome series at zero, so precision is
-// 0 of 0 (not missing) before the first outcome, and sets the policy's
-// thresholds (again after a reload: rules gone are dropped).
-func (o *Outcomes) InitSeries(rs []Rule, minResolved int) {
+// 0 of 0 (not missing) before the first outcome, every threshold's event
+// and cap counters, and sets the policy's thresholds (again after a
+// reload: rules and thresholds gone are dropped from the gauges).
+func (o *Outcomes) InitSeries(rs []Rule, minResolved int, thresholds []Threshold) {
 	o.PrecisionMin.Reset()
+	o.EnforcementCap.Reset()
+	for _, t := range thresholds {
+		o.Enforcement.WithLabelValues(t.ID, "false")
+		o.EnforcementCapped.WithLabelValues(t.ID)
+		o.EnforcementCap.WithLabelValues(t.ID).Set(float64(t.DailyCap))
+	}
 	for _, r := range rs {
 		for _, out := range OutcomeLabels {
 			o.RuleOutcomes.WithLabelValues(r.ID, r.Mode, out)
