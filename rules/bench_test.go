@@ -118,6 +118,9 @@ func handDecide(c *schema.Complaint, f history.Facts, now time.Time, cal *calend
 	if !platform && f.MerchantComplainants30d >= 3 {
 		hit("repeat-offender", 40, qPriority, "repeat_offender")
 	}
+	if !platform && (f.MerchantConfirmedComplainants30d >= 2 || f.MerchantConfirmedComplainants30d >= 1 && f.MerchantOpenComplaints >= 5) {
+		hit("confirmed-repeat-offender", 50, qPriority, "confirmed_repeat_offender")
+	}
 	if !platform && f.MerchantComplainants24h >= 5 {
 		hit("merchant-spike", 30, qPriority, "merchant_spike")
 	}
@@ -154,7 +157,7 @@ func handDecide(c *schema.Complaint, f history.Facts, now time.Time, cal *calend
 	}
 	queues := []string{"priority", "identity", "evidence", "triage", "standard"}
 	switch {
-	case tag("repeat_offender", "regulator", "account_takeover", "merchant_spike", "external_escalation"):
+	case tag("repeat_offender", "confirmed_repeat_offender", "regulator", "account_takeover", "merchant_spike", "external_escalation"):
 		d.Queue, d.Route = "priority", "priority-signals"
 	case d.Score >= 80:
 		d.Queue, d.Route = "priority", "high-score"
@@ -226,6 +229,24 @@ func TestHandWrittenAgrees(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%s:\nengine %+v\nhand   %+v", s.c.ComplaintID, got, want)
 		}
+	}
+	// With confirmed facts, as reviewers' outcomes give them (the sample
+	// alone has none).
+	confirmed := 0
+	for i, s := range sampleWithFacts(t) {
+		f := s.f
+		f.MerchantConfirmedComplainants30d, f.MerchantOpenComplaints = i%3, i%8
+		got, _ := rs.Evaluate(s.c, f, sampleDecidedAt)
+		want := handDecide(s.c, f, sampleDecidedAt, rs.Calendar(), rs.Hash())
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s with %+v:\nengine %+v\nhand   %+v", s.c.ComplaintID, f, got, want)
+		}
+		if slices.Contains(got.Tags, "confirmed_repeat_offender") {
+			confirmed++
+		}
+	}
+	if confirmed == 0 {
+		t.Error("no sample complaint was a confirmed repeat offender with confirmed facts")
 	}
 }
 

@@ -69,7 +69,7 @@ func TestWorkerTestJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &res); err != nil {
 			t.Fatal(err)
 		}
-		if len(res.Results) != 2 || res.Summary != "2 passed, 0 failed" || !strings.HasPrefix(res.Ruleset, "sha256:") {
+		if len(res.Results) != 3 || res.Summary != "3 passed, 0 failed" || !strings.HasPrefix(res.Ruleset, "sha256:") {
 			t.Errorf("%+v", res)
 		}
 	})
@@ -87,7 +87,7 @@ func TestMinCoverageFailsForAnUncoveredRule(t *testing.T) {
 
 func TestLintCommand(t *testing.T) {
 	code, out, _ := run(t, "", "lint")
-	if code != cli.ExitOK || !strings.Contains(out, "22 rules, 0 errors") {
+	if code != cli.ExitOK || !strings.Contains(out, "23 rules, 0 errors") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 	dir := servicetest.CopyShippedRules(t)
