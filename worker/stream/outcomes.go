@@ -92,9 +92,14 @@ type Outcomes struct {
 func NewOutcomes(cfg OutcomesConfig, kc *kafkaconn.Client, decisions Decisions, hist OutcomeHistory, m *metrics.Outcomes,
 	ruleset func() *rules.Ruleset, restored <-chan struct{}, log zerolog.Logger) *Outcomes {
 	cfg = cfg.withDefaults()
-	return &Outcomes{cfg: cfg, kafka: kc, ruleset: ruleset, restored: restored, log: log.With().Str("component", "outcomes").Logger(),
+	o := &Outcomes{cfg: cfg, kafka: kc, ruleset: ruleset, restored: restored, log: log.With().Str("component", "outcomes").Logger(),
 		dec:  schema.NewDecoder(cfg.Decode),
 		core: outcomeCore{decisions: decisions, hist: hist, m: m, wait: cfg.Wait}}
+	if eh, ok := hist.(EnforcementHistory); ok && cfg.EnforcementTopic != "" {
+		o.enf = &enforcer{hist: eh, ruleset: ruleset, topic: cfg.EnforcementTopic, worker: cfg.WorkerID, now: cfg.Now, m: m, log: o.log}
+		o.core.enforce = o.enf.outcomes
+	}
+	return o
 }
 
 // Run consumes until ctx ends.
@@ -116,19 +121,28 @@ func (o *Outcomes) Run(ctx context.Context) error {
 		HeartbeatInterval: o.cfg.HeartbeatInterval, JoinGroupBackoff: o.cfg.JoinGroupBackoff,
 	})
 	defer r.Close()
-	led := ledger{}
+	led := &ledger{}
+	if o.enf != nil {
+		w := o.kafka.Writer("")
+		w.BatchTimeout = 2 * time.Millisecond
+		defer w.Close()
+		o.enf.w, o.enf.led = w, led
+	}
 	bo := backoff{min: o.cfg.BackoffMin, max: o.cfg.BackoffMax}
 	for ctx.Err() == nil {
 		batch := o.fetch(ctx, r, len(o.core.waiting) > 0)
 		for i := range batch {
-			o.read(&batch[i], &led)
+			o.read(&batch[i], led)
 		}
 		for {
 			err := o.core.settle(ctx, o.cfg.Now())
+			if err == nil && o.enf != nil {
+				err = o.enf.flush(ctx)
+			}
 			if err == nil {
 				break
 			}
-			o.log.Warn().Err(err).Msg("recording outcomes; retrying")
+			o.log.Warn().Err(err).Msg("recording outcomes or enforcement; retrying")
 			if !bo.wait(ctx) {
 				return nil
 			}

@@ -26,6 +26,143 @@ func RunConfirmed(t *testing.T, workers Workers) {
 	t.Run("SnapshotKeptOnRedeliveryAndRevision", func(t *testing.T) { snapshotKept(t, workers(t)()) })
 	t.Run("OutcomeRecordedOnceAcrossWorkers", func(t *testing.T) { outcomeOnce(t, workers(t)) })
 	t.Run("ConfirmedAcrossWorkersAndRestarts", func(t *testing.T) { confirmedAcross(t, workers(t)) })
+	t.Run("StrikeClaimedOnceAcrossWorkers", func(t *testing.T) { strikeOnce(t, workers(t)) })
+	t.Run("DailyCapAcrossWorkers", func(t *testing.T) { dailyCap(t, workers(t)) })
+}
+
+// Workers claim the strikes of many crossings of one merchant and
+// threshold at once: one claim wins; the winner's claim again is Again
+// until written, then Written; a crossing within the strike's time to
+// live finds its holder; after it, a new crossing claims; a released
+// claim frees the strike.
+func strikeOnce(t *testing.T, newWorker func() *history.History) {
+	ctx := context.Background()
+	const ttl = 10 * 24 * 3600
+	at := T0.Unix()
+	var wg sync.WaitGroup
+	claims := make([][]history.StrikeClaim, 4)
+	for w := range claims {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := newWorker()
+			var ss []history.Strike
+			for k := range 5 {
+				ss = append(ss, history.Strike{MerchantID: "m", Threshold: "t", ComplaintID: fmt.Sprintf("c%d-%d", w, k), At: at + int64(k), TTL: ttl})
+			}
+			for i := range ss {
+				res, err := h.ClaimStrikes(ctx, ss[i:i+1])
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				claims[w] = append(claims[w], res...)
+			}
+		}()
+	}
+	wg.Wait()
+	var winner string
+	n := 0
+	for w, cs := range claims {
+		for k, c := range cs {
+			if c.Claimed {
+				n++
+				winner = fmt.Sprintf("c%d-%d", w, k)
+			} else if c.Holder == "" {
+				t.Errorf("c%d-%d: neither claimed nor held: %+v", w, k, c)
+			}
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d claims won, want 1", n)
+	}
+	h := newWorker()
+	var won history.Strike
+	for w, cs := range claims {
+		for k, c := range cs {
+			if c.Claimed {
+				won = history.Strike{MerchantID: "m", Threshold: "t", ComplaintID: fmt.Sprintf("c%d-%d", w, k), At: at + int64(k), TTL: ttl}
+			} else if c.Holder != "m/t/"+winner {
+				t.Errorf("held by %q, want m/t/%s", c.Holder, winner)
+			}
+		}
+	}
+	if c, _ := h.ClaimStrikes(ctx, []history.Strike{won}); !c[0].Claimed || !c[0].Again {
+		t.Errorf("the winner again, unwritten: %+v", c[0])
+	}
+	if err := h.StrikesWritten(ctx, []history.Strike{won}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := newWorker().ClaimStrikes(ctx, []history.Strike{won}); c[0].Claimed || !c[0].Written {
+		t.Errorf("the winner after written: %+v", c[0])
+	}
+	later := history.Strike{MerchantID: "m", Threshold: "t", ComplaintID: "later", At: won.At + ttl - 1, TTL: ttl}
+	if c, _ := h.ClaimStrikes(ctx, []history.Strike{later}); c[0].Claimed {
+		t.Errorf("claimed within the strike: %+v", c[0])
+	}
+	later.At = won.At + ttl
+	if c, _ := h.ClaimStrikes(ctx, []history.Strike{later}); !c[0].Claimed || c[0].Again {
+		t.Errorf("after the strike: %+v", c[0])
+	}
+	if err := h.ReleaseStrikes(ctx, []history.Strike{later}); err != nil {
+		t.Fatal(err)
+	}
+	next := history.Strike{MerchantID: "m", Threshold: "t", ComplaintID: "next", At: later.At + 1, TTL: ttl}
+	if c, _ := newWorker().ClaimStrikes(ctx, []history.Strike{next}); !c[0].Claimed {
+		t.Errorf("after a release: %+v", c[0])
+	}
+	// Another threshold, another merchant: their own strikes.
+	other := []history.Strike{{MerchantID: "m", Threshold: "u", ComplaintID: "x", At: at, TTL: ttl}, {MerchantID: "n", Threshold: "t", ComplaintID: "x", At: at, TTL: ttl}}
+	if c, _ := h.ClaimStrikes(ctx, other); !c[0].Claimed || !c[1].Claimed {
+		t.Errorf("other strikes: %+v", c)
+	}
+}
+
+// Workers admit events under a daily cap at once: exactly the cap is
+// admitted, and an id admitted is admitted again.
+func dailyCap(t *testing.T, newWorker func() *history.History) {
+	ctx := context.Background()
+	const limit = 4
+	end := T0.Add(24 * time.Hour).Unix()
+	var mu sync.Mutex
+	admitted := map[string]int{}
+	var wg sync.WaitGroup
+	for w := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := newWorker()
+			for k := range 6 {
+				id := fmt.Sprintf("e%d", (k+w*2)%8)
+				ok, err := h.AdmitToday(ctx, "t", "2026-11-01", end, id, limit)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if ok {
+					mu.Lock()
+					admitted[id]++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(admitted) != limit {
+		t.Fatalf("admitted %v, want %d ids", admitted, limit)
+	}
+	h := newWorker()
+	for id := range admitted {
+		if ok, _ := h.AdmitToday(ctx, "t", "2026-11-01", end, id, limit); !ok {
+			t.Errorf("%s admitted, then refused", id)
+		}
+	}
+	if ok, _ := h.AdmitToday(ctx, "t", "2026-11-01", end, "e-new", limit); ok {
+		t.Error("over the cap, admitted")
+	}
+	if ok, _ := h.AdmitToday(ctx, "t", "2026-11-02", end+86400, "e-new", limit); !ok {
+		t.Error("the next day, refused")
+	}
 }
 
 // Outcome is the outcome of c given at.
