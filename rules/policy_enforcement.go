@@ -138,12 +138,3 @@ func dailyCap(p *problems, file, key string, n *yaml.Node, d *int) {
 	}
 	*d = v
 }
-
-// checkEnforcementRules reports rule thresholds that name no rule.
-func checkEnforcementRules(p *problems, pol *Policy, has func(string) bool) {
-	for _, t := range pol.Enforcement.Thresholds {
-		if t.Rule != "" && !has(t.Rule) {
-			p.add(PolicyFile, t.line, "", "enforcement: threshold %s: rule %q is not the id of a rule", t.ID, t.Rule)
-		}
-	}
-}

@@ -69,13 +69,3 @@ func share(p *problems, file, key string, n *yaml.Node, x *float64) bool {
 	}
 	return true
 }
-
-// checkOutcomeRules reports the rules the outcomes block names that the
-// ruleset does not have.
-func checkOutcomeRules(p *problems, pol *Policy, has func(string) bool) {
-	for _, id := range sortedKeys(pol.Outcomes.ruleLines) {
-		if !has(id) {
-			p.add(PolicyFile, pol.Outcomes.ruleLines[id], "", "outcomes: rules: %q is not the id of a rule", id)
-		}
-	}
-}

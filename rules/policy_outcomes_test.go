@@ -62,10 +62,11 @@ clocks: {respond_within_working_days: 7, evidence_within: 48h}
 outcomes:
   min_precision: 0.5
   min_resolved: 5
-  rules: {anonymous: 0.5}
+  rules: {anonymous: 0.5, anonymus: 0.7}
 enforcement:
   thresholds:
     - {id: divided, rule: divides}
+    - {id: typo, rule: anonymus}
 `
 	rs, err := rules.Load(withPolicyFile([]byte(policy)))
 	if err != nil {
@@ -80,7 +81,9 @@ enforcement:
 	want := []string{
 		"notice: policy.yaml: outcomes: min_resolved 5: a precision of fewer than 10 resolved complaints swings widely; the alert may flap",
 		"notice: policy.yaml:8: outcomes: rules: anonymous sets the default least precision (0.5): remove it",
+		`warning: policy.yaml:8: outcomes: rules: "anonymus" is not the id of a rule of this ruleset: its least precision applies to nothing`,
 		"warning: policy.yaml:11: enforcement: threshold divided: rule divides is in shadow mode and enforces nothing: the threshold is never crossed",
+		`warning: policy.yaml:12: enforcement: threshold typo: rule "anonymus" is not the id of a rule of this ruleset: the threshold is never crossed`,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("lint:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

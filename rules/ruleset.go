@@ -126,9 +126,6 @@ func Load(fsys fs.FS) (*Ruleset, error) {
 			rs.rules = append(rs.rules, r)
 		}
 	}
-	has := func(id string) bool { _, ok := seen[id]; return ok }
-	checkOutcomeRules(p, rs.policy, has)
-	checkEnforcementRules(p, rs.policy, has)
 	if err := p.err(); err != nil {
 		return nil, err
 	}
