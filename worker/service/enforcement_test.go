@@ -2,7 +2,9 @@ package service_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -38,7 +40,10 @@ func TestEnforcementOnceAcrossWorkersAndKills(t *testing.T) {
 	var swallow atomic.Bool
 	swallowLeaves(b, service.OutcomesGroup(group), &swallow)
 	dir := servicetest.CopyShippedRules(t)
-	servicetest.AppendFile(t, filepath.Join(dir, "policy.yaml"), `
+	policy := filepath.Join(dir, "policy.yaml")
+	shipped := string(servicetest.ReadFile(t, policy))
+	os.WriteFile(policy, []byte(shipped[:strings.Index(shipped, "\nenforcement:\n")+1]), 0o644) // the shipped block, replaced
+	servicetest.AppendFile(t, policy, `
 enforcement:
   strike_ttl: 720h
   daily_cap: 100

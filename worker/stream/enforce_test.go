@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -370,6 +371,10 @@ func policyWith(t *testing.T, extra string) fstest.MapFS {
 		}
 		b, err := fs.ReadFile(rules.Shipped(), p)
 		if p == rules.PolicyFile {
+			// The shipped enforcement block, the policy's last, replaced.
+			if i := bytes.Index(b, []byte("\nenforcement:\n")); i >= 0 {
+				b = b[:i+1]
+			}
 			b = append(b, extra...)
 		}
 		fsys[p] = &fstest.MapFile{Data: b}
