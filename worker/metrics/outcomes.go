@@ -57,7 +57,7 @@ func NewOutcomes(reg prometheus.Registerer) *Outcomes {
 		}, []string{"outcome", "result"}),
 		Waiting: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: namespace, Name: "outcomes_waiting",
-			Help: "Resolutions read whose decision this worker has not read yet; their offsets are not committed. Bounded by sla.forget.undecided_after and 10,000. Owned: sum across instances.",
+			Help: "Resolutions read whose decision this worker has not read yet; their offsets are not committed. Bounded by sla.forget.undecided_after, 10,000, and 100,000 messages held uncommitted behind them. Owned: sum across instances.",
 		}),
 		PrecisionMin: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: namespace, Name: "rule_precision_min",

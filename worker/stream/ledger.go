@@ -63,3 +63,13 @@ func (l *ledger) commits() []kafka.Message {
 
 // pending counts the messages read and not done.
 func (l *ledger) pending() int { return len(l.byPos) }
+
+// held counts the messages read and not committed yet: not done, or done
+// behind one that is not.
+func (l *ledger) held() int {
+	n := 0
+	for _, q := range l.parts {
+		n += len(q)
+	}
+	return n
+}

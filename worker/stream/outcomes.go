@@ -147,6 +147,11 @@ func (o *Outcomes) Run(ctx context.Context) error {
 				return nil
 			}
 		}
+		// A resolution waiting for its decision holds back the commits of
+		// its partition: past maxUncommitted messages read, it gives up.
+		if led.held() > maxUncommitted {
+			o.core.giveUpOldest()
+		}
 		for _, pos := range o.core.takeSettled() {
 			led.done(pos)
 		}
@@ -160,6 +165,10 @@ func (o *Outcomes) Run(ctx context.Context) error {
 	}
 	return nil
 }
+
+// maxUncommitted bounds the messages the consumer keeps read and not
+// committed (a ledger entry each) behind resolutions that wait.
+const maxUncommitted = 100000
 
 // fetch returns the next messages: blocking for the first, unless some
 // resolutions wait for their decision (then at most a second).

@@ -54,6 +54,18 @@ type outcomeCore struct {
 // maxWaiting bounds the resolutions waiting for their decision.
 const maxWaiting = 10000
 
+// giveUpOldest settles the oldest resolution waiting as unmatched: the
+// consumer's bound on the messages read behind it and not committable.
+func (c *outcomeCore) giveUpOldest() {
+	if len(c.waiting) == 0 {
+		return
+	}
+	it := c.waiting[0]
+	it.done = true
+	c.m.Resolutions.WithLabelValues(metrics.OutcomeLabel(it.outcome), metrics.OutcomeUnmatched).Inc()
+	c.compact()
+}
+
 // outcomeItem is one resolution read.
 type outcomeItem struct {
 	id       string

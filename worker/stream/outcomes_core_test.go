@@ -127,6 +127,13 @@ func TestOutcomePrecisionArithmetic(t *testing.T) {
 	if p := up / (up + rej + nf); p != 0.5 {
 		t.Errorf("precision %v, want 0.5", p)
 	}
+	// The oldest waiting, given up (the consumer's bound): unmatched.
+	r.resolve("c8", "resolved", schema.OutcomeUpheld, t0.Add(6*time.Hour))
+	r.core.takeSettled()
+	r.core.giveUpOldest()
+	if len(r.core.waiting) != 0 || r.result("upheld", metrics.OutcomeUnmatched) != 1 || len(r.core.takeSettled()) != 1 {
+		t.Errorf("given up: waiting %d, unmatched %v", len(r.core.waiting), r.result("upheld", metrics.OutcomeUnmatched))
+	}
 	// Never decided: unmatched after the wait, settled.
 	r.resolve("c9", "resolved", schema.OutcomeUpheld, t0.Add(6*time.Hour))
 	r.settle(t, t0.Add(6*time.Hour+time.Hour))
@@ -134,7 +141,7 @@ func TestOutcomePrecisionArithmetic(t *testing.T) {
 		t.Fatal("given up before the wait")
 	}
 	r.settle(t, t0.Add(6*time.Hour+time.Hour+time.Second))
-	if len(r.core.waiting) != 0 || r.result("upheld", metrics.OutcomeUnmatched) != 1 {
+	if len(r.core.waiting) != 0 || r.result("upheld", metrics.OutcomeUnmatched) != 2 {
 		t.Errorf("after the wait: waiting %d, unmatched %v", len(r.core.waiting), r.result("upheld", metrics.OutcomeUnmatched))
 	}
 }
@@ -215,7 +222,19 @@ func TestLedgerCommitsUpToTheFirstNotDone(t *testing.T) {
 	if len(got) != 1 || got[0].Partition != 0 || got[0].Offset != 12 {
 		t.Fatalf("commits %+v, want partition 0 at 12", got)
 	}
-	if l.pending() != 0 || len(l.commits()) != 0 {
+	if l.pending() != 0 || len(l.commits()) != 0 || l.held() != 0 {
 		t.Error("something left")
+	}
+	// Done messages behind one not done are held.
+	x := l.add(msg(2, 1))
+	for off := int64(2); off < 5; off++ {
+		l.done(l.add(msg(2, off)))
+	}
+	if l.held() != 4 || l.pending() != 1 || len(l.commits()) != 0 {
+		t.Errorf("held %d pending %d", l.held(), l.pending())
+	}
+	l.done(x)
+	if got := l.commits(); len(got) != 1 || got[0].Offset != 4 || l.held() != 0 {
+		t.Errorf("commits %+v, held %d", got, l.held())
 	}
 }
