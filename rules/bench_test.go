@@ -50,6 +50,24 @@ func TestHandWrittenAgrees(t *testing.T) {
 			t.Fatalf("%s:\nengine %+v\nhand   %+v", s.C.ComplaintID, got, want)
 		}
 	}
+	// With confirmed facts, as reviewers' outcomes give them (the sample
+	// alone has none).
+	confirmed := 0
+	for i, s := range sampleWithFacts(t) {
+		f := s.F
+		f.MerchantConfirmedComplainants30d, f.MerchantOpenComplaints = i%3, i%8
+		got, _ := rs.Evaluate(s.C, f, sampleDecidedAt)
+		want := handDecide(s.C, f, sampleDecidedAt, rs.Calendar(), rs.Hash())
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s with %+v:\nengine %+v\nhand   %+v", s.C.ComplaintID, f, got, want)
+		}
+		if slices.Contains(got.Tags, "confirmed_repeat_offender") {
+			confirmed++
+		}
+	}
+	if confirmed == 0 {
+		t.Error("no sample complaint was a confirmed repeat offender with confirmed facts")
+	}
 }
 
 // BenchmarkDecide runs one complaint of the sample stream per op through

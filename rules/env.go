@@ -47,6 +47,10 @@ type Env struct {
 	SeenOrder                bool `expr:"seen_order"`
 	AppealOfKnown            bool `expr:"appeal_of_known"`
 
+	// Confirmed by the reviewers' outcomes (history.Confirming).
+	MerchantConfirmedComplainants30d int `expr:"merchant_confirmed_complainants_30d"`
+	MerchantOpenComplaints           int `expr:"merchant_open_complaints"`
+
 	// Evidence holds per-kind facts read by the helpers hasEvidence, shows
 	// and complete, which the compiler rewrites into field reads.
 	Evidence evidenceSet `expr:"_evidence"`
@@ -134,6 +138,9 @@ func newEnv(c *schema.Complaint, f history.Facts, t eventTimes) Env {
 		SeenComplaint:            f.SeenComplaint,
 		SeenOrder:                f.SeenOrder,
 		AppealOfKnown:            f.AppealOfKnown,
+
+		MerchantConfirmedComplainants30d: f.MerchantConfirmedComplainants30d,
+		MerchantOpenComplaints:           f.MerchantOpenComplaints,
 	}
 	if o := c.Order; o != nil {
 		e.HasOrder = true

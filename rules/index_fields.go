@@ -53,6 +53,8 @@ const (
 	fMerchantComplaints24h
 	fMerchantComplaints30d
 	fComplainantComplaints24h
+	fMerchantConfirmedComplainants30d
+	fMerchantOpenComplaints
 	numEnvFields
 )
 
@@ -81,6 +83,8 @@ var indexFields = func() []indexField {
 		{"merchant_complaints_24h", kindInt, fMerchantComplaints24h},
 		{"merchant_complaints_30d", kindInt, fMerchantComplaints30d},
 		{"complainant_complaints_24h", kindInt, fComplainantComplaints24h},
+		{"merchant_confirmed_complainants_30d", kindInt, fMerchantConfirmedComplainants30d},
+		{"merchant_open_complaints", kindInt, fMerchantOpenComplaints},
 	}
 	for k := range schema.EvidenceKinds {
 		for p := range evidenceProps {
@@ -169,6 +173,10 @@ func (f *indexField) read(e *Env) (s string, n int) {
 		return "", e.MerchantComplaints30d
 	case fComplainantComplaints24h:
 		return "", e.ComplainantComplaints24h
+	case fMerchantConfirmedComplainants30d:
+		return "", e.MerchantConfirmedComplainants30d
+	case fMerchantOpenComplaints:
+		return "", e.MerchantOpenComplaints
 	}
 	k, p := (f.id-numEnvFields)/len(evidenceProps), (f.id-numEnvFields)%len(evidenceProps)
 	ev := e.Evidence.kind(k)

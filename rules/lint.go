@@ -149,6 +149,7 @@ func Lint(rs *Ruleset, opt LintOptions) []Finding {
 			add(SevWarning, PolicyFile, 0, "", "rules hint queue %s but no route has from_hints: the hints are ignored", q)
 		}
 	}
+	out = append(out, lintOutcomes(rs)...) // lint_outcomes.go
 	out = append(out, lintCalendar(rs.calendar, opt)...)
 	out = append(out, lintIndex(rs)...)
 	out = append(out, rs.warnings...)                                // over budget, loaded under limits.over_budget: warn

@@ -24,6 +24,12 @@ type Policy struct {
 	Params map[string]int
 	Limits Limits
 	SLA    SLAPolicy // the sla block (policy_sla.go); DefaultSLA when absent
+	// Outcomes: how rules are judged by the reviewers' outcomes
+	// (policy_outcomes.go); DefaultOutcomes when absent.
+	Outcomes OutcomesPolicy
+	// Enforcement: when merchant enforcement events are written
+	// (policy_enforcement.go); none when absent.
+	Enforcement EnforcementPolicy
 }
 
 // Queue is one review queue.
@@ -73,11 +79,12 @@ func parsePolicy(p *problems, file string, data []byte) *Policy {
 		return nil
 	}
 	top := fields(p, file, "", root, "policy", "tags!", "queues!", "routes!", "clocks!", "params", "limits",
-		"sla")
+		"sla", "outcomes", "enforcement")
 	if top == nil {
 		return nil
 	}
-	pol := &Policy{Tags: map[string]string{}, Params: map[string]int{}, SLA: DefaultSLA}
+	pol := &Policy{Tags: map[string]string{}, Params: map[string]int{}, SLA: DefaultSLA, Outcomes: DefaultOutcomes,
+		Enforcement: DefaultEnforcement}
 
 	if n := top["tags"]; n != nil {
 		decodeInto(p, file, "", "tags", n, &pol.Tags)
@@ -126,6 +133,12 @@ func parsePolicy(p *problems, file string, data []byte) *Policy {
 	parseLimits(p, file, top["limits"], pol)
 	if n := top["sla"]; n != nil { // after queues: actions name queues
 		parseSLA(p, file, n, pol)
+	}
+	if n := top["outcomes"]; n != nil { // rule ids are checked once the rules are read
+		parseOutcomes(p, file, n, pol)
+	}
+	if n := top["enforcement"]; n != nil {
+		parseEnforcement(p, file, n, pol)
 	}
 	if n := top["params"]; n != nil {
 		decodeInto(p, file, "", "params", n, &pol.Params)

@@ -183,17 +183,23 @@ type Replay struct {
 	decisions []schema.Decision
 	lines     map[string][]int // complaint id -> inputs decided as that complaint
 	Errors    []RuleError
+	outcomes  replayOutcomes // replay_outcomes.go
 }
 
-// NewReplay replays into a fresh in-memory history.
+// NewReplay replays into a fresh in-memory history, with the confirmed
+// facts of the outcomes given to Outcomes (none: all zero).
 func NewReplay(rs *Ruleset) *Replay {
-	s := NewScorer(rs, history.NewMemory(history.Config{}))
+	mem := history.NewMemory(history.Config{})
+	s := NewScorer(rs, mem.Confirming())
 	s.final = true
-	return &Replay{scorer: s, lines: map[string][]int{}}
+	return &Replay{scorer: s, lines: map[string][]int{}, outcomes: replayOutcomes{h: mem.History}}
 }
 
 // Add decides one more complaint of the stream.
 func (r *Replay) Add(ctx context.Context, c *schema.Complaint, raw []byte, now time.Time) error {
+	if err := r.outcomes.before(ctx, c); err != nil {
+		return err
+	}
 	res, err := r.scorer.Decide(ctx, c, raw, now)
 	if err != nil {
 		return err

@@ -22,6 +22,7 @@ const (
 	MaxEvidence       = 50
 	MaxActorLen       = 128
 	MaxQueueLen       = 128
+	MaxReasonLen      = 64 // a status event's reason code
 	// MaxAmountMinor is the largest amount_minor (2^53: every integer up to
 	// it is exact in a float64, so every JSON consumer reads it alike).
 	MaxAmountMinor = 1 << 53

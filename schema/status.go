@@ -14,6 +14,12 @@ type StatusEvent struct {
 	At          time.Time `json:"at"`
 	Queue       string    `json:"queue,omitempty"`
 	Actor       string    `json:"actor,omitempty"`
+	// Outcome is what the reviewer found, on a resolution only (see
+	// Verdict): OutcomeUpheld, OutcomeRejected or OutcomeNoFault; empty
+	// when not given (a v1 producer's resolution).
+	Outcome string `json:"outcome,omitempty"`
+	// Reason is the desk's reason code for the outcome; with an outcome only.
+	Reason string `json:"reason,omitempty"`
 
 	// Read is how the event was read (Tolerant mode); not part of the JSON.
 	Read Read `json:"-"`
@@ -23,15 +29,51 @@ type StatusEvent struct {
 var Statuses = []string{"acknowledged", "evidence_requested", "evidence_received", "first_response",
 	"resolved", "rejected", "escalated"}
 
+// The outcomes of a resolution (StatusEvent.Outcome).
+const (
+	OutcomeUpheld   = "upheld"   // the buyer was right: the merchant or the platform is at fault
+	OutcomeRejected = "rejected" // unfounded
+	OutcomeNoFault  = "no_fault" // it happened, by a third party's doing
+)
+
+// Outcomes lists the values of StatusEvent.Outcome, as the schema's enum.
+var Outcomes = []string{OutcomeUpheld, OutcomeRejected, OutcomeNoFault}
+
+// The statuses that resolve a complaint.
+const (
+	StatusResolved = "resolved"
+	StatusRejected = "rejected"
+)
+
+// Resolves reports whether status closes a complaint (a resolution).
+func Resolves(status string) bool { return status == StatusResolved || status == StatusRejected }
+
+// Verdict is what a status event says of the complaint's merits: ok is
+// false unless it is a resolution; outcome is its Outcome, or, when it has
+// none, OutcomeRejected for a status rejected (a v1 producer's rejection)
+// and "" (unknown) for a status resolved.
+func (s *StatusEvent) Verdict() (outcome string, ok bool) {
+	if !Resolves(s.Status) {
+		return "", false
+	}
+	if s.Outcome == "" && s.Status == StatusRejected {
+		return OutcomeRejected, true
+	}
+	return s.Outcome, true
+}
+
 const (
 	kStatusID = iota
 	kStatus
 	kAt
 	kQueue
 	kActor
+	kOutcome
+	kReason
 )
 
-var statusSpec = newSpec(ObjStatus, "", []string{"complaint_id", "status", "at", "queue", "actor"}, kStatusID, kStatus, kAt)
+var statusSpec = newSpec(ObjStatus, "", []string{"complaint_id", "status", "at", "queue", "actor", "outcome", "reason"},
+	kStatusID, kStatus, kAt)
 
 // statusEvent reads a status event. Tolerant: complaint_id, a known status
 // and a readable at are needed; queue and actor are optional and unusable
@@ -72,8 +114,16 @@ func (r *reader) statusEvent(v *fastjson.Value, s *StatusEvent) {
 			s.Queue = r.text(v, at, field, 1, MaxQueueLen, false)
 		case kActor:
 			s.Actor = r.text(v, at, field, 1, MaxActorLen, false)
+		case kOutcome:
+			s.Outcome = r.enum(v, at, field, Outcomes, "", false)
+		case kReason:
+			s.Reason = r.code(v, at, field, "must be a reason code: 1 to 64 of A-Z a-z 0-9 . _ : - starting with a letter or digit",
+				validReason, func([]byte) string { return "" })
 		}
 	})
+	if r.err == nil {
+		r.outcomeRules(s)
+	}
 	if r.strict() || r.err != nil {
 		return
 	}
@@ -92,6 +142,33 @@ func (r *reader) statusEvent(v *fastjson.Value, s *StatusEvent) {
 		r.fail(refuse(ReasonUnparseableTime, "", "at is missing"))
 	}
 }
+
+// outcomeRules holds an outcome to a resolution and a reason to an
+// outcome (status.schema.json's allOf): Strict refuses, Tolerant notes
+// and ignores what breaks them.
+func (r *reader) outcomeRules(s *StatusEvent) {
+	bad := func(field, msg string) {
+		if r.strict() {
+			r.fail(violation("/"+field, "%s", msg))
+			return
+		}
+		r.note("/"+field, field, ActInvalid, "")
+	}
+	if s.Outcome != "" && s.Status != "" && !Resolves(s.Status) {
+		bad("outcome", "only a resolution (status resolved or rejected) carries an outcome")
+		s.Outcome = ""
+	}
+	if s.Outcome == OutcomeUpheld && s.Status == StatusRejected {
+		bad("outcome", "a rejected complaint cannot be upheld")
+		s.Outcome = ""
+	}
+	if s.Reason != "" && s.Outcome == "" && r.err == nil {
+		bad("reason", "a reason needs an outcome")
+		s.Reason = ""
+	}
+}
+
+func validReason(b []byte) bool { return len(b) <= MaxReasonLen && validID(b) }
 
 // CheckTime keeps the event's time within bounds of ref (the Kafka
 // message's timestamp): an implausible at is replaced by ref, noted, and

@@ -34,6 +34,48 @@ var statusDocs = []struct {
 		[]string{"/queue empty_as_absent", "/actor null_as_absent"}},
 	{`{"complaint_id":"C-1","status":"resolved","at":"2026-11-02T10:00:00Z","queue":7,"actor":"` + longString(129) + `"}`, false, "",
 		[]string{"/queue wrong_type_ignored", "/actor invalid_ignored"}},
+	// Outcomes (issue 15): optional, on resolutions only.
+	{`{"complaint_id":"C-1","status":"resolved","at":"2026-11-02T10:00:00Z","outcome":"upheld","reason":"refund_issued"}`, true, "", nil},
+	{`{"complaint_id":"C-1","status":"rejected","at":"2026-11-02T10:00:00Z","outcome":"no_fault","reason":"ACCOUNT.STOLEN:3"}`, true, "", nil},
+	{`{"complaint_id":"C-1","status":"rejected","at":"2026-11-02T10:00:00Z","outcome":"rejected"}`, true, "", nil},
+	{`{"complaint_id":"C-1","status":"resolved","at":"2026-11-02T10:00:00Z","outcome":"no_fault"}`, true, "", nil},
+	{`{"complaint_id":"C-1","status":"rejected","at":"2026-11-02T10:00:00Z","outcome":"upheld"}`, false, "",
+		[]string{"/outcome invalid_ignored"}},
+	{`{"complaint_id":"C-1","status":"first_response","at":"2026-11-02T10:00:00Z","outcome":"upheld","reason":"x"}`, false, "",
+		[]string{"/outcome invalid_ignored", "/reason invalid_ignored"}},
+	{`{"complaint_id":"C-1","status":"resolved","at":"2026-11-02T10:00:00Z","reason":"refund_issued"}`, false, "",
+		[]string{"/reason invalid_ignored"}},
+	{`{"complaint_id":"C-1","status":"resolved","at":"2026-11-02T10:00:00Z","outcome":"guilty"}`, false, "",
+		[]string{"/outcome unrecognised_as_default"}},
+	{`{"complaint_id":"C-1","status":"resolved","at":"2026-11-02T10:00:00Z","outcome":null,"reason":""}`, false, "",
+		[]string{"/outcome null_as_absent", "/reason empty_as_absent"}},
+	{`{"complaint_id":"C-1","status":"resolved","at":"2026-11-02T10:00:00Z","outcome":"upheld","reason":"no spaces"}`, false, "",
+		[]string{"/reason invalid_ignored"}},
+	{`{"complaint_id":"C-1","status":"resolved","at":"2026-11-02T10:00:00Z","outcome":"upheld","reason":"` + longString(65) + `"}`, false, "",
+		[]string{"/reason invalid_ignored"}},
+	{`{"complaint_id":"C-1","status":"resolved","at":"2026-11-02T10:00:00Z","outcome":"upheld","outcome":"rejected"}`, false, schema.ReasonDuplicateKey, nil},
+}
+
+// Verdict reads an outcome from a resolution, and a v1 producer's
+// rejection as rejected.
+func TestStatusVerdict(t *testing.T) {
+	for _, c := range []struct {
+		status, outcome string
+		want            string
+		ok              bool
+	}{
+		{"resolved", "upheld", "upheld", true},
+		{"resolved", "", "", true},
+		{"rejected", "", "rejected", true},
+		{"rejected", "no_fault", "no_fault", true},
+		{"first_response", "", "", false},
+		{"acknowledged", "upheld", "", false},
+	} {
+		e := schema.StatusEvent{Status: c.status, Outcome: c.outcome}
+		if got, ok := e.Verdict(); got != c.want || ok != c.ok {
+			t.Errorf("%s/%s: %q %t, want %q %t", c.status, c.outcome, got, ok, c.want, c.ok)
+		}
+	}
 }
 
 func longString(n int) string {

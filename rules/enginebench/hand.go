@@ -106,6 +106,9 @@ func HandDecide(c *schema.Complaint, f history.Facts, now time.Time, cal *calend
 	if !platform && f.MerchantComplainants30d >= 3 {
 		hit("repeat-offender", 40, qPriority, "repeat_offender")
 	}
+	if !platform && (f.MerchantConfirmedComplainants30d >= 2 || f.MerchantConfirmedComplainants30d >= 1 && f.MerchantOpenComplaints >= 5) {
+		hit("confirmed-repeat-offender", 50, qPriority, "confirmed_repeat_offender")
+	}
 	if !platform && f.MerchantComplainants24h >= 5 {
 		hit("merchant-spike", 30, qPriority, "merchant_spike")
 	}
@@ -142,7 +145,7 @@ func HandDecide(c *schema.Complaint, f history.Facts, now time.Time, cal *calend
 	}
 	queues := []string{"priority", "identity", "evidence", "triage", "standard"}
 	switch {
-	case tag("repeat_offender", "regulator", "account_takeover", "merchant_spike", "external_escalation"):
+	case tag("repeat_offender", "confirmed_repeat_offender", "regulator", "account_takeover", "merchant_spike", "external_escalation"):
 		d.Queue, d.Route = "priority", "priority-signals"
 	case d.Score >= 80:
 		d.Queue, d.Route = "priority", "high-score"

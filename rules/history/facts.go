@@ -22,6 +22,18 @@ type Facts struct {
 	// AppealOfKnown: appeal_of names a complaint submitted in the 30 days
 	// before this one (or after it).
 	AppealOfKnown bool `json:"appeal_of_known"`
+
+	// Confirmed facts, from the reviewers' outcomes (verdicts.go): as of
+	// the outcomes recorded when the complaint was first recorded, counting
+	// the verdicts given at least OutcomeSettle before its submitted_at
+	// about complaints in its 30-day window before it (Confirming).
+	//
+	// Distinct non-anonymous buyers whose complaints about this merchant
+	// were upheld.
+	MerchantConfirmedComplainants30d int `json:"merchant_confirmed_complainants_30d"`
+	// The merchant's complaints in 30 days not resolved by then, this one
+	// included: MerchantComplaints30d less the resolved ones.
+	MerchantOpenComplaints int `json:"merchant_open_complaints"`
 }
 
 // Fingerprint is the content hash that tells a redelivery (same bytes) from

@@ -31,6 +31,9 @@ func NewMemoryStorage() Storage { return newMemStorage() }
 type Stats struct {
 	Complaints, Merchants, Buyers int   // records
 	Bytes                         int64 // the records' bytes, keys included
+	// Records of the reviewers' outcomes: per complaint, per merchant
+	// (verdicts), enforcement strikes and daily caps.
+	Outcomes, Verdicts, Strikes, Caps int
 }
 
 // Stats reports how much the store holds.
@@ -46,7 +49,7 @@ func (m *Memory) Stats() Stats { return m.st.stats() }
 // costs its bytes plus about twelve.
 type memStorage struct {
 	mu     sync.RWMutex // held for writing while a table grows
-	tables [3]memTable
+	tables [numTables]memTable
 	sweep  atomic.Uint64
 }
 
@@ -75,14 +78,27 @@ func newMemStorage() *memStorage {
 	return s
 }
 
+// numTables is len(Tables).
+const numTables = 7
+
 func tableIndex(t Table) int {
 	switch t {
 	case Complaints:
 		return 0
 	case Merchants:
 		return 1
+	case Buyers:
+		return 2
+	case Outcomes:
+		return 3
+	case Verdicts:
+		return 4
+	case Strikes:
+		return 5
+	case Caps:
+		return 6
 	}
-	return 2
+	panic("history: unknown table " + string(t))
 }
 
 // Exec implements Storage.
@@ -105,23 +121,28 @@ func (s *memStorage) Exec(_ context.Context, ops []Op, cut uint32) error {
 		}
 		b.mu.Unlock()
 	}
-	// Every sweepEvery calls, one more bucket, in turn, loses its expired
-	// records.
+	// Every sweepEvery calls, one more bucket of a complaint table and one
+	// of an outcome table, in turn, lose their expired records.
 	if n := s.sweep.Add(1); n%sweepEvery == 0 {
 		n /= sweepEvery
-		t := &s.tables[n%3]
-		b := &t.buckets[(n/3)%uint64(len(t.buckets))]
-		b.mu.Lock()
-		if hasExpired(b.blob, cut) {
-			t.expire(b, cut)
-		}
-		b.mu.Unlock()
+		s.tables[n%3].sweep(n/3, cut)
+		s.tables[3+n%(numTables-3)].sweep(n/(numTables-3), cut)
 	}
 	s.mu.RUnlock()
 	if grow >= 0 {
 		s.grow(grow, cut)
 	}
 	return nil
+}
+
+// sweep drops the expired records of the k-th bucket (modulo the count).
+func (t *memTable) sweep(k uint64, cut uint32) {
+	b := &t.buckets[k%uint64(len(t.buckets))]
+	b.mu.Lock()
+	if hasExpired(b.blob, cut) {
+		t.expire(b, cut)
+	}
+	b.mu.Unlock()
 }
 
 // lookup finds id's value in a bucket; nil when absent.
@@ -252,6 +273,10 @@ func (s *memStorage) stats() Stats {
 		Complaints: int(s.tables[0].entries.Load()),
 		Merchants:  int(s.tables[1].entries.Load()),
 		Buyers:     int(s.tables[2].entries.Load()),
+		Outcomes:   int(s.tables[3].entries.Load()),
+		Verdicts:   int(s.tables[4].entries.Load()),
+		Strikes:    int(s.tables[5].entries.Load()),
+		Caps:       int(s.tables[6].entries.Load()),
 	}
 	for i := range s.tables {
 		st.Bytes += s.tables[i].bytes.Load()

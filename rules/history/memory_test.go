@@ -101,3 +101,12 @@ func (y yielding) Exec(ctx context.Context, ops []history.Op, cut uint32) error 
 	runtime.Gosched()
 	return y.Storage.Exec(ctx, ops, cut)
 }
+
+// The outcomes and confirmed facts contract, for workers sharing one
+// in-process storage.
+func TestMemoryConfirmedContract(t *testing.T) {
+	storetest.RunConfirmed(t, func(*testing.T) func() *history.History {
+		st := history.NewMemoryStorage()
+		return func() *history.History { return history.New(st, history.Config{}) }
+	})
+}

@@ -31,10 +31,16 @@ const (
 	Complaints Table = 'c' // by complaint id: what deciding it again needs, its facts and what was written
 	Merchants  Table = 'm' // by merchant id: its complaints in event order
 	Buyers     Table = 'u' // by complainant id: their complaints in event order, with orders
+	// The reviewers' outcomes (outcome.go, verdicts.go) and what they set
+	// off (strikes.go).
+	Outcomes Table = 'o' // by complaint id: the outcome recorded first
+	Verdicts Table = 'v' // by merchant id: its resolved complaints in event order
+	Strikes  Table = 's' // by merchant id: its enforcement strikes
+	Caps     Table = 'd' // by threshold and day: the enforcement events admitted that day
 )
 
 // Tables lists every table.
-var Tables = []Table{Complaints, Merchants, Buyers}
+var Tables = []Table{Complaints, Merchants, Buyers, Outcomes, Verdicts, Strikes, Caps}
 
 // RecordKey names one record.
 type RecordKey struct {

@@ -30,6 +30,10 @@ type Backtest struct {
 	// LenientExamples keeps a few raw values or unknown keys of each.
 	Lenient         map[string]int
 	LenientExamples map[string][]Example
+	// With the reviewers' outcomes (status events): each ruleset's
+	// precision by rule; Outcomes is false without them.
+	Outcomes                        bool
+	PrecisionBefore, PrecisionAfter Precisions
 }
 
 // Move is complaints moving from one queue to another, with examples.
@@ -49,8 +53,10 @@ type Example struct {
 const MaxExamples = 5
 
 // RunBacktest replays complaints, in order, through both rulesets, each
-// with its own fresh history, and compares the decisions.
-func RunBacktest(baseline, candidate *rules.Ruleset, complaints []Input, at time.Time) (*Backtest, error) {
+// with its own fresh history, and compares the decisions. With status
+// events, both replays record their outcomes as the worker would (the
+// confirmed facts), and the backtest reports precision by rule.
+func RunBacktest(baseline, candidate *rules.Ruleset, complaints []Input, at time.Time, status ...schema.StatusEvent) (*Backtest, error) {
 	bt := &Backtest{
 		Baseline: baseline.Hash(), Candidate: candidate.Hash(), Complaints: len(complaints),
 		Moves: map[string]*Move{}, RuleHits: map[string][2]int{}, TagsGained: map[string]int{}, TagsLost: map[string]int{},
@@ -58,6 +64,8 @@ func RunBacktest(baseline, candidate *rules.Ruleset, complaints []Input, at time
 		Lenient: map[string]int{}, LenientExamples: map[string][]Example{},
 	}
 	before, after := rules.NewReplay(baseline), rules.NewReplay(candidate)
+	before.Outcomes(status)
+	after.Outcomes(status)
 	ctx := context.Background()
 	for _, in := range complaints {
 		bt.countLenient(in.Complaint)
@@ -71,6 +79,11 @@ func RunBacktest(baseline, candidate *rules.Ruleset, complaints []Input, at time
 	a, b := before.Decisions(), after.Decisions()
 	for i := range a {
 		bt.compare(&a[i], &b[i])
+	}
+	if len(status) > 0 {
+		outcomes := rules.OutcomeOf(status)
+		bt.Outcomes = true
+		bt.PrecisionBefore, bt.PrecisionAfter = PrecisionsOf(a, outcomes), PrecisionsOf(b, outcomes)
 	}
 	return bt, nil
 }
@@ -191,6 +204,9 @@ func (bt *Backtest) Format() string {
 				}
 			}
 		}
+	}
+	if bt.Outcomes {
+		formatPrecisions(&b, bt.PrecisionBefore, bt.PrecisionAfter)
 	}
 	if len(bt.Lenient) > 0 {
 		b.WriteString("\nread leniently (complaints; the same for both rulesets):\n")

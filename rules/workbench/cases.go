@@ -29,7 +29,11 @@ type Case struct {
 	Description string
 	DecidedAt   time.Time
 	Complaints  []Input
-	Expect      []Expectation
+	// Outcomes are status events from reviewers, given to the replay as
+	// the worker would have read them (the confirmed facts), and counted
+	// for precision in coverage.
+	Outcomes []schema.StatusEvent
+	Expect   []Expectation
 }
 
 // Input is one complaint of a case and the bytes it was decoded from.
@@ -60,6 +64,7 @@ type caseFile struct {
 	DecidedAt      string        `yaml:"decided_at"`
 	Complaints     []yaml.Node   `yaml:"complaints"`
 	ComplaintsFile string        `yaml:"complaints_file"`
+	Outcomes       []yaml.Node   `yaml:"outcomes"`
 	Expect         []Expectation `yaml:"expect"`
 }
 
@@ -154,6 +159,13 @@ func LoadCase(path, name string) (*Case, error) {
 	if len(c.Complaints) == 0 {
 		return nil, fmt.Errorf("%s: a case needs complaints or complaints_file", path)
 	}
+	for i := range f.Outcomes {
+		e, err := statusEvent(&f.Outcomes[i])
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: outcomes[%d]: %w", path, f.Outcomes[i].Line, i, err)
+		}
+		c.Outcomes = append(c.Outcomes, e)
+	}
 	ids := map[string]bool{}
 	for _, in := range c.Complaints {
 		ids[in.Complaint.ComplaintID] = true
@@ -197,4 +209,20 @@ func ReadComplaintsWith(path string, o schema.Options) ([]Input, error) {
 		out = append(out, Input{Complaint: c, Raw: raw})
 	}
 	return out, sc.Err()
+}
+
+// statusEvent reads a case's status event, to the contract
+// (status.schema.json): a fixture is written by hand.
+func statusEvent(n *yaml.Node) (schema.StatusEvent, error) {
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return schema.StatusEvent{}, err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return schema.StatusEvent{}, err
+	}
+	var e schema.StatusEvent
+	err = schema.NewDecoder(schema.Options{}).StatusEvent(b, &e)
+	return e, err
 }

@@ -20,6 +20,9 @@ type RuleCoverage struct {
 	// Hits: complaints of the cases the rule matched, of Evaluated.
 	Hits      int `json:"hits"`
 	Evaluated int `json:"evaluated"`
+	// Outcomes: the case complaints the rule matched that the cases'
+	// outcomes resolve, by outcome (its precision); nil without outcomes.
+	Outcomes *RuleOutcomes `json:"outcomes,omitempty"`
 }
 
 // Coverage computes the coverage of every rule by the examples, the cases
@@ -54,6 +57,16 @@ func Coverage(rs *rules.Ruleset, cases []*Case, results []Result) []RuleCoverage
 		}
 	}
 	for _, res := range results {
+		p := PrecisionsOf(res.Decisions, res.Outcomes)
+		for id, r := range p.Rules {
+			if i, ok := idx[id]; ok {
+				if out[i].Outcomes == nil {
+					out[i].Outcomes = &RuleOutcomes{}
+				}
+				o := out[i].Outcomes
+				o.Upheld, o.Rejected, o.NoFault, o.Unknown = o.Upheld+r.Upheld, o.Rejected+r.Rejected, o.NoFault+r.NoFault, o.Unknown+r.Unknown
+			}
+		}
 		for _, d := range res.Decisions {
 			for i := range out {
 				out[i].Evaluated++
@@ -79,12 +92,23 @@ func Uncovered(cov []RuleCoverage) []string {
 	return out
 }
 
-// FormatCoverage renders coverage as a table.
+// FormatCoverage renders coverage as a table; with a precision column
+// (upheld of the resolved case complaints each rule matched) when the
+// cases give outcomes.
 func FormatCoverage(cov []RuleCoverage) string {
+	withOutcomes := slices.ContainsFunc(cov, func(c RuleCoverage) bool { return c.Outcomes != nil })
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-32s %-8s %8s %8s %12s\n", "rule", "mode", "positive", "negative", "case hits")
+	fmt.Fprintf(&b, "%-32s %-8s %8s %8s %12s", "rule", "mode", "positive", "negative", "case hits")
+	if withOutcomes {
+		fmt.Fprintf(&b, "  %s", "precision (cases' outcomes)")
+	}
+	b.WriteString("\n")
 	for _, c := range cov {
-		fmt.Fprintf(&b, "%-32s %-8s %8d %8d %6d/%-5d\n", c.ID, c.Mode, c.Positive, c.Negative, c.Hits, c.Evaluated)
+		line := fmt.Sprintf("%-32s %-8s %8d %8d %6d/%-5d", c.ID, c.Mode, c.Positive, c.Negative, c.Hits, c.Evaluated)
+		if withOutcomes && c.Outcomes != nil {
+			line += "  " + precisionCell(*c.Outcomes)
+		}
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
 	return b.String()
 }

@@ -18,6 +18,9 @@ type Result struct {
 	Failures   []string          `json:"failures,omitempty"`
 	Complaints int               `json:"complaints"`
 	Decisions  []schema.Decision `json:"-"`
+	// Outcomes are the case's complaints' outcomes (rules.OutcomeOf of its
+	// status events), for precision in coverage.
+	Outcomes map[string]string `json:"-"`
 }
 
 // RunCase decides the case's complaints in order, with a fresh in-memory
@@ -25,6 +28,10 @@ type Result struct {
 func RunCase(rs *rules.Ruleset, c *Case) Result {
 	res := Result{Name: c.Name, Kind: "case", Complaints: len(c.Complaints)}
 	replay := rules.NewReplay(rs)
+	replay.Outcomes(c.Outcomes)
+	if len(c.Outcomes) > 0 {
+		res.Outcomes = rules.OutcomeOf(c.Outcomes)
+	}
 	for _, in := range c.Complaints {
 		if err := replay.Add(context.Background(), in.Complaint, in.Raw, c.DecidedAt); err != nil {
 			res.Failures = append(res.Failures, fmt.Sprintf("%s: %v", in.Complaint.ComplaintID, err))

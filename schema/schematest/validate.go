@@ -31,6 +31,27 @@ func ValidateSLAEvent(doc []byte) error {
 	return slaSchema.Validate(v)
 }
 
+var (
+	enfOnce   sync.Once
+	enfSchema *jsonschema.Schema
+	enfErr    error
+)
+
+// ValidateEnforcementEvent checks doc against enforcement.schema.json,
+// formats asserted: what every enforcement event the worker writes must
+// pass.
+func ValidateEnforcementEvent(doc []byte) error {
+	enfOnce.Do(func() { enfSchema, enfErr = compile("enforcement.schema.json", schema.EnforcementEventJSONSchema) })
+	if enfErr != nil {
+		return enfErr
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err != nil {
+		return fmt.Errorf("not JSON: %w", err)
+	}
+	return enfSchema.Validate(v)
+}
+
 func compile(name string, doc []byte) (*jsonschema.Schema, error) {
 	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
 	if err != nil {

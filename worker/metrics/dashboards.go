@@ -92,12 +92,12 @@ func Dashboards() []Dashboard {
 					Queries: []Query{q(`sum by (tag) (rate(complaintd_decision_tags_total{tag=~"repeat_offender|merchant_spike"}[$__rate_interval]))`, "{{tag}}")}},
 				{Title: "Complaints by category", Type: "bargauge", Unit: "short", W: 12, H: 8,
 					Queries: []Query{q(`sum by (category) (increase(complaintd_decisions_total[$__range]))`, "{{category}}")}},
-			}, slaOverviewPanels()...),
+			}, append(slaOverviewPanels(), outcomeOverviewPanels()...)...),
 		},
 		{
 			UID: "complaintd-rules", Title: "Complaints: rules",
-			Description: "For rule authors: hits per rule, shadow against enforced, tags, errors, reloads and the active ruleset.",
-			Panels: []Panel{
+			Description: "For rule authors: hits per rule, shadow against enforced, tags, errors, reloads, the active ruleset, and precision by the reviewers' outcomes.",
+			Panels: append([]Panel{
 				{Title: "Enforced rule hits", Type: "timeseries", Unit: "ops", W: 12, H: 9,
 					Queries: []Query{q(`sum by (rule) (rate(complaintd_rule_hits_total{mode="enforce"}[$__rate_interval]))`, "{{rule}}")}},
 				{Title: "Shadow rule hits", Type: "timeseries", Unit: "ops", W: 12, H: 9, Desc: "Rules in shadow mode: recorded, changing nothing. Compare before enforcing.",
@@ -114,7 +114,7 @@ func Dashboards() []Dashboard {
 					Queries: []Query{q(`sum by (result) (increase(complaintd_rule_reloads_total[$__range]))`, "{{result}}")}},
 				{Title: "Active ruleset", Type: "table", Unit: "short", W: 12, H: 6,
 					Queries: []Query{q(`count by (ruleset) (complaintd_ruleset_info == 1)`, "{{ruleset}}")}},
-			},
+			}, outcomeRulesPanels()...),
 		},
 		{
 			UID: "complaintd-operations", Title: "Complaints: operations",
@@ -174,7 +174,7 @@ func Dashboards() []Dashboard {
 						q(`sum by (object) (increase(complaintd_unknown_properties_total[$__range]))`, "unknown properties in {{object}}"),
 						q(`sum(increase(complaintd_dead_letters_trimmed_total[$__range]))`, "dead letters trimmed"),
 					}},
-			}, slaOperationsPanels()...),
+			}, append(slaOperationsPanels(), outcomeOperationsPanels()...)...),
 		},
 	}
 }

@@ -48,6 +48,8 @@ func TestDashboardQueriesReadExportedMetrics(t *testing.T) {
 	reg.MustRegister(collectors.NewGoCollector())
 	p := metrics.New(reg)
 	s := metrics.NewSLA(reg, nil)
+	o := metrics.NewOutcomes(reg)
+	o.InitSeries([]metrics.Rule{{ID: "r", Mode: "enforce", MinPrecision: 0.5}}, 20, []metrics.Threshold{{ID: "t", DailyCap: 5}})
 	s.Watch(fakeState{})
 	// Touch every vector once so it is gathered.
 	p.Decided.WithLabelValues("q", "c", "ch").Inc()

@@ -18,7 +18,7 @@ var (
 	evidenceOverdueDesc = prometheus.NewDesc(namespace+"_evidence_overdue_complaints",
 		"Open complaints whose evidence clock ran out without the evidence. Replicated: max across instances.", slaLabels, nil)
 	trackedDesc = prometheus.NewDesc(namespace+"_sla_tracked",
-		"SLA records kept, by state: open (decided, unresolved), undecided (waiting for the decision), closed (resolved, remembered to ignore late duplicates). Bounded by sla.forget. Replicated: max across instances.",
+		"SLA records kept, by state: open (decided, unresolved), undecided (waiting for the decision), closed (resolved, remembered to ignore late duplicates), resolved (the decisions of resolved complaints, kept sla.forget.undecided_after for the outcomes consumer). Bounded by sla.forget. Replicated: max across instances.",
 		[]string{"state"}, nil)
 	offendersDesc = prometheus.NewDesc(namespace+"_repeat_offender_merchants",
 		"Merchants with a repeat_offender decision in the last 30 days (by decision time), over every decision of the audit topic. Replicated: max across instances.",
@@ -54,5 +54,6 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(trackedDesc, prometheus.GaugeValue, float64(tr.Open), "open")
 	ch <- prometheus.MustNewConstMetric(trackedDesc, prometheus.GaugeValue, float64(tr.Undecided), "undecided")
 	ch <- prometheus.MustNewConstMetric(trackedDesc, prometheus.GaugeValue, float64(tr.Closed), "closed")
+	ch <- prometheus.MustNewConstMetric(trackedDesc, prometheus.GaugeValue, float64(tr.Resolved), "resolved")
 	ch <- prometheus.MustNewConstMetric(offendersDesc, prometheus.GaugeValue, float64(st.RepeatOffenders(now)))
 }

@@ -48,3 +48,24 @@ func usageError(env cli.Env, cmd string, err error) int {
 	cli.Errorf(env, cmd, "%v", err)
 	return cli.ExitUsage
 }
+
+// readStatusEvents reads JSON lines of status events as the worker reads
+// them (tolerantly): a line the worker would ignore is reported on
+// env.Stderr as FILE:LINE: reason: message and skipped.
+func readStatusEvents(env cli.Env, path string) ([]schema.StatusEvent, error) {
+	lines, err := jsonl.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	dec := schema.NewDecoder(schema.Options{Mode: schema.Tolerant})
+	out := make([]schema.StatusEvent, 0, len(lines))
+	for _, l := range lines {
+		var e schema.StatusEvent
+		if err := dec.StatusEvent(l.Bytes, &e); err != nil {
+			fmt.Fprintf(env.Stderr, "%s:%d: %v\n", path, l.N, err)
+			continue
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

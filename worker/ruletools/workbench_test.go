@@ -54,7 +54,7 @@ func TestWorkerTestFailingOutputIsExact(t *testing.T) {
 
 func TestWorkerTestJSON(t *testing.T) {
 	inRepoRoot(t, func() {
-		code, out, _ := run(t, "", "test", "--json", "--run", "repeat")
+		code, out, _ := run(t, "", "test", "--json", "--run", "^(example|history)/repeat-offender$")
 		if code != cli.ExitOK {
 			t.Fatalf("exit %d", code)
 		}
@@ -87,7 +87,7 @@ func TestMinCoverageFailsForAnUncoveredRule(t *testing.T) {
 
 func TestLintCommand(t *testing.T) {
 	code, out, _ := run(t, "", "lint")
-	if code != cli.ExitOK || !strings.Contains(out, "22 rules, 0 errors") {
+	if code != cli.ExitOK || !strings.Contains(out, "23 rules, 0 errors") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 	dir := servicetest.CopyShippedRules(t)
@@ -143,6 +143,43 @@ func TestBacktestCommand(t *testing.T) {
 		for _, want := range []string{"backtest: 3000 complaints", "moves:", "priority -> ", "(changed)", "-repeat_offender C-"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("report lacks %q:\n%s", want, out)
+			}
+		}
+	})
+}
+
+// worker backtest --outcomes: the precision table of the fixture, and the
+// status line the worker would ignore reported on stderr.
+func TestBacktestWithOutcomes(t *testing.T) {
+	inRepoRoot(t, func() {
+		code, out, errs := run(t, "", "backtest", "--rules", "testdata/rules/candidate",
+			"--outcomes", "testdata/workbench/outcomes/status.jsonl", "testdata/workbench/outcomes/complaints.jsonl")
+		if code != cli.ExitOK {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		want := string(servicetest.ReadFile(t, "testdata/workbench/outcomes/precision.want"))
+		if !strings.HasSuffix(out, "\n"+want) {
+			t.Errorf("report does not end with the precision table:\n%s", out)
+		}
+		if !strings.Contains(errs, `testdata/workbench/outcomes/status.jsonl:16: unknown_status: /status: "closed" is not one of`) {
+			t.Errorf("stderr: %s", errs)
+		}
+	})
+}
+
+// worker test --coverage shows precision where cases give outcomes.
+func TestTestCoverageShowsPrecision(t *testing.T) {
+	inRepoRoot(t, func() {
+		code, out, errs := run(t, "", "test", "--coverage", "--run", "confirmed")
+		if code != cli.ExitOK {
+			t.Fatalf("exit %d: %s %s", code, out, errs)
+		}
+		if !strings.Contains(out, "precision (cases' outcomes)") {
+			t.Fatalf("no precision column:\n%s", out)
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "confirmed-repeat-offender ") && !strings.HasSuffix(line, "50.0% (1/2)") {
+				t.Errorf("confirmed-repeat-offender: %q, want 50.0%% (1/2): A-3 no fault, D-4 upheld", line)
 			}
 		}
 	})

@@ -11,8 +11,13 @@ import (
 // Reviewers simulates the review desk's status events for one decision:
 // acknowledgements, evidence requests that buyers answer in time, late or
 // never, first responses mostly on time and some late or missing,
-// resolutions, escalations. Events after now have not happened and are left
-// out. The same decision always gets the same events.
+// resolutions with an outcome (upheld, rejected, no fault; a few without
+// one, as a v1 review tool sends them), escalations. Events after now have
+// not happened and are left out. The same decision always gets the same
+// events.
+//
+// How often a complaint is upheld depends on what the rules found
+// (Upheld), so the demo's rules have different precisions.
 func Reviewers(d *schema.Decision, now time.Time) []schema.StatusEvent {
 	var seed uint64 = 1469598103934665603
 	for i := 0; i < len(d.ComplaintID); i++ {
@@ -58,11 +63,10 @@ func Reviewers(d *schema.Decision, now time.Time) []schema.StatusEvent {
 	if !first.IsZero() {
 		add("first_response", first, reviewer)
 		if r.IntN(100) < 80 {
-			outcome := "resolved"
-			if r.IntN(10) == 0 {
-				outcome = "rejected"
-			}
-			add(outcome, first.Add(between(time.Hour, 72*time.Hour)), reviewer)
+			at := first.Add(between(time.Hour, 72*time.Hour))
+			status, outcome, reason := resolve(r, d)
+			add(status, at, reviewer)
+			out[len(out)-1].Outcome, out[len(out)-1].Reason = outcome, reason
 		}
 	}
 	slices.SortStableFunc(out, func(a, b schema.StatusEvent) int { return a.At.Compare(b.At) })
@@ -74,4 +78,43 @@ func Reviewers(d *schema.Decision, now time.Time) []schema.StatusEvent {
 		}
 	}
 	return out[:n]
+}
+
+// Upheld is the share of complaints reviewers uphold among those whose
+// decision has any of tags (the first that applies): merchants named by
+// many buyers are mostly at fault; complaints without the evidence they
+// need, anonymous ones and the fast-resale pattern mostly are not.
+var Upheld = []struct {
+	Tag     string
+	Percent int
+}{
+	{"confirmed_repeat_offender", 90},
+	{"repeat_offender", 75},
+	{"merchant_spike", 70},
+	{"account_takeover", 40}, // mostly a third party's doing: no fault
+	{"fast_resale_pattern", 20},
+	{"anonymous", 30},
+	{"missing_evidence", 35},
+	{"", 55},
+}
+
+// resolve draws a resolution: its status, outcome (by Upheld) and reason
+// code; one in twenty has no outcome.
+func resolve(r *rand.Rand, d *schema.Decision) (status, outcome, reason string) {
+	upheld := 55
+	for _, u := range Upheld {
+		if u.Tag == "" || slices.Contains(d.Tags, u.Tag) {
+			upheld = u.Percent
+			break
+		}
+	}
+	switch k := r.IntN(100); {
+	case k < 5:
+		return "resolved", "", ""
+	case k < upheld+5:
+		return "resolved", schema.OutcomeUpheld, "refund_issued"
+	case slices.Contains(d.Tags, "account_takeover") || k%3 == 0:
+		return "rejected", schema.OutcomeNoFault, "third_party"
+	}
+	return "rejected", schema.OutcomeRejected, "unfounded"
 }

@@ -38,6 +38,7 @@ func Access(o Options, queues []string) []kafkaconn.Grant {
 				Why: "join the SLA group, which shares out the audit partitions whose SLA events each worker writes (no offsets)"},
 			topic(o.SLAEventsTopic, kafka.ACLOperationTypeRead, "the SLA replica reads every SLA event, the record of what was written (no group)"),
 			topic(o.SLAEventsTopic, kafka.ACLOperationTypeWrite, "write the SLA events of the complaints this worker owns"))
+		gs = append(gs, outcomesAccess(o)...) // outcomes_wiring.go (issue 15)
 	}
 	return gs
 }

@@ -23,6 +23,9 @@ type Options struct {
 	DeadLetterTopic string
 	StatusTopic     string
 	SLAEventsTopic  string // "" is TopicPrefix + ".sla" (issue 10)
+	// EnforcementTopic: merchant enforcement events (issue 15); "" is
+	// TopicPrefix + ".enforcement".
+	EnforcementTopic string
 
 	SLA            bool
 	RulesDir       string
@@ -145,6 +148,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.SLA, "sla", o.SLA, "read decisions and status events, measure response-time SLAs and write SLA events")
 	fs.StringVar(&o.SLAEventsTopic, "sla-events-topic", o.SLAEventsTopic, "per-complaint SLA events (due_soon, breached, evidence_expired, ...) (default <prefix>.sla)")
 	cli.DurationVar(fs, &o.SLATick, "sla-tick", o.SLATick, "how often SLA clocks are looked at: an SLA event is written at most this late")
+	fs.StringVar(&o.EnforcementTopic, "enforcement-topic", o.EnforcementTopic, "merchant enforcement events, keyed by merchant (with --sla) (default <prefix>.enforcement)")
 	fs.StringVar(&o.RulesDir, "rules", o.RulesDir, cli.RulesUsage)
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", o.MetricsAddr, "address of /metrics, /healthz and /readyz (empty: none)")
 	fs.StringVar(&o.EmbeddedBroker, "embedded-broker", o.EmbeddedBroker, "start an in-process Kafka-protocol broker on this address (e.g. 127.0.0.1:9092) with the topics created, and use it")
@@ -189,6 +193,7 @@ func (o Options) Resolved() Options {
 	fill(&o.DeadLetterTopic, p+".deadletter")
 	fill(&o.StatusTopic, p+".status")
 	fill(&o.SLAEventsTopic, p+".sla")
+	fill(&o.EnforcementTopic, p+".enforcement")
 	return o
 }
 

@@ -44,6 +44,7 @@ func (s *Service) Reload() (bool, error) {
 	s.Metrics.SetRuleset(rs.Hash())
 	s.Metrics.Calendar.SetCalendar(rs.Calendar()) // calendar horizon gauge (issue 10)
 	initRuleSeries(s.Metrics, rs)
+	initOutcomeSeries(s.OutcomeMetrics, rs) // issue 15
 	s.log.Info().Str("from", old.Hash()).Str("to", rs.Hash()).Int("rules", len(rs.Rules())).Msg("rules reloaded")
 	return true, nil
 }

@@ -35,8 +35,12 @@ type Service struct {
 	SLA        *sla.Tracker       // nil with --sla=false
 	SLAMetrics *metrics.SLA       // nil with --sla=false
 	SLAReplica *stream.SLAReplica // nil with --sla=false
-	Registry   *prometheus.Registry
-	Server     *metrics.Server // nil without --metrics-addr
+	// The reviewers' outcomes and enforcement (issue 15), with --sla:
+	// outcomes_wiring.go. Outcomes is nil for a store without outcomes.
+	OutcomeMetrics *metrics.Outcomes
+	Outcomes       *stream.Outcomes
+	Registry       *prometheus.Registry
+	Server         *metrics.Server // nil without --metrics-addr
 
 	log      zerolog.Logger
 	release  []func() // what Start acquired, released in reverse by Stop
@@ -101,6 +105,10 @@ func Start(ctx context.Context, opts Options, log zerolog.Logger, reload <-chan 
 	if c := state.NewCollector(store); c != nil {
 		s.Registry.MustRegister(c) // the history's records, bytes and steps redone
 	}
+	hist := historyOf(store) // the confirmed facts and the outcomes (issue 15): outcomes_wiring.go
+	if hist != nil {
+		store = hist.Confirming()
+	}
 	s.Scorer = rules.NewScorer(rs, store)
 	cfg := s.streamConfig()
 	cfg.TimeBounds = func() schema.TimeBounds { return s.Scorer.Ruleset().Policy().Clocks.Plausible }
@@ -108,6 +116,7 @@ func Start(ctx context.Context, opts Options, log zerolog.Logger, reload <-chan 
 	var replica *stream.SLAReplica
 	if opts.SLA { // the SLA replica and its events (issue 10): sla_wiring.go
 		replica = s.startSLA(rs, log)
+		s.Outcomes = s.startOutcomes(rs, hist, log)
 	}
 	if opts.MetricsAddr != "" { // the last step that can fail
 		s.Server, err = metrics.Listen(opts.MetricsAddr, s.Registry, s.ready(replica))
@@ -133,6 +142,15 @@ func Start(ctx context.Context, opts Options, log zerolog.Logger, reload <-chan 
 			defer s.wg.Done()
 			if err := replica.Run(runCtx); err != nil {
 				log.Error().Err(err).Msg("SLA replica stopped")
+			}
+		}()
+	}
+	if s.Outcomes != nil {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := s.Outcomes.Run(runCtx); err != nil {
+				log.Error().Err(err).Msg("outcomes consumer stopped")
 			}
 		}()
 	}

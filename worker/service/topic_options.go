@@ -19,12 +19,13 @@ type TopicOptions struct {
 	TopicReplication          int
 	TopicMinInsyncReplicas    int // capped at TopicReplication
 
-	ComplaintsRetention time.Duration // 0: forever
-	AuditRetention      time.Duration
-	ReviewRetention     time.Duration
-	DeadLetterRetention time.Duration
-	StatusRetention     time.Duration
-	SLAEventsRetention  time.Duration // the SLA events topic (issue 10)
+	ComplaintsRetention  time.Duration // 0: forever
+	AuditRetention       time.Duration
+	ReviewRetention      time.Duration
+	DeadLetterRetention  time.Duration
+	StatusRetention      time.Duration
+	SLAEventsRetention   time.Duration // the SLA events topic (issue 10)
+	EnforcementRetention time.Duration // the enforcement events topic (issue 15)
 	// SLARestoreWindow is the longest a complaint stays open: the SLA
 	// replica restores open complaints from the audit and status topics,
 	// which must keep at least this much.
@@ -48,6 +49,7 @@ func DefaultTopicOptions() TopicOptions {
 		DeadLetterRetention:       30 * day,
 		StatusRetention:           90 * day,
 		SLAEventsRetention:        90 * day,
+		EnforcementRetention:      90 * day,
 		SLARestoreWindow:          60 * day,
 		AccessCheck:               true,
 	}
@@ -66,6 +68,7 @@ func (o *TopicOptions) Flags(fs *flag.FlagSet) {
 	cli.DurationVar(fs, &o.DeadLetterRetention, "dead-letter-retention", o.DeadLetterRetention, "retention of the dead-letter topic: long enough to fix a producer and redrive (0: forever)")
 	cli.DurationVar(fs, &o.StatusRetention, "status-retention", o.StatusRetention, "retention of the status topic; at least --sla-restore-window (0: forever)")
 	cli.DurationVar(fs, &o.SLAEventsRetention, "sla-events-retention", o.SLAEventsRetention, "retention of the SLA events topic, read back at every start as the record of what was written; at least --sla-restore-window (0: forever)")
+	cli.DurationVar(fs, &o.EnforcementRetention, "enforcement-retention", o.EnforcementRetention, "retention of the enforcement events topic, for the desk and an audit of what was enforced (0: forever)")
 	cli.DurationVar(fs, &o.SLARestoreWindow, "sla-restore-window", o.SLARestoreWindow, "the longest a complaint stays open: the SLA replica restores open complaints from the audit and status topics, which must keep at least this much")
 	fs.BoolVar(&o.AccessCheck, "access-check", o.AccessCheck, "before joining the group, check that the brokers grant the worker's ACLs (README, Access); off for authorisers that do not report authorised operations")
 }
@@ -94,6 +97,7 @@ func (o *TopicOptions) validate(sla bool) []error {
 		{"complaints-retention", o.ComplaintsRetention}, {"audit-retention", o.AuditRetention},
 		{"review-retention", o.ReviewRetention}, {"dead-letter-retention", o.DeadLetterRetention},
 		{"status-retention", o.StatusRetention}, {"sla-events-retention", o.SLAEventsRetention},
+		{"enforcement-retention", o.EnforcementRetention},
 	} {
 		if r.d < 0 {
 			add("--%s %s: want 0 (forever) or more", r.flag, cli.FormatDuration(r.d))

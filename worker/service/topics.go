@@ -95,8 +95,8 @@ func Topics(o Options, rs *rules.Ruleset) []TopicSpec {
 	}
 	if o.SLA {
 		ts = append(ts, slaEventsTopic(o, restore, spec)) // topics_sla.go (issue 10)
+		ts = append(ts, enforcementTopic(o, spec))        // topics_outcomes.go (issue 15)
 	}
-	// Enforcement events go here, one entry each.
 	for _, q := range rs.Policy().Queues {
 		ts = append(ts, spec(TopicSpec{Name: o.ReviewPrefix + q.Name, Role: "review", Partitions: l.ReviewTopicPartitions,
 			Purpose:   "decisions routed to the " + q.Name + " queue, for its reviewers",

@@ -41,6 +41,10 @@ func (o *Options) Validate() error {
 	case t.ComplaintsTopic, t.AuditTopic, t.StatusTopic, t.DeadLetterTopic:
 		add("--sla-events-topic %s: the SLA events need a topic of their own", t.SLAEventsTopic)
 	}
+	switch t.EnforcementTopic { // issue 15
+	case t.ComplaintsTopic, t.AuditTopic, t.StatusTopic, t.DeadLetterTopic, t.SLAEventsTopic:
+		add("--enforcement-topic %s: the enforcement events need a topic of their own", t.EnforcementTopic)
+	}
 	if o.LogFormat != "json" && o.LogFormat != "console" {
 		add("--log-format %q: want json or console", o.LogFormat)
 	}

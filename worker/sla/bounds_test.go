@@ -19,7 +19,7 @@ func TestStateIsBounded(t *testing.T) {
 	live(tr, decision("open-forever", "standard"))
 	live(tr, decision("resolved", "standard"))
 	liveStatus(tr, status("resolved", "resolved", t0))
-	if got := tr.Tracked(); got != (sla.Tracked{Open: 1, Undecided: 1, Closed: 1}) {
+	if got := tr.Tracked(); got != (sla.Tracked{Open: 1, Undecided: 1, Closed: 1, Resolved: 1}) {
 		t.Fatalf("tracked %+v", got)
 	}
 	tr.Tick(t0.Add(7*24*time.Hour), nil, 0, true)
@@ -29,6 +29,18 @@ func TestStateIsBounded(t *testing.T) {
 	tr.Tick(t0.Add(7*24*time.Hour+time.Second), nil, 0, true)
 	if got := tr.Tracked(); got.Undecided != 0 || rec.forgotten[sla.ForgetNeverDecided] != 1 {
 		t.Errorf("after 7 days: %+v, forgotten %v", got, rec.forgotten)
+	}
+	// A resolved complaint's decision is kept as long (for the outcomes
+	// consumer), swept once a minute.
+	if got := tr.Tracked(); got.Resolved != 1 {
+		t.Errorf("before the sweep: %+v", got)
+	}
+	tr.Tick(t0.Add(7*24*time.Hour+2*time.Minute), nil, 0, true)
+	if got := tr.Tracked(); got.Resolved != 0 {
+		t.Errorf("after 7 days: %+v, want the resolved decision gone", got)
+	}
+	if _, ok := tr.Decided("resolved"); ok {
+		t.Error("the resolved decision is still there after 7 days")
 	}
 	submitted := decision("", "").SubmittedAt
 	tr.Tick(submitted.Add(60*24*time.Hour+time.Second), nil, 0, true)

@@ -37,6 +37,9 @@ const (
 	ForgetNeverDecided  = "never_decided"      // status events whose decision never arrived
 	ForgetNeverResolved = "never_resolved"     // open past forget.open_after
 	ForgetCapacity      = "undecided_capacity" // more complaints waiting for a decision than forget.max_undecided
+	// A resolved complaint's decision not kept for the outcomes consumer:
+	// more than maxResolved are kept already.
+	ForgetResolvedCapacity = "resolved_capacity"
 )
 
 type nopObserver struct{}

@@ -16,7 +16,8 @@ type record struct {
 	decided   bool
 	seen      uint8 // statusBit of the statuses counted once (acknowledged, escalated)
 	labels    Labels
-	received  time.Time // when the first message about it was received (undecided expiry)
+	info      decidedInfo // the merchant and rules of its latest decision (decided.go)
+	received  time.Time   // when the first message about it was received (undecided expiry)
 
 	submitted time.Time
 	respondBy time.Time // the decision's

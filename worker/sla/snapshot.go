@@ -47,15 +47,16 @@ func (t *Tracker) Snapshot(now time.Time) map[Labels]Open {
 }
 
 // Tracked counts the records kept, by state: open (decided, unresolved),
-// undecided (status or SLA events waiting for the decision) and closed
-// (resolved ids remembered to ignore late duplicates).
+// undecided (status or SLA events waiting for the decision), closed
+// (resolved ids remembered to ignore late duplicates) and resolved (the
+// decisions of resolved complaints, kept for the outcomes consumer).
 type Tracked struct {
-	Open, Undecided, Closed int
+	Open, Undecided, Closed, Resolved int
 }
 
 // Tracked is what the tracker holds now.
 func (t *Tracker) Tracked() Tracked {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return Tracked{Open: len(t.open) - t.undecided, Undecided: t.undecided, Closed: len(t.closed)}
+	return Tracked{Open: len(t.open) - t.undecided, Undecided: t.undecided, Closed: len(t.closed), Resolved: len(t.resolved)}
 }

@@ -92,6 +92,7 @@ func (t *Tracker) Tick(now time.Time, owns func(partition int) (since time.Time,
 			}
 		}
 		t.offenders.sweep(now)
+		t.sweepResolved(now)
 	}
 	return out
 }

@@ -14,11 +14,12 @@ type Tracker struct {
 	mu        sync.Mutex
 	cfg       Config
 	obs       Observer
-	open      map[string]*record   // decided and not closed, or waiting for the decision
-	closed    map[string]time.Time // complaint id -> closed at, to ignore late duplicates
-	undecided int                  // records of open waiting for their decision
-	sched     schedule             // every record of open, by when Tick looks at it next
-	names     map[string]string    // interned label values
+	open      map[string]*record        // decided and not closed, or waiting for the decision
+	closed    map[string]time.Time      // complaint id -> closed at, to ignore late duplicates
+	resolved  map[string]resolvedRecord // resolved decisions, for the outcomes consumer (decided.go)
+	undecided int                       // records of open waiting for their decision
+	sched     schedule                  // every record of open, by when Tick looks at it next
+	names     map[string]string         // interned label values
 	offenders offenders
 	swept     time.Time // the last sweep of closed
 }
@@ -28,7 +29,7 @@ func New(cfg Config, obs Observer) *Tracker {
 	if obs == nil {
 		obs = nopObserver{}
 	}
-	return &Tracker{cfg: cfg, obs: obs, open: map[string]*record{}, closed: map[string]time.Time{},
+	return &Tracker{cfg: cfg, obs: obs, open: map[string]*record{}, closed: map[string]time.Time{}, resolved: map[string]resolvedRecord{},
 		names: map[string]string{}, offenders: offenders{last: map[string]time.Time{}}}
 }
 
@@ -106,7 +107,7 @@ func (t *Tracker) Decision(d *schema.Decision, partition int, received time.Time
 	t.touch(r)
 	if r.decided {
 		if int32(d.Revision) > r.revision {
-			r.revision, r.labels = int32(d.Revision), labels
+			r.revision, r.labels, r.info = int32(d.Revision), labels, t.decidedInfo(d)
 			// A revision that routes to an evidence queue asks the buyer now.
 			if d.EvidenceDueBy != nil && r.evidenceDue.IsZero() {
 				r.askEvidence(&t.cfg, d.DecidedAt, *d.EvidenceDueBy)
@@ -116,6 +117,7 @@ func (t *Tracker) Decision(d *schema.Decision, partition int, received time.Time
 	}
 	t.undecided--
 	r.decided, r.revision, r.labels, r.partition = true, int32(d.Revision), labels, int32(partition)
+	r.info = t.decidedInfo(d)
 	r.submitted, r.respondBy = d.SubmittedAt.UTC(), d.RespondBy.UTC()
 	r.derive(&t.cfg)
 	if d.EvidenceDueBy != nil {
@@ -199,6 +201,7 @@ func (t *Tracker) apply(id string, r *record, e *schema.StatusEvent, live bool) 
 		// A resolution is also the first response if none came before.
 		t.firstResponse(r, e.At, obs)
 		obs.Resolution(r.labels, e.At.Sub(r.submitted), r.workingWaited(c, e.At), e.Status)
+		t.keepResolved(r, e.At, live)
 		t.close(id, e.At)
 	case "escalated":
 		obs.Escalated(r.labels)

@@ -138,7 +138,7 @@ func TestStatusBeforeDecisionAndTwice(t *testing.T) {
 	if len(rec.resolved) != 1 {
 		t.Fatalf("resolutions %v", rec.resolved)
 	}
-	if got := tr.Tracked(); got != (sla.Tracked{Closed: 1}) {
+	if got := tr.Tracked(); got != (sla.Tracked{Closed: 1, Resolved: 1}) {
 		t.Errorf("tracked after resolution %+v", got)
 	}
 	// A decision redelivered after the resolution does not reopen it.

@@ -23,7 +23,7 @@ type Collector struct {
 // *Redis); nil for another kind of store.
 func NewCollector(store history.Store) *Collector {
 	c := &Collector{
-		records: prometheus.NewDesc("complaintd_history_records", "Records the in-process history holds, by table (complaints, merchants, buyers).", []string{"table"}, nil),
+		records: prometheus.NewDesc("complaintd_history_records", "Records the in-process history holds, by table (complaints, merchants, buyers; outcomes, verdicts, strikes, caps: the reviewers' outcomes and enforcement).", []string{"table"}, nil),
 		bytes:   prometheus.NewDesc("complaintd_history_bytes", "Bytes of the records the in-process history holds, keys included.", nil, nil),
 		conflicts: prometheus.NewDesc("complaintd_history_conflicts_total",
 			"History steps redone because another worker changed their record first.", nil, nil),
@@ -61,6 +61,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.records, prometheus.GaugeValue, float64(st.Complaints), "complaints")
 		ch <- prometheus.MustNewConstMetric(c.records, prometheus.GaugeValue, float64(st.Merchants), "merchants")
 		ch <- prometheus.MustNewConstMetric(c.records, prometheus.GaugeValue, float64(st.Buyers), "buyers")
+		for _, x := range []struct {
+			n     int
+			table string
+		}{{st.Outcomes, "outcomes"}, {st.Verdicts, "verdicts"}, {st.Strikes, "strikes"}, {st.Caps, "caps"}} { // issue 15
+			ch <- prometheus.MustNewConstMetric(c.records, prometheus.GaugeValue, float64(x.n), x.table)
+		}
 		ch <- prometheus.MustNewConstMetric(c.bytes, prometheus.GaugeValue, float64(st.Bytes))
 	}
 	n := c.h.Counters()

@@ -3,6 +3,7 @@ package state_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -19,12 +20,19 @@ func TestCollectorReportsTheInProcessHistory(t *testing.T) {
 	c := storetest.Complaint("c1", "alice", "m", storetest.T0)
 	m.Observe(t.Context(), c, storetest.Raw(c))
 	m.Observe(t.Context(), c, storetest.Raw(c))
+	if _, err := m.RecordOutcomes(t.Context(), []history.Outcome{storetest.Outcome(c, "upheld", storetest.T0.Add(time.Hour))}); err != nil {
+		t.Fatal(err)
+	}
 	want := `
-# HELP complaintd_history_records Records the in-process history holds, by table (complaints, merchants, buyers).
+# HELP complaintd_history_records Records the in-process history holds, by table (complaints, merchants, buyers; outcomes, verdicts, strikes, caps: the reviewers' outcomes and enforcement).
 # TYPE complaintd_history_records gauge
 complaintd_history_records{table="buyers"} 1
+complaintd_history_records{table="caps"} 0
 complaintd_history_records{table="complaints"} 1
 complaintd_history_records{table="merchants"} 1
+complaintd_history_records{table="outcomes"} 1
+complaintd_history_records{table="strikes"} 0
+complaintd_history_records{table="verdicts"} 1
 # HELP complaintd_history_redeliveries_total Complaints recorded before with the same bytes (counted once).
 # TYPE complaintd_history_redeliveries_total counter
 complaintd_history_redeliveries_total 1

@@ -24,7 +24,9 @@ var errNotDecision = errors.New("not a decision")
 
 // decision fills the fields of d the SLA tracker reads: complaint_id,
 // merchant_id, category, channel, queue, tags (only repeat_offender is
-// kept), submitted_at, decided_at, respond_by, evidence_due_by, revision.
+// kept), submitted_at, decided_at, respond_by, evidence_due_by, revision,
+// and the ids of the rules matched and shadow rules (for the outcomes'
+// precision; nothing else of a hit).
 func (s *slaDecoder) decision(b []byte, d *schema.Decision) error {
 	v, err := s.p.ParseBytes(b)
 	if err != nil {
@@ -84,6 +86,10 @@ func (s *slaDecoder) decision(b []byte, d *schema.Decision) error {
 				bad = err
 			}
 			d.Revision = n
+		case "matched":
+			d.Matched = s.hits(v, &bad)
+		case "shadow":
+			d.Shadow = s.hits(v, &bad)
 		case "tags":
 			a, err := v.Array()
 			if err != nil {
@@ -100,4 +106,34 @@ func (s *slaDecoder) decision(b []byte, d *schema.Decision) error {
 		}
 	})
 	return bad
+}
+
+// hits reads the ids of a decision's matched or shadow rules.
+func (s *slaDecoder) hits(v *fastjson.Value, bad *error) []schema.RuleHit {
+	a, err := v.Array()
+	if err != nil {
+		if v.Type() != fastjson.TypeNull {
+			*bad = err
+		}
+		return nil
+	}
+	out := make([]schema.RuleHit, 0, len(a))
+	for _, h := range a {
+		o, err := h.Object()
+		if err != nil {
+			*bad = err
+			continue
+		}
+		id := o.Get("id")
+		if id == nil {
+			continue
+		}
+		b, err := id.StringBytes()
+		if err != nil {
+			*bad = err
+			continue
+		}
+		out = append(out, schema.RuleHit{ID: string(b)})
+	}
+	return out
 }

@@ -32,18 +32,28 @@ func TestSLADecoderAgreesWithJSON(t *testing.T) {
 			!got.SubmittedAt.Equal(want.SubmittedAt) || !got.DecidedAt.Equal(want.DecidedAt) || !got.RespondBy.Equal(want.RespondBy) ||
 			(got.EvidenceDueBy == nil) != (want.EvidenceDueBy == nil) ||
 			(got.EvidenceDueBy != nil && !got.EvidenceDueBy.Equal(*want.EvidenceDueBy)) ||
-			slices.Contains(got.Tags, "repeat_offender") != keep {
+			slices.Contains(got.Tags, "repeat_offender") != keep ||
+			!slices.Equal(ids(got.Matched), ids(want.Matched)) || !slices.Equal(ids(got.Shadow), ids(want.Shadow)) {
 			t.Fatalf("decoded %+v\nwant %+v", got, want)
 		}
 	}
 	if n != 300 {
 		t.Fatalf("%d decisions", n)
 	}
-	for _, bad := range []string{`[]`, `{"complaint_id":1}`, `{"respond_by":"tomorrow"}`, `{"revision":"2"}`, `{"tags":"x"}`, `{`} {
+	for _, bad := range []string{`[]`, `{"complaint_id":1}`, `{"respond_by":"tomorrow"}`, `{"revision":"2"}`, `{"tags":"x"}`, `{`,
+		`{"matched":"x"}`, `{"shadow":[1]}`, `{"matched":[{"id":7}]}`} {
 		var d schema.Decision
 		jerr := json.Unmarshal([]byte(bad), &d)
 		if err := s.decision([]byte(bad), &d); err == nil || jerr == nil {
 			t.Errorf("%s: decoder %v, json %v; want both to refuse", bad, err, jerr)
 		}
 	}
+}
+
+func ids(hits []schema.RuleHit) []string {
+	var out []string
+	for _, h := range hits {
+		out = append(out, h.ID)
+	}
+	return out
 }

@@ -174,7 +174,7 @@ func playStatuses(ctx context.Context, svc *service.Service, sum *summary, out i
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	return nil
+	return printOutcomes(ctx, svc, resolutions(msgs), out) // outcomes.go (issue 15)
 }
 
 // printOpen prints the SLA figures and what is open now; the demo's last

@@ -189,6 +189,9 @@ type Consumed struct {
 	Decisions map[string][]DecisionRecord // complaint id -> every copy read
 	Dead      []*kgo.Record
 	SLAEvents int // SLA events read on review topics (an action's copy), each valid
+	// Enforcement are the merchant enforcement events read on the
+	// enforcement topic (issue 15), each valid, keyed by its merchant.
+	Enforcement []schema.EnforcementEvent
 }
 
 // isSLAEvent says whether a review topic's record is an SLA event (header
@@ -218,14 +221,19 @@ func (c *Consumed) Count() (distinct, total, dead int) {
 	return len(c.Decisions), total, len(c.Dead)
 }
 
-// Watch consumes every review topic of the shipped rules and the
-// dead-letter topic of o from the start, in the background, with franz-go,
+// Watch consumes every review topic of the shipped rules, the
+// dead-letter topic and (with o.SLA) the enforcement topic of o from the
+// start, validating every decision, SLA event and enforcement event
+// against its schema, in the background, with franz-go,
 // until the test ends.
 func Watch(t testing.TB, brokers []string, o service.Options) *Consumed {
 	t.Helper()
 	o = o.Resolved()
 	rs, _ := rules.LoadShipped()
 	topics := []string{o.DeadLetterTopic}
+	if o.SLA {
+		topics = append(topics, o.EnforcementTopic) // with the SLA replica, the outcomes consumer (issue 15)
+	}
 	for _, q := range rs.Policy().Queues {
 		topics = append(topics, o.ReviewPrefix+q.Name)
 	}
@@ -246,6 +254,17 @@ func Watch(t testing.TB, brokers []string, o service.Options) *Consumed {
 				defer c.Mu.Unlock()
 				if r.Topic == o.DeadLetterTopic {
 					c.Dead = append(c.Dead, r)
+					return
+				}
+				if r.Topic == o.EnforcementTopic { // issue 15
+					var e schema.EnforcementEvent
+					if err := schematest.ValidateEnforcementEvent(r.Value); err != nil {
+						t.Errorf("enforcement event at offset %d: %v", r.Offset, err)
+					}
+					if err := json.Unmarshal(r.Value, &e); err != nil || string(r.Key) != e.MerchantID {
+						t.Errorf("enforcement event keyed %q: %s", r.Key, r.Value)
+					}
+					c.Enforcement = append(c.Enforcement, e)
 					return
 				}
 				if isSLAEvent(r) { // an SLA action's copy on a review topic (issue 10)
