@@ -166,7 +166,7 @@ func (d *distinct) reset() {
 
 // add reports whether h is new.
 func (d *distinct) add(h uint64) bool {
-	if d.big != nil && len(d.big) > 0 {
+	if len(d.big) > 0 {
 		if _, ok := d.big[h]; ok {
 			return false
 		}
