@@ -166,7 +166,7 @@ func TestRebalanceKeepsHistory(t *testing.T) {
 	// Worker b joins (the partitions are split), then a leaves: every
 	// partition ends on b, which has never seen the first half itself.
 	bw := startWorker(t, bin, args("b")...)
-	time.Sleep(2 * time.Second)
+	servicetest.WaitFor(t, "worker b to join the group", 60*time.Second, func() bool { return groupMembers(t, b.Addrs(), "g-move") == 2 })
 	a.cmd.Process.Signal(syscall.SIGTERM)
 	<-a.done
 	servicetest.Produce(t, b.Addrs(), "moderation.complaints", lines[half:])
