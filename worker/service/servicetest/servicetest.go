@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -327,13 +328,19 @@ func (c *Consumed) best(id string) *schema.Decision {
 	return best
 }
 
-// Mismatches describes up to n complaints whose highest revision differs
-// from want, for failure messages.
+// Mismatches describes the complaints whose highest revision differs from
+// want, sorted by complaint id: up to n of them, or every one when n <= 0.
 func (c *Consumed) Mismatches(want map[string]Outcome, n int) []string {
 	c.Mu.Lock()
 	defer c.Mu.Unlock()
+	ids := make([]string, 0, len(want))
+	for id := range want {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
 	var out []string
-	for id, w := range want {
+	for _, id := range ids {
+		w := want[id]
 		best := c.best(id)
 		switch {
 		case best == nil:
