@@ -23,12 +23,17 @@ type guardedStore struct {
 	now   time.Time
 }
 
-func (g *guardedStore) Observe(ctx context.Context, c *schema.Complaint, raw []byte) (history.Observation, error) {
+func (g *guardedStore) Record(ctx context.Context, in history.Input, j history.Judge) (history.Observation, error) {
+	c := in.Complaint
 	ref := g.rs.Policy().Clocks.Plausible.Reference(c.ReceivedAt, g.now)
 	if !g.rs.Policy().Clocks.Plausible.Plausible(c.SubmittedAt, ref) {
 		g.t.Fatalf("the store was asked to observe %s at %v (reference %v)", c.ComplaintID, c.SubmittedAt, ref)
 	}
-	return g.inner.Observe(ctx, c, raw)
+	return g.inner.Record(ctx, in, j)
+}
+
+func (g *guardedStore) Written(ctx context.Context, acks []history.Ack) error {
+	return g.inner.Written(ctx, acks)
 }
 
 // neighbour is a plausible complaint about the same merchant by another
@@ -77,7 +82,6 @@ func FuzzDecide(f *testing.F) {
 		}
 		store := &guardedStore{t: t, inner: history.NewMemory(history.Config{}), rs: rs, now: at}
 		s := rules.NewScorer(rs, store)
-		s.Decode = opts
 		ctx := context.Background()
 		var nb schema.Complaint
 		if err := schema.NewDecoder(opts).Complaint([]byte(neighbour), &nb); err != nil {

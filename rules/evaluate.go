@@ -76,19 +76,25 @@ func (r *Rule) run(ev *evaluator, env any) (bool, error) {
 // rule_error, for the policy to route; a shadow rule's changes nothing
 // else, as its match would not have.
 func (rs *Ruleset) Evaluate(c *schema.Complaint, f history.Facts, now time.Time) (schema.Decision, []RuleError) {
-	t := rs.times(c, now)
-	env := newEnv(c, f, t)
+	in := rs.prepare(c, f, now)
+	return rs.evaluate(&in, now)
+}
+
+// evaluate decides a complaint from its input (Evaluate, and the revisions
+// decided from a packed rule input).
+func (rs *Ruleset) evaluate(in *input, now time.Time) (schema.Decision, []RuleError) {
+	env := in.env
 	ev := evalPool.Get().(*evaluator)
 	defer evalPool.Put(ev)
 	env.Meter = &ev.meter
 	var boxed any = env // boxed once: rules read fields without allocating
 
 	d := schema.Decision{
-		ComplaintID: c.ComplaintID,
-		MerchantID:  c.Merchant.MerchantID,
-		Category:    c.Category,
-		Channel:     c.Channel,
-		SubmittedAt: t.event,
+		ComplaintID: in.id,
+		MerchantID:  env.MerchantID,
+		Category:    env.Category,
+		Channel:     env.Channel,
+		SubmittedAt: in.submitted,
 		Tags:        []string{},
 		Matched:     []schema.RuleHit{},
 		Shadow:      []schema.RuleHit{},
@@ -134,14 +140,14 @@ func (rs *Ruleset) Evaluate(c *schema.Complaint, f history.Facts, now time.Time)
 			}
 		}
 	}
-	d.Lenient, d.Tags = lenient(c, t, d.Tags)
+	d.Lenient, d.Tags = in.read.apply(d.Tags)
 	slices.Sort(d.Tags)
 	d.Tags = slices.Compact(d.Tags)
 
 	d.Queue, d.Route = rs.route(&d, hint)
 
 	clocks := &rs.policy.Clocks
-	respond, known, err := rs.calendar.Deadline(t.event, clocks.RespondWithin(c.Channel))
+	respond, known, err := rs.calendar.Deadline(in.submitted, clocks.RespondWithin(env.Channel))
 	if err != nil {
 		errs = append(errs, RuleError{RuleID: "clock", Kind: FaultOther, Err: err})
 	}

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/trustsafety/complaintd/rules/history"
 	"github.com/trustsafety/complaintd/schema"
 )
 
@@ -68,21 +69,41 @@ func (rs *Ruleset) EventTimePlausible(c *schema.Complaint, now time.Time) bool {
 	return rs.times(c, now).eventOK
 }
 
-// lenient is the decision's account of how c was read, and the engine
-// tags it earns, appended to tags.
-func lenient(c *schema.Complaint, t eventTimes, tags []string) ([]schema.LenientRead, []string) {
-	if c.Read.Lossy() {
-		tags = append(tags, TagUnrecognisedValue)
-	}
-	if !t.eventOK || !t.paidOK {
-		tags = append(tags, TagImplausibleTime)
-	}
-	if !c.Read.Lenient() && t.eventOK && t.paidOK {
-		return nil, tags
+// input is what a complaint is decided from besides its history facts:
+// the rules' environment and how the complaint was read. The history keeps
+// it packed (pack.go) to decide the complaint again when a late complaint
+// changes its facts, so that a revision is decided from what the first
+// decision saw.
+type input struct {
+	id        string
+	submitted time.Time // submitted_at, or the reference time when implausible
+	env       Env
+	read      readAccount
+	eventOK   bool // submitted_at is plausible (always, for an input the history kept)
+}
+
+// readAccount is what a decision says of how its complaint was read.
+type readAccount struct {
+	lossy       bool // something was lost: tag unrecognised_value
+	implausible bool // a time stamp was implausible: tag implausible_time
+	notes       []schema.LenientRead
+}
+
+// prepare judges c's time stamps and computes its input, with facts f.
+func (rs *Ruleset) prepare(c *schema.Complaint, f history.Facts, now time.Time) input {
+	t := rs.times(c, now)
+	return input{id: c.ComplaintID, submitted: t.event, env: newEnv(c, f, t), read: account(c, t), eventOK: t.eventOK}
+}
+
+// account is the decision's account of how c was read.
+func account(c *schema.Complaint, t eventTimes) readAccount {
+	a := readAccount{lossy: c.Read.Lossy(), implausible: !t.eventOK || !t.paidOK}
+	if !c.Read.Lenient() && !a.implausible {
+		return a
 	}
 	out := make([]schema.LenientRead, 0, len(c.Read.Notes)+2)
-	add := func(path string, a schema.Action) {
-		x := schema.LenientRead{Path: path, Action: a}
+	add := func(path string, act schema.Action) {
+		x := schema.LenientRead{Path: path, Action: act}
 		if len(out) < schema.MaxNotes && !slices.Contains(out, x) {
 			out = append(out, x)
 		}
@@ -96,5 +117,18 @@ func lenient(c *schema.Complaint, t eventTimes, tags []string) ([]schema.Lenient
 	for _, n := range c.Read.Notes {
 		add(n.Path, n.Action)
 	}
-	return out, tags
+	a.notes = out
+	return a
+}
+
+// apply returns the decision's lenient list and the engine tags it earns,
+// appended to tags.
+func (a *readAccount) apply(tags []string) ([]schema.LenientRead, []string) {
+	if a.lossy {
+		tags = append(tags, TagUnrecognisedValue)
+	}
+	if a.implausible {
+		tags = append(tags, TagImplausibleTime)
+	}
+	return a.notes, tags
 }

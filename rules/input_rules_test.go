@@ -125,7 +125,7 @@ func envOf(rs *rules.Ruleset, c *schema.Complaint, now time.Time) int {
 func TestImplausibleKeptOutOfHistory(t *testing.T) {
 	rs := shippedRules(t)
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	mem := history.NewMemory(history.Config{SweepEvery: 1})
+	mem := history.NewMemory(history.Config{})
 	s := rules.NewScorer(rs, &guardedStore{t: t, inner: mem, rs: rs, now: now})
 	ctx := context.Background()
 	decide := func(id, user, at string) schema.Decision {
@@ -145,7 +145,7 @@ func TestImplausibleKeptOutOfHistory(t *testing.T) {
 	if !slices.Contains(d.Tags, "repeat_offender") {
 		t.Fatalf("the third buyer is not seen as a repeat offender: %v", d.Tags)
 	}
-	obs, _ := mem.Observe(ctx, build(t, `{complaint_id: C-4, submitted_at: "2026-11-19T13:00:00Z", complainant: {user_id: U-4}}`), []byte("C-4"))
+	obs, _ := mem.Record(ctx, history.Input{Complaint: build(t, `{complaint_id: C-4, submitted_at: "2026-11-19T13:00:00Z", complainant: {user_id: U-4}}`), Raw: []byte("C-4")}, nil)
 	if obs.Facts.MerchantComplainants30d != 4 {
 		t.Fatalf("the history counts %d buyers, want 4 (the implausible complaint kept out)", obs.Facts.MerchantComplainants30d)
 	}

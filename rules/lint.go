@@ -136,6 +136,9 @@ func Lint(rs *Ruleset, opt LintOptions) []Finding {
 			add(SevNotice, PolicyFile, 0, "", "tag %s is emitted but no route uses it: it informs reviewers, it does not choose a queue", t)
 		}
 	}
+	for _, q := range pol.SLA.ActionQueues() {
+		routed[q] = true // reached by an SLA event (policy_sla.go), not by a route
+	}
 	for _, q := range pol.Queues {
 		if !routed[q.Name] && !(fromHints && hinted[q.Name]) {
 			add(SevWarning, PolicyFile, 0, "", "queue %s is never routed to: no route to it can be taken and no rule hints it", q.Name)

@@ -143,17 +143,17 @@ func TestPolicyErrors(t *testing.T) {
 	rule := "rules:\n  - id: a\n    description: d\n    when: anonymous\n    score: 1\n    mode: enforce\n"
 	base, _ := fs.ReadFile(rules.Shipped(), rules.PolicyFile)
 	cases := []struct{ from, to, want string }{
-		{"  - name: default\n    queue: standard\n", "", "policy.yaml:76: route \"rule-hints\": the last route must match everything (no conditions), so every complaint gets a queue"},
+		{"  - name: default\n    queue: standard\n", "", "policy.yaml:78: route \"rule-hints\": the last route must match everything (no conditions), so every complaint gets a queue"},
 		{"    queue: standard\n", "    queue: standard\n    min_score: 1\n", "the last route must match everything"},
 		{"any_tags: [missing_evidence]", "any_tags: [missing_evidenc]", `route "missing-evidence": unknown tag "missing_evidenc"`},
 		{"evidence_within: 48h", "evidence_within: 2 days", `clocks: evidence_within: "2 days" is not a positive duration such as 48h`},
 		{"    regulator: 5", "    police: 5", `clocks: "police" is not a channel of the complaint schema`},
 		{"routes:", "routez:", `policy: unknown key "routez"`},
 		{"plausible_ahead: 24h", "plausible_ahead: -1h", `clocks: plausible_ahead: "-1h" is not a positive duration such as 24h`},
-		{"  rule_operations: 10000", "  rule_operations: 100", "policy.yaml:110: limits: rule_operations must be 2000 to 10000000"},
-		{"  rule_memory: 10000", "  rule_memory: lots", "policy.yaml:111: limits: rule_memory: line 111: cannot unmarshal !!str `lots` into int"},
-		{"  over_budget: refuse\n", "  over_budget: ignore\n", `policy.yaml:112: limits: over_budget must be refuse or warn, not "ignore"`},
-		{"  over_budget: refuse\n", "  over_budget: refuse\n  rule_seconds: 1\n", `policy.yaml:113: limits: unknown key "rule_seconds" (allowed: rule_operations, rule_memory, over_budget)`},
+		{"  rule_operations: 10000", "  rule_operations: 100", "policy.yaml:112: limits: rule_operations must be 2000 to 10000000"},
+		{"  rule_memory: 10000", "  rule_memory: lots", "policy.yaml:113: limits: rule_memory: line 113: cannot unmarshal !!str `lots` into int"},
+		{"  over_budget: refuse\n", "  over_budget: ignore\n", `policy.yaml:114: limits: over_budget must be refuse or warn, not "ignore"`},
+		{"  over_budget: refuse\n", "  over_budget: refuse\n  rule_seconds: 1\n", `policy.yaml:115: limits: unknown key "rule_seconds" (allowed: rule_operations, rule_memory, over_budget)`},
 	}
 	for _, c := range cases {
 		pol := strings.Replace(string(base), c.from, c.to, 1)

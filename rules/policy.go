@@ -14,8 +14,8 @@ const PolicyFile = "policy.yaml"
 
 // Policy is the routing policy: the tags rules may emit, the review queues,
 // the routes that turn tags and score into a queue, the clocks, the
-// parameters rule conditions can read as params.NAME, and what one rule may
-// cost on one complaint.
+// parameters rule conditions can read as params.NAME, what one rule may
+// cost on one complaint, and what the SLA events do (sla).
 type Policy struct {
 	Tags   map[string]string // tag -> meaning
 	Queues []Queue           // in precedence order, most urgent first
@@ -23,6 +23,7 @@ type Policy struct {
 	Clocks Clocks
 	Params map[string]int
 	Limits Limits
+	SLA    SLAPolicy // the sla block (policy_sla.go); DefaultSLA when absent
 }
 
 // Queue is one review queue.
@@ -71,11 +72,12 @@ func parsePolicy(p *problems, file string, data []byte) *Policy {
 	if root == nil {
 		return nil
 	}
-	top := fields(p, file, "", root, "policy", "tags!", "queues!", "routes!", "clocks!", "params", "limits")
+	top := fields(p, file, "", root, "policy", "tags!", "queues!", "routes!", "clocks!", "params", "limits",
+		"sla")
 	if top == nil {
 		return nil
 	}
-	pol := &Policy{Tags: map[string]string{}, Params: map[string]int{}}
+	pol := &Policy{Tags: map[string]string{}, Params: map[string]int{}, SLA: DefaultSLA}
 
 	if n := top["tags"]; n != nil {
 		decodeInto(p, file, "", "tags", n, &pol.Tags)
@@ -122,6 +124,9 @@ func parsePolicy(p *problems, file string, data []byte) *Policy {
 		parseClocks(p, file, n, pol)
 	}
 	parseLimits(p, file, top["limits"], pol)
+	if n := top["sla"]; n != nil { // after queues: actions name queues
+		parseSLA(p, file, n, pol)
+	}
 	if n := top["params"]; n != nil {
 		decodeInto(p, file, "", "params", n, &pol.Params)
 		if pol.Params == nil {

@@ -2,8 +2,8 @@ package rules
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
-	"slices"
 	"sync/atomic"
 	"time"
 
@@ -19,15 +19,12 @@ import (
 type Scorer struct {
 	store history.Store
 	rules atomic.Pointer[Ruleset]
-	// Decode reads the stored complaints decided again (revisions); set it
-	// to the options the complaints were first read with, before use.
-	Decode schema.Options
+	final bool // decisions are final once returned (a replay): nothing to record as written later
 }
 
-// NewScorer returns a Scorer using rs and store, reading stored
-// complaints tolerantly.
+// NewScorer returns a Scorer using rs and store.
 func NewScorer(rs *Ruleset, store history.Store) *Scorer {
-	s := &Scorer{store: store, Decode: schema.Options{Mode: schema.Tolerant}}
+	s := &Scorer{store: store}
 	s.rules.Store(rs)
 	return s
 }
@@ -47,53 +44,135 @@ type Result struct {
 	// Revisions are complaints decided before whose decision changed
 	// because this one arrived late; each carries a higher Revision.
 	Revisions []schema.Decision
+	// Acks go to Written once the decisions are written.
+	Acks []history.Ack
 }
 
 // Decide records c in the history store and evaluates it, and every
-// complaint whose history it changed. raw is the document c was decoded
+// complaint whose decision it changed. raw is the document c was decoded
 // from: its bytes tell a redelivery (decided as the first time, counted
-// once) from a resubmission. The error is the store's.
+// once) from a resubmission. Each complaint is evaluated once: the history
+// asks for the outcome of those whose facts changed and returns those
+// whose outcome changed. The error is the store's.
 func (s *Scorer) Decide(ctx context.Context, c *schema.Complaint, raw []byte, now time.Time) (Result, error) {
 	rs := s.rules.Load()
-	// An implausible event time stays out of the history: it can neither
-	// move event time nor be counted (decided with no history).
-	obs := history.Observation{Revision: 1}
-	if rs.EventTimePlausible(c, now) {
-		var err error
-		if obs, err = s.store.Observe(ctx, c, raw); err != nil {
-			return Result{}, fmt.Errorf("history: %w", err)
-		}
-	}
+	in := rs.prepare(c, history.Facts{}, now)
 	var res Result
-	res.Decision, res.Errors = rs.Evaluate(c, obs.Facts, now)
+	if !in.eventOK {
+		// An implausible event time stays out of the history: it can
+		// neither move event time nor be counted (decided with no history).
+		res.Decision, res.Errors = rs.evaluate(&in, now)
+		res.Decision.Revision = 1
+		return res, nil
+	}
+	j := &judge{rs: rs, now: now, in: &in}
+	obs, err := s.store.Record(ctx, history.Input{Complaint: c, Raw: raw, Rule: packInput(nil, &in), Final: s.final}, j)
+	if err != nil {
+		return Result{}, fmt.Errorf("history: %w", err)
+	}
+	if x, ok := j.decided[c.ComplaintID]; ok && x.f == obs.Facts {
+		res.Decision, res.Errors = x.d, x.errs
+	} else {
+		res.Decision, res.Errors = j.evaluate(obs.Facts)
+	}
 	res.Decision.Revision = obs.Revision
 	for _, rv := range obs.Revised {
-		old, err := schema.DecodeComplaintWith(s.Decode, rv.Raw)
-		if err != nil {
-			// Stored by an older version with other rules of its own: it
-			// keeps its last decision, and the failure is reported.
-			res.Errors = append(res.Errors, RuleError{RuleID: "revision", Err: fmt.Errorf("stored complaint %s: %w", rv.ComplaintID, err)})
-			continue
-		}
-		d, errs := rs.Evaluate(old, rv.Facts, now)
-		d.Revision = rv.Revision
-		res.Errors = append(res.Errors, errs...)
-		if rv.Previous != nil {
-			before, _ := rs.Evaluate(old, *rv.Previous, now)
-			if sameOutcome(&before, &d) {
-				continue // the history changed, the decision did not
+		x, ok := j.decided[rv.ComplaintID]
+		if !ok || x.f != rv.Facts {
+			// The history returns what it asked the judge about; this is
+			// a safety net, not a path.
+			if _, ok := j.Outcome(rv.ComplaintID, rv.At, rv.Rule, rv.Facts); !ok {
+				continue
 			}
+			x = j.decided[rv.ComplaintID]
 		}
+		d := x.d
+		d.Revision = rv.Revision
+		res.Errors = append(res.Errors, x.errs...)
 		res.Revisions = append(res.Revisions, d)
 	}
+	res.Errors = append(res.Errors, j.errs...)
+	res.Acks = obs.Acks
 	return res, nil
 }
 
-// sameOutcome reports whether two decisions route and tag alike.
-func sameOutcome(a, b *schema.Decision) bool {
-	return a.Queue == b.Queue && a.Score == b.Score && slices.Equal(a.Tags, b.Tags) &&
-		slices.EqualFunc(a.Matched, b.Matched, func(x, y schema.RuleHit) bool { return x.ID == y.ID }) &&
-		slices.EqualFunc(a.Shadow, b.Shadow, func(x, y schema.RuleHit) bool { return x.ID == y.ID })
+// Written records that results' decisions were written (pass their Acks
+// once the writes are durable), so that a redelivery does not write them
+// again. A failure only costs repeated writes later, never a decision.
+func (s *Scorer) Written(ctx context.Context, acks []history.Ack) error {
+	return s.store.Written(ctx, acks)
+}
+
+// judge decides complaints for the history during one Decide and keeps
+// what it decided, so that no complaint is evaluated twice.
+type judge struct {
+	rs      *Ruleset
+	now     time.Time
+	in      *input // the complaint being decided, without facts
+	decided map[string]judged
+	errs    []RuleError
+}
+
+type judged struct {
+	f    history.Facts
+	d    schema.Decision
+	errs []RuleError
+}
+
+// Outcome implements history.Judge.
+func (j *judge) Outcome(id string, at int64, rule []byte, f history.Facts) (uint64, bool) {
+	if x, ok := j.decided[id]; ok && x.f == f {
+		return outcomeOf(&x.d), true
+	}
+	var x judged
+	x.f = f
+	if id == j.in.id {
+		x.d, x.errs = j.evaluate(f)
+	} else {
+		in, err := unpackInput(rule, at)
+		if err != nil {
+			// Stored by a version with another Env: it keeps its last
+			// decision, and the failure is reported.
+			j.errs = append(j.errs, RuleError{RuleID: "revision", Kind: FaultOther, Err: fmt.Errorf("stored complaint %s: %w", id, err)})
+			return 0, false
+		}
+		in.id = id
+		in.env.setFacts(f)
+		x.d, x.errs = j.rs.evaluate(&in, j.now)
+	}
+	if j.decided == nil {
+		j.decided = map[string]judged{}
+	}
+	j.decided[id] = x
+	return outcomeOf(&x.d), true
+}
+
+// evaluate decides the complaint being decided with facts f.
+func (j *judge) evaluate(f history.Facts) (schema.Decision, []RuleError) {
+	in := *j.in
+	in.env.setFacts(f)
+	return j.rs.evaluate(&in, j.now)
+}
+
+// outcomeOf hashes what consumers act on: queue, score, tags and the
+// rules that matched (enforced and shadow). A revision whose outcome is
+// unchanged is not written again.
+func outcomeOf(d *schema.Decision) uint64 {
+	b := make([]byte, 0, 256)
+	b = append(b, d.Queue...)
+	b = append(b, 0)
+	b = binary.AppendVarint(b, int64(d.Score))
+	for _, t := range d.Tags {
+		b = append(append(b, t...), 1)
+	}
+	b = append(b, 0)
+	for _, hits := range [][]schema.RuleHit{d.Matched, d.Shadow} {
+		for _, h := range hits {
+			b = append(append(b, h.ID...), 1)
+		}
+		b = append(b, 0)
+	}
+	return history.Fingerprint(b)
 }
 
 // Replay decides a recorded stream in order and keeps, for every input, the
@@ -108,11 +187,10 @@ type Replay struct {
 
 // NewReplay replays into a fresh in-memory history.
 func NewReplay(rs *Ruleset) *Replay {
-	return &Replay{scorer: NewScorer(rs, history.NewMemory(history.Config{})), lines: map[string][]int{}}
+	s := NewScorer(rs, history.NewMemory(history.Config{}))
+	s.final = true
+	return &Replay{scorer: s, lines: map[string][]int{}}
 }
-
-// Scorer is the scorer the replay decides with.
-func (r *Replay) Scorer() *Scorer { return r.scorer }
 
 // Add decides one more complaint of the stream.
 func (r *Replay) Add(ctx context.Context, c *schema.Complaint, raw []byte, now time.Time) error {

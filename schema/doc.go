@@ -1,5 +1,6 @@
 // Package schema is the published contract of the worker: the JSON Schemas
-// (complaint, status event, decision, and what the worker accepts) embedded
+// (complaint, status event, decision, SLA event, and what the worker
+// accepts) embedded
 // from this folder, the Go types that match them, and the decoders.
 //
 // A Decoder reads in one of two modes. Strict accepts exactly what

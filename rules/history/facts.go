@@ -1,11 +1,5 @@
 package history
 
-import (
-	"context"
-
-	"github.com/trustsafety/complaintd/schema"
-)
-
 // Facts is the history of one complaint as of its place in event time.
 // Counts include the complaint itself.
 type Facts struct {
@@ -30,39 +24,6 @@ type Facts struct {
 	AppealOfKnown bool `json:"appeal_of_known"`
 }
 
-// Observation is what Observe answers for one complaint.
-type Observation struct {
-	Facts Facts
-	// Revision numbers the complaint's facts: 1 when first observed, one
-	// more each time a late complaint changes them. Decisions carry it, so
-	// consumers keep the highest.
-	Revision int
-	// Redelivery: this exact complaint (same id, same bytes) was observed
-	// before; nothing was counted again.
-	Redelivery bool
-	// Revised are complaints observed earlier whose facts this one changed
-	// (or, on a redelivery, may have changed): decide them again.
-	Revised []Revision
-}
-
-// Revision is a complaint to decide again with new facts.
-type Revision struct {
-	ComplaintID string
-	Raw         []byte // the complaint as first observed
-	Facts       Facts
-	Previous    *Facts // the facts before this change; nil when unknown (redelivery)
-	Revision    int
-}
-
-// Store remembers complaints and answers with their history. Observe must
-// be idempotent for a redelivered complaint: the same id and bytes change
-// nothing, and return the current facts and every complaint the first
-// observation may have revised, so revisions lost in a crash are decided
-// again.
-type Store interface {
-	Observe(ctx context.Context, c *schema.Complaint, raw []byte) (Observation, error)
-}
-
 // Fingerprint is the content hash that tells a redelivery (same bytes) from
 // a resubmission (same id, other content). It is stable across processes,
 // so durable stores can keep it.
@@ -74,6 +35,10 @@ func Fingerprint(raw []byte) uint64 {
 	}
 	return h
 }
+
+// OrderHash is the hash an order is told apart by within one complainant's
+// complaints; 0 means no order.
+func OrderHash(orderID string) uint64 { return WhoHash(orderID) }
 
 // FNV-1a, 64 bits (written out to stay allocation-free).
 const (

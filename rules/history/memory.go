@@ -1,366 +1,260 @@
 package history
 
 import (
-	"cmp"
+	"bytes"
 	"context"
-	"slices"
+	"encoding/binary"
 	"sync"
-	"time"
-
-	"github.com/trustsafety/complaintd/schema"
+	"sync/atomic"
 )
 
-// DefaultRetention keeps the 30-day window and a week of lateness.
-const DefaultRetention = Window30d + 7*24*time.Hour
-
-// The windows the facts are counted over.
-const (
-	Window24h = 24 * time.Hour
-	Window7d  = 7 * 24 * time.Hour
-	Window30d = 30 * 24 * time.Hour
-)
-
-// Config bounds what a store keeps.
-type Config struct {
-	// Retention is how far behind the newest submitted_at seen complaints
-	// are kept; older ones are forgotten. Facts look back 30 days, so a
-	// complaint is counted exactly when it is at most Retention - 30 days
-	// behind the newest complaint seen: that bounds both lateness and the
-	// skew between partitions consumed at different speeds. Default 37 days
-	// (a week of tolerance).
-	Retention time.Duration
-	// SweepEvery is how many observations pass between expiry sweeps;
-	// default 4096. A sweep also waits for the newest submitted_at to move
-	// an hour past the last one, since it walks the whole store.
-	SweepEvery int
-}
-
-// WithDefaults fills the zero fields.
-func (c Config) WithDefaults() Config {
-	if c.Retention < Window30d {
-		c.Retention = DefaultRetention
-	}
-	if c.SweepEvery <= 0 {
-		c.SweepEvery = 4096
-	}
-	return c
-}
-
-// Key orders complaints in event time: by submitted_at (Unix seconds),
-// then by complaint id.
-type Key struct {
-	At int64
-	ID string
-}
-
-// Compare orders keys.
-func (k Key) Compare(o Key) int {
-	if c := cmp.Compare(k.At, o.At); c != 0 {
-		return c
-	}
-	return cmp.Compare(k.ID, o.ID)
-}
-
-// KeyOf is a complaint's place in event time.
-func KeyOf(c *schema.Complaint) Key { return Key{At: c.SubmittedAt.Unix(), ID: c.ComplaintID} }
-
-// Memory is an in-process Store. It is safe for concurrent use.
+// Memory is the history kept in this process (the offline tools, the rule
+// tests, a single worker without restarts). It is History over an
+// in-process Storage, so it answers exactly as the worker's Redis store
+// does; it is safe for concurrent use.
 type Memory struct {
-	cfg Config
-
-	mu         sync.Mutex
-	merchants  map[string][]event // by Key
-	buyers     map[string][]Key
-	orders     map[orderKey][]Key // complaints (not appeals) by buyer and order
-	appeals    map[string][]string
-	complaints map[string]*record
-	newest     int64
-	sinceSweep int
-	lastSweep  int64               // newest at the last sweep
-	seen       map[uint64]struct{} // scratch for distinct counting
+	*History
+	st *memStorage
 }
 
-type event struct {
-	Key
-	who uint64 // WhoHash of the complainant; 0 when anonymous
-}
-
-type record struct {
-	key                             Key
-	fp                              uint64
-	raw                             []byte
-	merchant, user, order, appealOf string
-	facts                           Facts
-	rev                             int
-}
-
-type orderKey struct{ user, order string }
-
-// NewMemory returns an empty store.
+// NewMemory returns an empty in-process history.
 func NewMemory(cfg Config) *Memory {
-	return &Memory{
-		cfg:        cfg.WithDefaults(),
-		merchants:  map[string][]event{},
-		buyers:     map[string][]Key{},
-		orders:     map[orderKey][]Key{},
-		appeals:    map[string][]string{},
-		complaints: map[string]*record{},
-		seen:       map[uint64]struct{}{},
-	}
+	st := newMemStorage()
+	return &Memory{History: New(st, cfg), st: st}
 }
 
-// Observe implements Store.
-func (m *Memory) Observe(_ context.Context, c *schema.Complaint, raw []byte) (Observation, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.observe(c, raw), nil
-}
-
-func (m *Memory) observe(c *schema.Complaint, raw []byte) Observation {
-	fp := Fingerprint(raw)
-	if rec, ok := m.complaints[c.ComplaintID]; ok {
-		if rec.fp == fp {
-			obs := Observation{Facts: rec.facts, Revision: rec.rev, Redelivery: true}
-			for _, x := range m.affected(rec) {
-				obs.Revised = append(obs.Revised, Revision{ComplaintID: x.key.ID, Raw: x.raw, Facts: x.facts, Revision: x.rev})
-			}
-			return obs
-		}
-		// A resubmission under a known id: decided with the original's
-		// history, not counted again.
-		f := rec.facts
-		f.SeenComplaint = true
-		return Observation{Facts: f, Revision: rec.rev}
-	}
-
-	rec := newRecord(c, raw, fp)
-	m.complaints[rec.key.ID] = rec
-	if rec.merchant != "" {
-		m.merchants[rec.merchant] = insertSorted(m.merchants[rec.merchant], event{Key: rec.key, who: WhoHash(rec.user)},
-			func(e event) Key { return e.Key })
-	}
-	if rec.user != "" {
-		m.buyers[rec.user] = insertSorted(m.buyers[rec.user], rec.key, func(k Key) Key { return k })
-		if rec.order != "" && rec.appealOf == "" {
-			ok := orderKey{rec.user, rec.order}
-			m.orders[ok] = insertSorted(m.orders[ok], rec.key, func(k Key) Key { return k })
-		}
-	}
-	if rec.appealOf != "" {
-		m.appeals[rec.appealOf] = append(m.appeals[rec.appealOf], rec.key.ID)
-	}
-	rec.facts = m.compute(rec)
-	rec.rev = 1
-	if rec.key.At > m.newest {
-		m.newest = rec.key.At
-	}
-
-	obs := Observation{Facts: rec.facts, Revision: 1}
-	for _, x := range m.affected(rec) {
-		nf := m.compute(x)
-		if nf == x.facts {
-			continue
-		}
-		prev := x.facts
-		x.facts = nf
-		x.rev++
-		obs.Revised = append(obs.Revised, Revision{ComplaintID: x.key.ID, Raw: x.raw, Facts: nf, Previous: &prev, Revision: x.rev})
-	}
-
-	m.sinceSweep++
-	if m.sinceSweep >= m.cfg.SweepEvery && (m.newest-m.lastSweep >= 3600 || m.cfg.SweepEvery == 1) {
-		m.sweep()
-	}
-	return obs
-}
-
-func newRecord(c *schema.Complaint, raw []byte, fp uint64) *record {
-	r := &record{key: KeyOf(c), fp: fp, raw: raw, merchant: c.Merchant.MerchantID, user: c.Complainant.UserID, appealOf: c.AppealOf}
-	if c.Order != nil {
-		r.order = c.Order.OrderID
-	}
-	return r
-}
-
-// affected lists the complaints whose facts can depend on rec: later in
-// event time and within a window of it, or appeals of it.
-func (m *Memory) affected(rec *record) []*record {
-	var out []*record
-	add := func(id string) {
-		if id == rec.key.ID {
-			return
-		}
-		if x, ok := m.complaints[id]; ok && !slices.Contains(out, x) {
-			out = append(out, x)
-		}
-	}
-	if rec.merchant != "" {
-		evs := m.merchants[rec.merchant]
-		i, _ := slices.BinarySearchFunc(evs, rec.key, func(e event, k Key) int { return e.Key.Compare(k) })
-		lim := rec.key.At + secs(Window30d)
-		for ; i < len(evs) && evs[i].At < lim; i++ {
-			add(evs[i].ID)
-		}
-	}
-	if rec.user != "" {
-		ks := m.buyers[rec.user]
-		i, _ := slices.BinarySearchFunc(ks, rec.key, Key.Compare)
-		lim := rec.key.At + secs(Window24h)
-		for ; i < len(ks) && ks[i].At < lim; i++ {
-			add(ks[i].ID)
-		}
-		if rec.order != "" && rec.appealOf == "" {
-			ks := m.orders[orderKey{rec.user, rec.order}]
-			i, _ := slices.BinarySearchFunc(ks, rec.key, Key.Compare)
-			lim := rec.key.At + secs(Window30d)
-			for ; i < len(ks) && ks[i].At < lim; i++ {
-				add(ks[i].ID)
-			}
-		}
-	}
-	for _, id := range m.appeals[rec.key.ID] {
-		add(id)
-	}
-	return out
-}
-
-// compute counts rec's facts from everything up to rec's key.
-func (m *Memory) compute(rec *record) Facts {
-	var f Facts
-	at := rec.key.At
-	if rec.merchant != "" {
-		evs := m.merchants[rec.merchant]
-		// rec is in the slice: scan from it backwards.
-		end, _ := slices.BinarySearchFunc(evs, rec.key, func(e event, k Key) int { return e.Key.Compare(k) })
-		clear(m.seen)
-		lim24, lim7, lim30 := at-secs(Window24h), at-secs(Window7d), at-secs(Window30d)
-		for i := end; i >= 0 && i < len(evs); i-- {
-			e := evs[i]
-			if e.At <= lim30 {
-				break
-			}
-			f.MerchantComplaints30d++
-			if e.At > lim24 {
-				f.MerchantComplaints24h++
-			}
-			if e.who == 0 {
-				continue
-			}
-			if _, dup := m.seen[e.who]; dup {
-				continue
-			}
-			// Scanning backwards, a complainant is first met at their latest
-			// event in the window, which decides the shorter windows too.
-			m.seen[e.who] = struct{}{}
-			f.MerchantComplainants30d++
-			if e.At > lim7 {
-				f.MerchantComplainants7d++
-			}
-			if e.At > lim24 {
-				f.MerchantComplainants24h++
-			}
-		}
-	}
-	if rec.user != "" {
-		ks := m.buyers[rec.user]
-		end, _ := slices.BinarySearchFunc(ks, rec.key, Key.Compare)
-		lim := at - secs(Window24h)
-		for i := end; i >= 0 && i < len(ks) && ks[i].At > lim; i-- {
-			f.ComplainantComplaints24h++
-		}
-		if rec.order != "" && rec.appealOf == "" {
-			ks := m.orders[orderKey{rec.user, rec.order}]
-			i, _ := slices.BinarySearchFunc(ks, rec.key, Key.Compare)
-			f.SeenOrder = i > 0 && ks[i-1].At > at-secs(Window30d)
-		}
-	}
-	if rec.appealOf != "" {
-		orig, ok := m.complaints[rec.appealOf]
-		f.AppealOfKnown = ok && orig.key.At > at-secs(Window30d)
-	}
-	return f
-}
-
-// sweep forgets everything older than the retention behind the newest
-// complaint seen.
-func (m *Memory) sweep() {
-	m.sinceSweep = 0
-	m.lastSweep = m.newest
-	cut := m.newest - secs(m.cfg.Retention)
-	old := func(k Key) bool { return k.At <= cut }
-	for id, evs := range m.merchants {
-		if evs = dropOld(evs, func(e event) bool { return old(e.Key) }); len(evs) == 0 {
-			delete(m.merchants, id)
-		} else {
-			m.merchants[id] = evs
-		}
-	}
-	for u, ks := range m.buyers {
-		if ks = dropOld(ks, old); len(ks) == 0 {
-			delete(m.buyers, u)
-		} else {
-			m.buyers[u] = ks
-		}
-	}
-	for o, ks := range m.orders {
-		if ks = dropOld(ks, old); len(ks) == 0 {
-			delete(m.orders, o)
-		} else {
-			m.orders[o] = ks
-		}
-	}
-	for id, rec := range m.complaints {
-		if old(rec.key) {
-			delete(m.complaints, id)
-		}
-	}
-	for id, ids := range m.appeals {
-		ids = slices.DeleteFunc(ids, func(a string) bool { _, ok := m.complaints[a]; return !ok })
-		if len(ids) == 0 {
-			delete(m.appeals, id)
-		} else {
-			m.appeals[id] = ids
-		}
-	}
-}
+// NewMemoryStorage returns an empty in-process Storage, for histories
+// that share it (as workers share a Redis).
+func NewMemoryStorage() Storage { return newMemStorage() }
 
 // Stats is the size of a store, for metrics and capacity planning.
 type Stats struct {
-	Merchants, Complainants, Complaints, Events int
+	Complaints, Merchants, Buyers int   // records
+	Bytes                         int64 // the records' bytes, keys included
 }
 
 // Stats reports how much the store holds.
-func (m *Memory) Stats() Stats {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s := Stats{Merchants: len(m.merchants), Complainants: len(m.buyers), Complaints: len(m.complaints)}
-	for _, evs := range m.merchants {
-		s.Events += len(evs)
+func (m *Memory) Stats() Stats { return m.st.stats() }
+
+// memStorage keeps records packed in buckets: one byte slice per bucket
+// holding its records one after the other (uvarint len(id) id uvarint
+// len(value) value). A bucket's slice is never changed once published, so
+// a read returns a slice into it without copying; a swap copies the
+// bucket with the new record. Buckets double when they hold 4 records on
+// average. Expiry is incremental: every 8 calls of Exec, a cursor visits
+// one more bucket and leaves out its records expired by the cut. A record
+// costs its bytes plus about twelve.
+type memStorage struct {
+	mu     sync.RWMutex // held for writing while a table grows
+	tables [3]memTable
+	sweep  atomic.Uint64
+}
+
+type memTable struct {
+	buckets []memBucket
+	entries atomic.Int64
+	bytes   atomic.Int64
+}
+
+type memBucket struct {
+	mu   sync.Mutex
+	blob []byte
+}
+
+const (
+	memInitialBuckets = 1 << 10
+	memMaxLoad        = 4 // records a bucket on average, at most
+	sweepEvery        = 8 // Exec calls a bucket swept
+)
+
+func newMemStorage() *memStorage {
+	s := &memStorage{}
+	for i := range s.tables {
+		s.tables[i].buckets = make([]memBucket, memInitialBuckets)
 	}
 	return s
 }
 
-// insertSorted inserts v in order of its key; mostly an append.
-func insertSorted[T any](s []T, v T, key func(T) Key) []T {
-	k := key(v)
-	i := len(s)
-	for i > 0 && key(s[i-1]).Compare(k) > 0 {
-		i--
+func tableIndex(t Table) int {
+	switch t {
+	case Complaints:
+		return 0
+	case Merchants:
+		return 1
 	}
-	return slices.Insert(s, i, v)
+	return 2
 }
 
-// dropOld removes the leading old elements, releasing the old backing
-// array when it shrinks.
-func dropOld[T any](s []T, old func(T) bool) []T {
-	i := 0
-	for i < len(s) && old(s[i]) {
-		i++
+// Exec implements Storage.
+func (s *memStorage) Exec(_ context.Context, ops []Op, cut uint32) error {
+	grow := -1
+	s.mu.RLock()
+	for i := range ops {
+		op := &ops[i]
+		t := &s.tables[tableIndex(op.Key.Table)]
+		b := &t.buckets[BucketOf(op.Key, len(t.buckets))]
+		b.mu.Lock()
+		cur := lookup(b.blob, op.Key.ID)
+		op.Cur, op.Done = cur, false
+		if op.Swap && (cur == nil) == (op.Old == nil) && bytes.Equal(cur, op.Old) {
+			t.put(b, op.Key.ID, op.New)
+			op.Cur, op.Done = op.New, true
+			if t.entries.Load() > int64(memMaxLoad*len(t.buckets)) {
+				grow = tableIndex(op.Key.Table)
+			}
+		}
+		b.mu.Unlock()
 	}
-	if i == 0 {
-		return s
+	// Every sweepEvery calls, one more bucket, in turn, loses its expired
+	// records.
+	if n := s.sweep.Add(1); n%sweepEvery == 0 {
+		n /= sweepEvery
+		t := &s.tables[n%3]
+		b := &t.buckets[(n/3)%uint64(len(t.buckets))]
+		b.mu.Lock()
+		if hasExpired(b.blob, cut) {
+			t.expire(b, cut)
+		}
+		b.mu.Unlock()
 	}
-	return slices.Clone(s[i:])
+	s.mu.RUnlock()
+	if grow >= 0 {
+		s.grow(grow, cut)
+	}
+	return nil
 }
 
-func secs(d time.Duration) int64 { return int64(d / time.Second) }
+// lookup finds id's value in a bucket; nil when absent.
+func lookup(blob []byte, id string) []byte {
+	_, _, v := find(blob, id)
+	return v
+}
+
+// find returns where id's record is in a bucket ([from, to)) and its value.
+func find(blob []byte, id string) (from, to int, v []byte) {
+	for off := 0; off < len(blob); {
+		k, val, rest := next(blob[off:])
+		end := len(blob) - len(rest)
+		if string(k) == id {
+			return off, end, val
+		}
+		off = end
+	}
+	return -1, -1, nil
+}
+
+func next(blob []byte) (k, v, rest []byte) {
+	n, w := binary.Uvarint(blob)
+	k = blob[w : w+int(n)]
+	blob = blob[w+int(n):]
+	n, w = binary.Uvarint(blob)
+	v = blob[w : w+int(n) : w+int(n)]
+	return k, v, blob[w+int(n):]
+}
+
+func hasExpired(blob []byte, cut uint32) bool {
+	for len(blob) > 0 {
+		_, v, rest := next(blob)
+		if Expired(v, cut) {
+			return true
+		}
+		blob = rest
+	}
+	return false
+}
+
+// put publishes a new slice for b with id set to v.
+func (t *memTable) put(b *memBucket, id string, v []byte) {
+	from, to, old := find(b.blob, id)
+	size := len(id) + len(v)
+	out := make([]byte, 0, len(b.blob)+size+4)
+	if from >= 0 {
+		out = append(append(out, b.blob[:from]...), b.blob[to:]...)
+		size -= len(id) + len(old)
+	} else {
+		out = append(out, b.blob...)
+		t.entries.Add(1)
+	}
+	b.blob = appendEntry(out, []byte(id), v)
+	t.bytes.Add(int64(size))
+}
+
+// expire publishes a new slice for b without the records expired by cut.
+func (t *memTable) expire(b *memBucket, cut uint32) {
+	out := make([]byte, 0, len(b.blob))
+	for blob := b.blob; len(blob) > 0; {
+		k, val, rest := next(blob)
+		if Expired(val, cut) {
+			t.entries.Add(-1)
+			t.bytes.Add(-int64(len(k) + len(val)))
+		} else {
+			out = append(out, blob[:len(blob)-len(rest)]...)
+		}
+		blob = rest
+	}
+	b.blob = out
+}
+
+func appendEntry(dst, k, v []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(k)))
+	dst = append(dst, k...)
+	dst = binary.AppendUvarint(dst, uint64(len(v)))
+	return append(dst, v...)
+}
+
+// grow doubles a table's buckets.
+func (s *memStorage) grow(ti int, cut uint32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := &s.tables[ti]
+	if t.entries.Load() <= int64(memMaxLoad*len(t.buckets)) {
+		return
+	}
+	tb := Tables[ti]
+	nb := make([]memBucket, 2*len(t.buckets))
+	where := func(k []byte) *memBucket { return &nb[BucketOf(RecordKey{tb, string(k)}, len(nb))] }
+	// Two passes, so that every bucket is allocated at its size.
+	sizes := make([]int, len(nb))
+	for i := range t.buckets {
+		for blob := t.buckets[i].blob; len(blob) > 0; {
+			k, v, rest := next(blob)
+			if !Expired(v, cut) {
+				sizes[BucketOf(RecordKey{tb, string(k)}, len(nb))] += len(blob) - len(rest)
+			}
+			blob = rest
+		}
+	}
+	for i := range nb {
+		if sizes[i] > 0 {
+			nb[i].blob = make([]byte, 0, sizes[i])
+		}
+	}
+	for i := range t.buckets {
+		for blob := t.buckets[i].blob; len(blob) > 0; {
+			k, v, rest := next(blob)
+			blob = rest
+			if Expired(v, cut) {
+				t.entries.Add(-1)
+				t.bytes.Add(-int64(len(k) + len(v)))
+				continue
+			}
+			d := where(k)
+			d.blob = appendEntry(d.blob, k, v)
+		}
+	}
+	t.buckets = nb
+}
+
+func (s *memStorage) stats() Stats {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	st := Stats{
+		Complaints: int(s.tables[0].entries.Load()),
+		Merchants:  int(s.tables[1].entries.Load()),
+		Buyers:     int(s.tables[2].entries.Load()),
+	}
+	for i := range s.tables {
+		st.Bytes += s.tables[i].bytes.Load()
+	}
+	return st
+}

@@ -9,8 +9,13 @@ import (
 // stay next to the metrics they read; dashboards_test.go writes them to
 // dashboards/ and checks every query names a metric this package exports.
 //
-// Every worker replicates the SLA state and exports the same SLA figures,
-// so SLA queries take the max across instances before summing.
+// How a query adds up workers (see sla.go): a figure one worker owns (a
+// complaint's decision, an SLA event, a partition) is summed across
+// instances; a figure every worker replicates (the SLA measurements and
+// gauges, the repeat offenders) takes the max across instances first
+// (max without (instance)), then sums over its other labels. A per-partition
+// gauge a worker keeps after it lost the partition (consumer lag) takes the
+// max per partition.
 
 // Datasource is the Prometheus datasource the dashboards use; the compose
 // stack provisions it with this uid.
@@ -49,7 +54,7 @@ func Dashboards() []Dashboard {
 		{
 			UID: "complaintd-overview", Title: "Complaints: overview",
 			Description: "For the trust-and-safety lead: volume, queues, response-time SLAs, overdue complaints, repeat offenders.",
-			Panels: []Panel{
+			Panels: append([]Panel{
 				{Title: "Complaints decided, per queue", Type: "timeseries", Unit: "ops", W: 12, H: 8,
 					Queries: []Query{q(`sum by (queue) (rate(complaintd_decisions_total[$__rate_interval]))`, "{{queue}}")}},
 				{Title: "Decided in range", Type: "stat", Unit: "short", W: 4, H: 4,
@@ -81,12 +86,13 @@ func Dashboards() []Dashboard {
 				{Title: "Evidence requests (48-hour clock)", Type: "bargauge", Unit: "short", W: 8, H: 8,
 					Queries: []Query{q(`sum by (result) (max without (instance) (increase(complaintd_evidence_requests_total[$__range])))`, "{{result}}")}},
 				{Title: "Repeat-offender merchants (30 days)", Type: "stat", Unit: "short", W: 4, H: 8,
-					Queries: []Query{q(`sum(complaintd_repeat_offender_merchants)`, "")}},
+					Desc:    "Every worker counts every decision: the same on each, so the max.",
+					Queries: []Query{q(`max(complaintd_repeat_offender_merchants)`, "")}},
 				{Title: "Repeat-offender and spike decisions", Type: "timeseries", Unit: "ops", W: 12, H: 8,
 					Queries: []Query{q(`sum by (tag) (rate(complaintd_decision_tags_total{tag=~"repeat_offender|merchant_spike"}[$__rate_interval]))`, "{{tag}}")}},
 				{Title: "Complaints by category", Type: "bargauge", Unit: "short", W: 12, H: 8,
 					Queries: []Query{q(`sum by (category) (increase(complaintd_decisions_total[$__range]))`, "{{category}}")}},
-			},
+			}, slaOverviewPanels()...),
 		},
 		{
 			UID: "complaintd-rules", Title: "Complaints: rules",
@@ -112,8 +118,8 @@ func Dashboards() []Dashboard {
 		},
 		{
 			UID: "complaintd-operations", Title: "Complaints: operations",
-			Description: "For operators: throughput, decision latency, consumer lag, dead letters, errors, readiness.",
-			Panels: []Panel{
+			Description: "For operators: throughput, decision latency, consumer lag, dead letters, errors, readiness, the SLA replica.",
+			Panels: append([]Panel{
 				{Title: "Consumed and decided", Type: "timeseries", Unit: "ops", W: 12, H: 8,
 					Queries: []Query{
 						q(`sum(rate(complaintd_complaints_consumed_total[$__rate_interval]))`, "consumed"),
@@ -125,7 +131,8 @@ func Dashboards() []Dashboard {
 						q(`histogram_quantile(0.99, sum by (le) (rate(complaintd_decision_latency_seconds_bucket[$__range])))`, "p99"),
 					}},
 				{Title: "Consumer lag, per partition", Type: "timeseries", Unit: "short", W: 12, H: 8,
-					Queries: []Query{q(`sum by (topic, partition) (complaintd_consumer_lag_messages)`, "{{topic}}/{{partition}}")}},
+					Desc:    "Set by the partition's consumer at each fetch; a worker that lost the partition keeps its last value, so the max per partition.",
+					Queries: []Query{q(`max by (topic, partition) (complaintd_consumer_lag_messages)`, "{{topic}}/{{partition}}")}},
 				{Title: "Dead letters, per reason", Type: "timeseries", Unit: "short", W: 12, H: 8,
 					Queries: []Query{q(`sum by (reason) (increase(complaintd_dead_letters_total[$__range]))`, "{{reason}}")}},
 				{Title: "Write retries, commit failures, fetch errors", Type: "timeseries", Unit: "short", W: 12, H: 8,
@@ -167,7 +174,7 @@ func Dashboards() []Dashboard {
 						q(`sum by (object) (increase(complaintd_unknown_properties_total[$__range]))`, "unknown properties in {{object}}"),
 						q(`sum(increase(complaintd_dead_letters_trimmed_total[$__range]))`, "dead letters trimmed"),
 					}},
-			},
+			}, slaOperationsPanels()...),
 		},
 	}
 }

@@ -47,9 +47,8 @@ func TestDashboardQueriesReadExportedMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector())
 	p := metrics.New(reg)
-	s := metrics.NewSLA(reg, func(time.Time) map[sla.Labels]sla.Open {
-		return map[sla.Labels]sla.Open{{Queue: "q", Category: "c", Channel: "ch"}: {Open: 1}}
-	})
+	s := metrics.NewSLA(reg, nil)
+	s.Watch(fakeState{})
 	// Touch every vector once so it is gathered.
 	p.Decided.WithLabelValues("q", "c", "ch").Inc()
 	p.InitSeries([]string{"r"}, []string{"enforce"}, []string{"malformed_json"})
@@ -63,6 +62,7 @@ func TestDashboardQueriesReadExportedMetrics(t *testing.T) {
 	s.Resolution(sla.Labels{Queue: "q", Category: "c", Channel: "ch"}, time.Hour, time.Hour, "resolved")
 	s.Status("resolved")
 	s.Escalated(sla.Labels{Queue: "q", Category: "c", Channel: "ch"})
+	s.ReplicaLag.WithLabelValues("t", "0").Set(0)
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -88,3 +88,11 @@ func TestDashboardQueriesReadExportedMetrics(t *testing.T) {
 		}
 	}
 }
+
+type fakeState struct{}
+
+func (fakeState) Snapshot(time.Time) map[sla.Labels]sla.Open {
+	return map[sla.Labels]sla.Open{{Queue: "q", Category: "c", Channel: "ch"}: {Open: 1}}
+}
+func (fakeState) Tracked() sla.Tracked          { return sla.Tracked{Open: 1} }
+func (fakeState) RepeatOffenders(time.Time) int { return 1 }

@@ -27,7 +27,6 @@ type Pipeline struct {
 	SLARestore          prometheus.Gauge
 	InvalidStatusEvents *prometheus.CounterVec // reason
 	HistoryErrors       prometheus.Counter
-	RepeatOffenders     prometheus.Gauge
 	Calendar            *Calendar // calendar.go
 
 	// How input was read, and dead letters that had to be cut (input.go).
@@ -125,13 +124,9 @@ func New(reg prometheus.Registerer) *Pipeline {
 			Namespace: namespace, Name: "history_errors_total",
 			Help: "Failed calls to the history store (retried).",
 		}),
-		RepeatOffenders: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: namespace, Name: "repeat_offender_merchants",
-			Help: "Merchants with a repeat_offender decision in the last 30 days (by decision time), seen by this worker.",
-		}),
 	}
 	reg.MustRegister(p.Consumed, p.Decided, p.DeadLettered, p.RuleHits, p.RuleErrors, p.Tags, p.DecisionLatency,
-		p.BatchSize, p.WriteRetries, p.CommitFailures, p.FetchErrors, p.RuleReloads, p.RulesetInfo, p.Ready, p.Lag, p.RepeatOffenders, p.Revisions, p.HistoryErrors, p.SLARestore, p.InvalidStatusEvents)
+		p.BatchSize, p.WriteRetries, p.CommitFailures, p.FetchErrors, p.RuleReloads, p.RulesetInfo, p.Ready, p.Lag, p.Revisions, p.HistoryErrors, p.SLARestore, p.InvalidStatusEvents)
 	for _, r := range []string{"success", "failure"} {
 		p.RuleReloads.WithLabelValues(r)
 	}

@@ -1,14 +1,29 @@
 package metrics
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/trustsafety/complaintd/schema"
 	"github.com/trustsafety/complaintd/worker/sla"
 )
 
 // SLA holds the response-time collectors. It implements sla.Observer.
+//
+// Two kinds of figure, and how to add them up across workers:
+//   - replicated: every worker reads every decision, status event and SLA
+//     event and exports the same figure. Dashboards and alerts take the max
+//     across instances (max without (instance)), never the sum. Those are
+//     the measurements (time to first response and resolution, responses
+//     met or breached, resolutions, evidence requests, escalations, status
+//     events), the open-complaint gauges, complaintd_sla_tracked,
+//     complaintd_sla_forgotten_total, complaintd_sla_replica_lag_messages
+//     and complaintd_repeat_offender_merchants.
+//   - owned: one worker does it for a complaint. Sum them:
+//     complaintd_sla_events_total (the events this worker wrote) and
+//     complaintd_sla_owned_partitions.
 type SLA struct {
 	FirstResponseTime *prometheus.HistogramVec // queue, category, channel, clock
 	ResolutionTime    *prometheus.HistogramVec // queue, category, channel, clock
@@ -17,6 +32,22 @@ type SLA struct {
 	EvidenceRequests  *prometheus.CounterVec   // queue, result
 	Escalations       *prometheus.CounterVec   // queue, channel
 	StatusEvents      *prometheus.CounterVec   // status
+	ForgottenRecords  *prometheus.CounterVec   // reason
+	ReplicaLag        *prometheus.GaugeVec     // topic, partition
+
+	// Owned by one worker: sum across instances.
+	Events          *prometheus.CounterVec // transition, redelivered
+	OwnedPartitions prometheus.Gauge
+
+	state atomic.Pointer[SLAState]
+	now   func() time.Time
+}
+
+// SLAState is what the scrape-time gauges read (a *sla.Tracker).
+type SLAState interface {
+	Snapshot(now time.Time) map[sla.Labels]sla.Open
+	Tracked() sla.Tracked
+	RepeatOffenders(now time.Time) int
 }
 
 // durationBuckets run from an hour to a month, in seconds.
@@ -27,44 +58,68 @@ var durationBuckets = []float64{
 var slaLabels = []string{"queue", "category", "channel"}
 
 // NewSLA creates the SLA collectors and registers them, with a collector
-// of the open-complaint gauges computed from snapshot at each scrape.
-func NewSLA(reg prometheus.Registerer, snapshot func(time.Time) map[sla.Labels]sla.Open) *SLA {
+// of the gauges computed at each scrape from the state Watch names, at
+// now() (nil: the wall clock).
+func NewSLA(reg prometheus.Registerer, now func() time.Time) *SLA {
+	if now == nil {
+		now = time.Now
+	}
 	s := &SLA{
+		now: now,
 		FirstResponseTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "time_to_first_response_seconds",
-			Help:    "Time from submission to the first response, in wall time (clock=wall) or counting working days only (clock=working).",
+			Help:    "Time from submission to the first response, in wall time (clock=wall) or counting working days only and leaving out the time the clock was paused while waiting for the buyer (clock=working). Replicated: max across instances.",
 			Buckets: durationBuckets,
 		}, append(slaLabels, "clock")),
 		ResolutionTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "time_to_resolution_seconds",
-			Help:    "Time from submission to resolution or rejection, in wall or working time.",
+			Help:    "Time from submission to resolution or rejection, in wall or working time (paused time left out). Replicated: max across instances.",
 			Buckets: durationBuckets,
 		}, append(slaLabels, "clock")),
 		Responses: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "sla_responses_total",
-			Help: "First responses, by whether they met respond_by (result=met|breached).",
+			Help: "First responses, by whether they met respond_by as moved by pauses (result=met|breached). Replicated: max across instances.",
 		}, append(slaLabels, "result")),
 		Resolutions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "resolutions_total",
-			Help: "Complaints closed, by outcome (resolved or rejected).",
+			Help: "Complaints closed, by outcome (resolved or rejected). Replicated: max across instances.",
 		}, append(slaLabels, "outcome")),
 		EvidenceRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "evidence_requests_total",
-			Help: "Evidence requests by result: answered_in_time, answered_late or expired (48 hours).",
+			Help: "Evidence requests by result: answered_in_time, answered_late, or expired (counted when its evidence_expired SLA event is read). Replicated: max across instances.",
 		}, []string{"queue", "result"}),
 		Escalations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "escalations_total",
-			Help: "Complaints escalated.",
+			Help: "Complaints escalated (status escalated). Replicated: max across instances.",
 		}, []string{"queue", "channel"}),
 		StatusEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "status_events_total",
-			Help: "Status events consumed, by status.",
+			Help: "Status events consumed, by status. Replicated: max across instances.",
 		}, []string{"status"}),
+		ForgottenRecords: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "sla_forgotten_total",
+			Help: "SLA records dropped by the policy's bounds (sla.forget): never_decided, never_resolved, undecided_capacity. Replicated: max across instances.",
+		}, []string{"reason"}),
+		ReplicaLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "sla_replica_lag_messages",
+			Help: "Messages behind the end of each partition of the audit, status and SLA events topics the SLA replica reads. Replicated: max across instances.",
+		}, []string{"topic", "partition"}),
+		Events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "sla_events_total",
+			Help: "SLA events this worker wrote, by transition and whether it took the complaint over after the transition was due (redelivered). Owned: sum across instances.",
+		}, []string{"transition", "redelivered"}),
+		OwnedPartitions: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "sla_owned_partitions",
+			Help: "Partitions of the audit topic whose complaints this worker writes SLA events for. Owned: the sum across instances is the partition count once the SLA group is settled.",
+		}),
 	}
-	reg.MustRegister(s.FirstResponseTime, s.ResolutionTime, s.Responses, s.Resolutions, s.EvidenceRequests, s.Escalations, s.StatusEvents,
-		&openCollector{snapshot: snapshot})
+	reg.MustRegister(s.FirstResponseTime, s.ResolutionTime, s.Responses, s.Resolutions, s.EvidenceRequests, s.Escalations,
+		s.StatusEvents, s.ForgottenRecords, s.ReplicaLag, s.Events, s.OwnedPartitions, &stateCollector{s: s})
 	return s
 }
+
+// Watch names the state the scrape-time gauges read.
+func (s *SLA) Watch(st SLAState) { s.state.Store(&st) }
 
 // FirstResponse implements sla.Observer.
 func (s *SLA) FirstResponse(l sla.Labels, wall, working time.Duration, met bool) {
@@ -95,44 +150,21 @@ func (s *SLA) Escalated(l sla.Labels) { s.Escalations.WithLabelValues(l.Queue, l
 // Status implements sla.Observer.
 func (s *SLA) Status(status string) { s.StatusEvents.WithLabelValues(status).Inc() }
 
-var (
-	openDesc = prometheus.NewDesc(namespace+"_open_complaints",
-		"Decided complaints not yet resolved or rejected.", slaLabels, nil)
-	overdueDesc = prometheus.NewDesc(namespace+"_overdue_complaints",
-		"Open complaints without a first response past respond_by.", slaLabels, nil)
-	dueSoonDesc = prometheus.NewDesc(namespace+"_due_soon_complaints",
-		"Open complaints without a first response whose respond_by is within the next 24 hours.", slaLabels, nil)
-	awaitingDesc = prometheus.NewDesc(namespace+"_awaiting_evidence_complaints",
-		"Open complaints waiting for evidence from the buyer.", slaLabels, nil)
-	evidenceOverdueDesc = prometheus.NewDesc(namespace+"_evidence_overdue_complaints",
-		"Open complaints whose 48-hour evidence clock ran out.", slaLabels, nil)
-)
+// Forgotten implements sla.Observer.
+func (s *SLA) Forgotten(reason string) { s.ForgottenRecords.WithLabelValues(reason).Inc() }
 
-// openCollector computes the open-complaint gauges at scrape time.
-type openCollector struct {
-	snapshot func(time.Time) map[sla.Labels]sla.Open
-}
-
-func (c *openCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{openDesc, overdueDesc, dueSoonDesc, awaitingDesc, evidenceOverdueDesc} {
-		ch <- d
+// Written counts an SLA event this worker wrote.
+func (s *SLA) Written(e *schema.SLAEvent) {
+	r := "false"
+	if e.Redelivered {
+		r = "true"
 	}
-}
-
-func (c *openCollector) Collect(ch chan<- prometheus.Metric) {
-	for l, o := range c.snapshot(time.Now()) {
-		lv := []string{l.Queue, l.Category, l.Channel}
-		ch <- prometheus.MustNewConstMetric(openDesc, prometheus.GaugeValue, float64(o.Open), lv...)
-		ch <- prometheus.MustNewConstMetric(overdueDesc, prometheus.GaugeValue, float64(o.Overdue), lv...)
-		ch <- prometheus.MustNewConstMetric(dueSoonDesc, prometheus.GaugeValue, float64(o.DueSoon), lv...)
-		ch <- prometheus.MustNewConstMetric(awaitingDesc, prometheus.GaugeValue, float64(o.AwaitingEvidence), lv...)
-		ch <- prometheus.MustNewConstMetric(evidenceOverdueDesc, prometheus.GaugeValue, float64(o.EvidenceOverdue), lv...)
-	}
+	s.Events.WithLabelValues(e.Transition, r).Inc()
 }
 
 // InitSeries creates the zero-valued SLA counters for every queue, category
-// and channel, so attainment is 0 of 0 (not missing) before the first
-// response.
+// and channel, transition and reason, so attainment is 0 of 0 (not
+// missing) before the first response.
 func (s *SLA) InitSeries(queues, categories, channels []string) {
 	for _, q := range queues {
 		for _, c := range categories {
@@ -148,5 +180,11 @@ func (s *SLA) InitSeries(queues, categories, channels []string) {
 		for _, r := range []string{sla.EvidenceInTime, sla.EvidenceLate, sla.EvidenceExpired} {
 			s.EvidenceRequests.WithLabelValues(q, r)
 		}
+	}
+	for _, tr := range schema.SLATransitions {
+		s.Events.WithLabelValues(tr, "false")
+	}
+	for _, r := range []string{sla.ForgetNeverDecided, sla.ForgetNeverResolved, sla.ForgetCapacity} {
+		s.ForgottenRecords.WithLabelValues(r)
 	}
 }

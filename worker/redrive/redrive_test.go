@@ -98,7 +98,6 @@ func (f *faulty) offline(t *testing.T) map[string]servicetest.Outcome {
 	}
 	opts := schema.Options{Mode: schema.Tolerant, Zone: shanghai(t)}
 	r := rules.NewReplay(rs)
-	r.Scorer().Decode = opts
 	dec := schema.NewDecoder(opts)
 	for _, id := range f.ids {
 		var c schema.Complaint

@@ -65,7 +65,6 @@ goes on. Exit status 1 when some line was refused.`)
 			return usageError(env, "score", fmt.Errorf("--zone: %w", err))
 		}
 		s.dec.Zone = loc
-		s.replay.Scorer().Decode = s.dec.Options
 	}
 	out := bufio.NewWriter(env.Stdout)
 	defer out.Flush()

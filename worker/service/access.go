@@ -32,7 +32,12 @@ func Access(o Options, queues []string) []kafkaconn.Grant {
 	if o.SLA {
 		gs = append(gs,
 			topic(o.AuditTopic, kafka.ACLOperationTypeRead, "the SLA replica reads every decision (no group)"),
-			topic(o.StatusTopic, kafka.ACLOperationTypeRead, "the SLA replica reads every status event (no group)"))
+			topic(o.StatusTopic, kafka.ACLOperationTypeRead, "the SLA replica reads every status event (no group)"),
+			// SLA events (issue 10).
+			kafkaconn.Grant{Resource: kafka.ResourceTypeGroup, Name: SLAGroup(o.Group), Op: kafka.ACLOperationTypeRead,
+				Why: "join the SLA group, which shares out the audit partitions whose SLA events each worker writes (no offsets)"},
+			topic(o.SLAEventsTopic, kafka.ACLOperationTypeRead, "the SLA replica reads every SLA event, the record of what was written (no group)"),
+			topic(o.SLAEventsTopic, kafka.ACLOperationTypeWrite, "write the SLA events of the complaints this worker owns"))
 	}
 	return gs
 }

@@ -25,9 +25,11 @@ import (
 // one complaint id and one merchant.
 type freshHistory struct{}
 
-func (freshHistory) Observe(ctx context.Context, c *schema.Complaint, raw []byte) (history.Observation, error) {
-	return history.NewMemory(history.Config{}).Observe(ctx, c, raw)
+func (freshHistory) Record(ctx context.Context, in history.Input, j history.Judge) (history.Observation, error) {
+	return history.NewMemory(history.Config{}).Record(ctx, in, j)
 }
+
+func (freshHistory) Written(context.Context, []history.Ack) error { return nil }
 
 // outcome is what the worker wrote for one message: a decision or a dead
 // letter.
@@ -220,7 +222,6 @@ func offlineDecision(t *testing.T, rs *rules.Ruleset, opts schema.Options, doc [
 		t.Fatalf("offline: %v", err)
 	}
 	r := rules.NewReplay(rs)
-	r.Scorer().Decode = opts
 	if err := r.Add(context.Background(), c, doc, at); err != nil {
 		t.Fatal(err)
 	}

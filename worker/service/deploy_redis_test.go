@@ -85,8 +85,16 @@ func produceSlowly(t *testing.T, brokers []string, lines [][]byte, chunk int, pa
 }
 
 func TestSameDecisionsWhateverTheDeployment(t *testing.T) {
+	sameDecisions(t, redistest.Start(t))
+}
+
+// The same on a three-node Redis Cluster.
+func TestClusterSameDecisionsWithKilledWorkers(t *testing.T) {
+	sameDecisions(t, strings.Join(redistest.StartCluster(t).Addrs(), ","), "--redis-cluster")
+}
+
+func sameDecisions(t *testing.T, redisAddr string, redisArgs ...string) {
 	bin := buildWorker(t)
-	redisAddr := redistest.Start(t)
 	lines, _ := servicetest.SampleLines(t, 3000)
 	want := servicetest.OfflineOutcomes(t, lines)
 
@@ -103,7 +111,7 @@ func TestSameDecisionsWhateverTheDeployment(t *testing.T) {
 			group := "g-" + strings.ReplaceAll(sc.name, " ", "-")
 			out := servicetest.Watch(t, b.Addrs(), servicetest.Options(b.Addrs(), group))
 			args := func(i int) []string {
-				return workerArgs(b.Addrs(), redisAddr, group+":", group, fmt.Sprintf("w%d", i))
+				return append(workerArgs(b.Addrs(), redisAddr, group+":", group, fmt.Sprintf("w%d", i)), redisArgs...)
 			}
 			workers := make([]*proc, sc.workers)
 			for i := range workers {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -10,15 +11,21 @@ import (
 	"github.com/trustsafety/complaintd/worker/state"
 )
 
-// openHistory opens the history store the options name, and how to close it.
-func openHistory(ctx context.Context, o *Options, log zerolog.Logger) (history.Store, func()) {
+// openHistory opens the history store the options name, and how to close
+// it. The error is a TLS file that cannot be read.
+func openHistory(ctx context.Context, o *Options, log zerolog.Logger) (history.Store, func(), error) {
 	if o.Store != nil {
-		return o.Store, func() {}
+		return o.Store, func() {}, nil
 	}
 	if o.History != "redis" {
-		return history.NewMemory(history.Config{Retention: o.HistoryRetention}), func() {}
+		return history.NewMemory(history.Config{Retention: o.HistoryRetention}), func() {}, nil
 	}
-	r := state.NewRedis(state.RedisConfig{Addr: o.RedisAddr, Password: o.RedisPassword, DB: o.RedisDB,
+	tc, err := o.RedisSecurity.TLSConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	r := state.NewRedis(state.RedisConfig{Addrs: strings.Split(o.RedisAddr, ","), Cluster: o.RedisCluster,
+		Username: o.RedisUsername, Password: o.RedisPassword, TLS: tc, DB: o.RedisDB,
 		Prefix: o.RedisPrefix, Retention: o.HistoryRetention})
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -27,6 +34,7 @@ func openHistory(ctx context.Context, o *Options, log zerolog.Logger) (history.S
 		// it on /readyz, so it comes up with Redis in any order.
 		log.Warn().Err(err).Str("redis", o.RedisAddr).Msg("redis does not answer yet")
 	}
-	log.Info().Str("redis", o.RedisAddr).Str("prefix", o.RedisPrefix).Msg("history in redis")
-	return r, func() { r.Close() }
+	log.Info().Str("redis", o.RedisAddr).Bool("cluster", o.RedisCluster).Bool("tls", tc != nil).
+		Str("prefix", o.RedisPrefix).Msg("history in redis")
+	return r, func() { r.Close() }, nil
 }

@@ -22,6 +22,7 @@ type Options struct {
 	ReviewPrefix    string
 	DeadLetterTopic string
 	StatusTopic     string
+	SLAEventsTopic  string // "" is TopicPrefix + ".sla" (issue 10)
 
 	SLA            bool
 	RulesDir       string
@@ -37,9 +38,16 @@ type Options struct {
 	ReloadInterval  time.Duration
 	SessionTimeout  time.Duration
 
+	// SLA events (issue 10): how often the SLA clocks are looked at, and
+	// (tests only, not a flag) the clock they are compared with; nil is the
+	// wall clock.
+	SLATick  time.Duration
+	SLAClock func() time.Time
+
 	History          string // memory or redis
 	HistoryRetention time.Duration
-	RedisAddr        string
+	RedisAddr        string // host:port; with RedisCluster, seed nodes, comma-separated
+	RedisCluster     bool
 	RedisPassword    string
 	RedisDB          int
 	RedisPrefix      string
@@ -92,6 +100,7 @@ func Defaults() Options {
 		ShutdownTimeout:  10 * time.Second,
 		ReloadInterval:   5 * time.Second,
 		SessionTimeout:   30 * time.Second,
+		SLATick:          5 * time.Second,
 		History:          "memory",
 		HistoryRetention: history.DefaultRetention,
 		RedisPrefix:      "complaintd:",
@@ -134,7 +143,9 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.ReviewPrefix, "review-topic-prefix", o.ReviewPrefix, "review queue topics are this + queue name (default <prefix>.review.)")
 	fs.StringVar(&o.DeadLetterTopic, "dead-letter-topic", o.DeadLetterTopic, "dead-letter topic (default <prefix>.deadletter)")
 	fs.StringVar(&o.StatusTopic, "status-topic", o.StatusTopic, "status events topic, for the SLA metrics (default <prefix>.status)")
-	fs.BoolVar(&o.SLA, "sla", o.SLA, "read decisions and status events and measure response-time SLAs")
+	fs.BoolVar(&o.SLA, "sla", o.SLA, "read decisions and status events, measure response-time SLAs and write SLA events")
+	fs.StringVar(&o.SLAEventsTopic, "sla-events-topic", o.SLAEventsTopic, "per-complaint SLA events (due_soon, breached, evidence_expired, ...) (default <prefix>.sla)")
+	cli.DurationVar(fs, &o.SLATick, "sla-tick", o.SLATick, "how often SLA clocks are looked at: an SLA event is written at most this late")
 	fs.StringVar(&o.RulesDir, "rules", o.RulesDir, cli.RulesUsage)
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", o.MetricsAddr, "address of /metrics, /healthz and /readyz (empty: none)")
 	fs.StringVar(&o.EmbeddedBroker, "embedded-broker", o.EmbeddedBroker, "start an in-process Kafka-protocol broker on this address (e.g. 127.0.0.1:9092) with the topics created, and use it")
@@ -148,7 +159,8 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	cli.DurationVar(fs, &o.SessionTimeout, "session-timeout", o.SessionTimeout, "consumer-group session timeout: how long a crashed worker holds its partitions")
 	fs.StringVar(&o.History, "history", o.History, "history store: memory (one worker, lost on restart) or redis (shared by every worker, durable)")
 	cli.DurationVar(fs, &o.HistoryRetention, "history-retention", o.HistoryRetention, "how far behind the newest complaint history is kept: the 30-day window plus the lateness (and partition skew) counted exactly")
-	fs.StringVar(&o.RedisAddr, "redis-addr", o.RedisAddr, "Redis host:port for --history redis")
+	fs.StringVar(&o.RedisAddr, "redis-addr", o.RedisAddr, "Redis host:port for --history redis (with --redis-cluster: nodes of the cluster, comma-separated)")
+	fs.BoolVar(&o.RedisCluster, "redis-cluster", o.RedisCluster, "the Redis of --history redis is a Redis Cluster")
 	fs.StringVar(&o.RedisPassword, "redis-password", o.RedisPassword, "Redis password (prefer "+cli.EnvVar("redis-password")+")")
 	fs.IntVar(&o.RedisDB, "redis-db", o.RedisDB, "Redis database number")
 	fs.StringVar(&o.RedisPrefix, "redis-prefix", o.RedisPrefix, "prefix of the Redis keys")
@@ -177,6 +189,7 @@ func (o Options) Resolved() Options {
 	fill(&o.ReviewPrefix, p+".review.")
 	fill(&o.DeadLetterTopic, p+".deadletter")
 	fill(&o.StatusTopic, p+".status")
+	fill(&o.SLAEventsTopic, p+".sla")
 	return o
 }
 

@@ -322,11 +322,11 @@ type panickyHistory struct {
 	id string
 }
 
-func (p panickyHistory) Observe(ctx context.Context, c *schema.Complaint, raw []byte) (history.Observation, error) {
-	if c.ComplaintID == p.id {
+func (p panickyHistory) Record(ctx context.Context, in history.Input, j history.Judge) (history.Observation, error) {
+	if in.Complaint.ComplaintID == p.id {
 		panic("cannot count buyer with phone 13800138000")
 	}
-	return p.Store.Observe(ctx, c, raw)
+	return p.Store.Record(ctx, in, j)
 }
 
 // A complaint whose deciding fails (here a panic) is dead-lettered as

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/trustsafety/complaintd/rules"
+	"github.com/trustsafety/complaintd/worker/sla"
 )
 
 // Reload reloads the rules from the --rules folder: the new set is compiled
@@ -37,7 +38,7 @@ func (s *Service) Reload() (bool, error) {
 	}
 	old := s.Scorer.Swap(rs)
 	if s.SLA != nil {
-		s.SLA.SetCalendar(rs.Calendar())
+		s.SLA.SetConfig(sla.ConfigOf(rs)) // calendar and sla policy (issue 10)
 	}
 	s.Metrics.RuleReloads.WithLabelValues("success").Inc()
 	s.Metrics.SetRuleset(rs.Hash())

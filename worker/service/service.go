@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -18,6 +17,7 @@ import (
 	"github.com/trustsafety/complaintd/worker/kafkaconn"
 	"github.com/trustsafety/complaintd/worker/metrics"
 	"github.com/trustsafety/complaintd/worker/sla"
+	"github.com/trustsafety/complaintd/worker/state"
 	"github.com/trustsafety/complaintd/worker/stream"
 )
 
@@ -26,15 +26,17 @@ import (
 type Service struct {
 	// Options are the options it runs with, topic names resolved and, with
 	// an embedded broker, Brokers set to its address.
-	Options  Options
-	Broker   *embedded.Broker // nil unless embedded
-	Kafka    *kafkaconn.Client
-	Worker   *stream.Worker
-	Scorer   *rules.Scorer
-	Metrics  *metrics.Pipeline
-	SLA      *sla.Tracker // nil with --sla=false
-	Registry *prometheus.Registry
-	Server   *metrics.Server // nil without --metrics-addr
+	Options    Options
+	Broker     *embedded.Broker // nil unless embedded
+	Kafka      *kafkaconn.Client
+	Worker     *stream.Worker
+	Scorer     *rules.Scorer
+	Metrics    *metrics.Pipeline
+	SLA        *sla.Tracker       // nil with --sla=false
+	SLAMetrics *metrics.SLA       // nil with --sla=false
+	SLAReplica *stream.SLAReplica // nil with --sla=false
+	Registry   *prometheus.Registry
+	Server     *metrics.Server // nil without --metrics-addr
 
 	log      zerolog.Logger
 	release  []func() // what Start acquired, released in reverse by Stop
@@ -88,24 +90,24 @@ func Start(ctx context.Context, opts Options, log zerolog.Logger, reload <-chan 
 	s.Metrics.Calendar.SetCalendar(rs.Calendar()) // calendar horizon gauge (issue 10)
 	initRuleSeries(s.Metrics, rs)
 
-	store, closeStore := openHistory(ctx, &s.Options, log)
+	store, closeStore, err := openHistory(ctx, &s.Options, log)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
 	s.release = append(s.release, closeStore)
+	if c := state.NewCollector(store); c != nil {
+		s.Registry.MustRegister(c) // the history's records, bytes and steps redone
+	}
 	s.Scorer = rules.NewScorer(rs, store)
-	s.Scorer.Decode = s.Options.decodeOptions() // revisions read as the complaints were
 	cfg := s.streamConfig()
 	cfg.TimeBounds = func() schema.TimeBounds { return s.Scorer.Ruleset().Policy().Clocks.Plausible }
 	s.Worker = stream.New(cfg, s.Kafka, s.Scorer, s.Metrics, log)
 	var replica *stream.SLAReplica
-	if opts.SLA {
-		var tracker *sla.Tracker
-		obs := metrics.NewSLA(s.Registry, func(now time.Time) map[sla.Labels]sla.Open { return tracker.Snapshot(now) })
-		obs.InitSeries(queueNames(rs), schema.Categories, schema.Channels)
-		tracker = sla.New(rs.Calendar(), obs)
-		s.SLA = tracker
-		replica = stream.NewSLAReplica(cfg, s.Kafka, tracker, s.Metrics, log)
+	if opts.SLA { // the SLA replica and its events (issue 10): sla_wiring.go
+		replica = s.startSLA(rs, log)
 	}
 	if opts.MetricsAddr != "" { // the last step that can fail
-		s.Server, err = metrics.Listen(opts.MetricsAddr, s.Registry, s.Worker.Ready)
+		s.Server, err = metrics.Listen(opts.MetricsAddr, s.Registry, s.ready(replica))
 		if err != nil {
 			return nil, fmt.Errorf("metrics address: %w", err)
 		}

@@ -24,6 +24,7 @@ type TopicOptions struct {
 	ReviewRetention     time.Duration
 	DeadLetterRetention time.Duration
 	StatusRetention     time.Duration
+	SLAEventsRetention  time.Duration // the SLA events topic (issue 10)
 	// SLARestoreWindow is the longest a complaint stays open: the SLA
 	// replica restores open complaints from the audit and status topics,
 	// which must keep at least this much.
@@ -46,6 +47,7 @@ func DefaultTopicOptions() TopicOptions {
 		ReviewRetention:           30 * day,
 		DeadLetterRetention:       30 * day,
 		StatusRetention:           90 * day,
+		SLAEventsRetention:        90 * day,
 		SLARestoreWindow:          60 * day,
 		AccessCheck:               true,
 	}
@@ -63,6 +65,7 @@ func (o *TopicOptions) Flags(fs *flag.FlagSet) {
 	cli.DurationVar(fs, &o.ReviewRetention, "review-retention", o.ReviewRetention, "retention of the review queues' topics (0: forever)")
 	cli.DurationVar(fs, &o.DeadLetterRetention, "dead-letter-retention", o.DeadLetterRetention, "retention of the dead-letter topic: long enough to fix a producer and redrive (0: forever)")
 	cli.DurationVar(fs, &o.StatusRetention, "status-retention", o.StatusRetention, "retention of the status topic; at least --sla-restore-window (0: forever)")
+	cli.DurationVar(fs, &o.SLAEventsRetention, "sla-events-retention", o.SLAEventsRetention, "retention of the SLA events topic, read back at every start as the record of what was written; at least --sla-restore-window (0: forever)")
 	cli.DurationVar(fs, &o.SLARestoreWindow, "sla-restore-window", o.SLARestoreWindow, "the longest a complaint stays open: the SLA replica restores open complaints from the audit and status topics, which must keep at least this much")
 	fs.BoolVar(&o.AccessCheck, "access-check", o.AccessCheck, "before joining the group, check that the brokers grant the worker's ACLs (README, Access); off for authorisers that do not report authorised operations")
 }
@@ -90,7 +93,7 @@ func (o *TopicOptions) validate(sla bool) []error {
 	}{
 		{"complaints-retention", o.ComplaintsRetention}, {"audit-retention", o.AuditRetention},
 		{"review-retention", o.ReviewRetention}, {"dead-letter-retention", o.DeadLetterRetention},
-		{"status-retention", o.StatusRetention},
+		{"status-retention", o.StatusRetention}, {"sla-events-retention", o.SLAEventsRetention},
 	} {
 		if r.d < 0 {
 			add("--%s %s: want 0 (forever) or more", r.flag, cli.FormatDuration(r.d))
@@ -102,7 +105,8 @@ func (o *TopicOptions) validate(sla bool) []error {
 		for _, r := range []struct {
 			flag, topic string
 			d           time.Duration
-		}{{"audit-retention", "audit", o.AuditRetention}, {"status-retention", "status", o.StatusRetention}} {
+		}{{"audit-retention", "audit", o.AuditRetention}, {"status-retention", "status", o.StatusRetention},
+			{"sla-events-retention", "SLA events", o.SLAEventsRetention}} {
 			if r.d > 0 && r.d < o.SLARestoreWindow {
 				add("--%s %s: shorter than --sla-restore-window %s (the SLA replica restores open complaints from the %s topic)",
 					r.flag, cli.FormatDuration(r.d), cli.FormatDuration(o.SLARestoreWindow), r.topic)

@@ -64,7 +64,7 @@ func Topics(o Options, rs *rules.Ruleset) []TopicSpec {
 	l := o.TopicOptions
 	restore := time.Duration(0)
 	if o.SLA {
-		restore = l.SLARestoreWindow
+		restore = slaRestore(l, rs) // topics_sla.go
 	}
 	spec := func(t TopicSpec) TopicSpec {
 		if t.Partitions == 0 {
@@ -93,8 +93,10 @@ func Topics(o Options, rs *rules.Ruleset) []TopicSpec {
 			Retention: l.StatusRetention, MinRetention: restore,
 			Why: "kept longer than a complaint stays open, like the audit topic; delete, not compact: the SLA needs every status of a complaint, compaction would keep only its last"}),
 	}
-	// SLA events (issue 10) and enforcement events go here, one entry each:
-	// spec(TopicSpec{Name: o.SLAEventsTopic, Role: "sla-events", ...}).
+	if o.SLA {
+		ts = append(ts, slaEventsTopic(o, restore, spec)) // topics_sla.go (issue 10)
+	}
+	// Enforcement events go here, one entry each.
 	for _, q := range rs.Policy().Queues {
 		ts = append(ts, spec(TopicSpec{Name: o.ReviewPrefix + q.Name, Role: "review", Partitions: l.ReviewTopicPartitions,
 			Purpose:   "decisions routed to the " + q.Name + " queue, for its reviewers",

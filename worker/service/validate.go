@@ -3,6 +3,7 @@ package service
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -36,6 +37,10 @@ func (o *Options) Validate() error {
 	if t.AuditTopic == t.StatusTopic {
 		add("--status-topic %s: the status events need a topic of their own, not the audit topic", t.StatusTopic)
 	}
+	switch t.SLAEventsTopic { // issue 10
+	case t.ComplaintsTopic, t.AuditTopic, t.StatusTopic, t.DeadLetterTopic:
+		add("--sla-events-topic %s: the SLA events need a topic of their own", t.SLAEventsTopic)
+	}
 	if o.LogFormat != "json" && o.LogFormat != "console" {
 		add("--log-format %q: want json or console", o.LogFormat)
 	}
@@ -53,6 +58,7 @@ func (o *Options) Validate() error {
 	positive("batch-wait", o.BatchWait)
 	positive("shutdown-timeout", o.ShutdownTimeout)
 	positive("session-timeout", o.SessionTimeout)
+	positive("sla-tick", o.SLATick)
 	if o.ReloadInterval < 0 {
 		add("--reload-interval %s: want 0 (only on SIGHUP) or more", cli.FormatDuration(o.ReloadInterval))
 	}
@@ -73,11 +79,11 @@ func (o *Options) Validate() error {
 	}
 	errs = append(errs, o.TopicOptions.validate(o.SLA)...)
 	errs = append(errs, o.RedisSecurity.validate(o.RedisPassword != "")...)
-	if o.History == "redis" && (o.RedisUsername != "" || o.UsesTLS()) {
-		// state.RedisConfig takes neither yet: refuse rather than connect
-		// without them. Remove once the Redis rewrite (issue 13) is merged
-		// and openHistory passes them on (issue 16).
-		add("--redis-username and --redis-tls*: the history store does not take them yet")
+	if o.RedisCluster && o.RedisDB != 0 {
+		add("--redis-db %d: a Redis Cluster has database 0 only", o.RedisDB)
+	}
+	if !o.RedisCluster && strings.Contains(o.RedisAddr, ",") {
+		add("--redis-addr %s: several nodes are for --redis-cluster", o.RedisAddr)
 	}
 	errs = append(errs, o.validateGroup()...)
 	errs = append(errs, o.validateInput()...)

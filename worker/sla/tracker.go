@@ -1,264 +1,274 @@
 package sla
 
 import (
+	"container/heap"
 	"sync"
 	"time"
 
-	"github.com/trustsafety/complaintd/rules/calendar"
 	"github.com/trustsafety/complaintd/schema"
 )
 
-// Labels are the bounded dimensions of every SLA measurement.
-type Labels struct {
-	Queue, Category, Channel string
-}
-
-// Observer receives measurements as they happen (Prometheus in the worker,
-// a recorder in tests).
-type Observer interface {
-	FirstResponse(l Labels, wall, working time.Duration, met bool)
-	Resolution(l Labels, wall, working time.Duration, outcome string)
-	Evidence(l Labels, result string) // answered_in_time, answered_late, expired
-	Escalated(l Labels)
-	Status(status string)
-}
-
-// Evidence results.
-const (
-	EvidenceInTime  = "answered_in_time"
-	EvidenceLate    = "answered_late"
-	EvidenceExpired = "expired"
-)
-
-// EvidenceWindow is the buyer's time to supply requested evidence.
-const EvidenceWindow = 48 * time.Hour
-
-type record struct {
-	decided       bool
-	revision      int
-	labels        Labels
-	submittedAt   time.Time
-	respondBy     time.Time
-	firstResponse time.Time
-	closedAt      time.Time
-	evidenceDue   time.Time // zero when no evidence is awaited
-	evidenceDone  bool
-	seen          map[string]time.Time // status -> first time it was applied
-	pending       []schema.StatusEvent // statuses that came before the decision
-}
-
-// Tracker holds the SLA state. It is safe for concurrent use.
+// Tracker holds the SLA state of every complaint a replica reads. It is
+// safe for concurrent use.
 type Tracker struct {
-	mu      sync.Mutex
-	cal     *calendar.Calendar
-	obs     Observer
-	open    map[string]*record
-	closed  map[string]time.Time // complaint id -> closed at, for late duplicates
-	keepFor time.Duration
+	mu        sync.Mutex
+	cfg       Config
+	obs       Observer
+	open      map[string]*record   // decided and not closed, or waiting for the decision
+	closed    map[string]time.Time // complaint id -> closed at, to ignore late duplicates
+	undecided int                  // records of open waiting for their decision
+	sched     schedule             // every record of open, by when Tick looks at it next
+	names     map[string]string    // interned label values
+	offenders offenders
+	swept     time.Time // the last sweep of closed
 }
 
-// New returns a tracker that counts working time with cal.
-func New(cal *calendar.Calendar, obs Observer) *Tracker {
-	return &Tracker{cal: cal, obs: obs, open: map[string]*record{}, closed: map[string]time.Time{}, keepFor: 60 * 24 * time.Hour}
+// New returns a tracker; obs may be nil.
+func New(cfg Config, obs Observer) *Tracker {
+	if obs == nil {
+		obs = nopObserver{}
+	}
+	return &Tracker{cfg: cfg, obs: obs, open: map[string]*record{}, closed: map[string]time.Time{},
+		names: map[string]string{}, offenders: offenders{last: map[string]time.Time{}}}
 }
 
-// SetCalendar replaces the calendar (after a rule reload).
-func (t *Tracker) SetCalendar(cal *calendar.Calendar) {
-	t.mu.Lock()
-	t.cal = cal
-	t.mu.Unlock()
-}
-
-// Decision records a complaint's decision. A redelivered decision changes
-// nothing; statuses that arrived before it are applied now.
-func (t *Tracker) Decision(d *schema.Decision) {
+// SetConfig replaces the configuration (after a rule reload) and
+// recomputes every deadline.
+func (t *Tracker) SetConfig(cfg Config) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.decision(d)
+	t.cfg = cfg
+	for _, r := range t.open {
+		if r.decided {
+			r.derive(&t.cfg)
+		}
+		r.next = time.Time{}
+	}
+	heap.Init(&t.sched)
 }
 
-// Restore applies a decision or a status event read while rebuilding the
-// state after a restart: the state changes, nothing is measured (it was,
-// by the process that read it first).
-func (t *Tracker) Restore(d *schema.Decision, e *schema.StatusEvent) {
+// maxNames bounds the interned label values (queues, categories, channels
+// are few; a producer of bad decisions could send many).
+const maxNames = 4096
+
+func (t *Tracker) intern(s string) string {
+	if v, ok := t.names[s]; ok {
+		return v
+	}
+	if len(t.names) < maxNames {
+		t.names[s] = s
+	}
+	return s
+}
+
+func (t *Tracker) observer(live bool) Observer {
+	if live {
+		return t.obs
+	}
+	return nopObserver{}
+}
+
+// get returns the open record of id, creating an undecided one received
+// at received; nil when id is closed or, for a record that would wait for
+// its decision (not a decision itself), no more undecided records fit.
+func (t *Tracker) get(id string, received time.Time, live, decision bool) *record {
+	if _, done := t.closed[id]; done {
+		return nil
+	}
+	if r := t.open[id]; r != nil {
+		return r
+	}
+	if !decision && t.undecided >= t.cfg.Policy.Forget.MaxUndecided && t.cfg.Policy.Forget.MaxUndecided > 0 {
+		t.observer(live).Forgotten(ForgetCapacity)
+		return nil
+	}
+	r := &record{id: id, idx: -1, partition: -1, received: received.UTC()}
+	t.open[id] = r
+	heap.Push(&t.sched, r)
+	t.undecided++
+	return r
+}
+
+// Decision records a complaint's decision read from partition of the audit
+// topic at received. live is false while restoring: the state changes,
+// nothing is measured (the process that read it first did). A redelivered
+// decision changes nothing; a later revision may move the complaint to
+// another queue; statuses that arrived before it are applied now.
+func (t *Tracker) Decision(d *schema.Decision, partition int, received time.Time, live bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	obs := t.obs
-	t.obs = nopObserver{}
-	if d != nil {
-		t.decision(d)
-	}
-	if e != nil {
-		t.status(e)
-	}
-	t.obs = obs
-}
-
-type nopObserver struct{}
-
-func (nopObserver) FirstResponse(Labels, time.Duration, time.Duration, bool) {}
-func (nopObserver) Resolution(Labels, time.Duration, time.Duration, string)  {}
-func (nopObserver) Evidence(Labels, string)                                  {}
-func (nopObserver) Escalated(Labels)                                         {}
-func (nopObserver) Status(string)                                            {}
-
-func (t *Tracker) decision(d *schema.Decision) {
-	if _, done := t.closed[d.ComplaintID]; done {
+	t.offenders.decision(d)
+	r := t.get(d.ComplaintID, received, live, true)
+	if r == nil {
 		return
 	}
-	r := t.open[d.ComplaintID]
-	if r == nil {
-		r = &record{seen: map[string]time.Time{}}
-		t.open[d.ComplaintID] = r
-	}
+	labels := Labels{Queue: t.intern(d.Queue), Category: t.intern(d.Category), Channel: t.intern(d.Channel)}
+	t.touch(r)
 	if r.decided {
-		// A later revision may move the complaint to another queue; its
-		// clocks do not change (they run from submitted_at).
-		if d.Revision > r.revision {
-			r.revision = d.Revision
-			r.labels = Labels{Queue: d.Queue, Category: d.Category, Channel: d.Channel}
+		if int32(d.Revision) > r.revision {
+			r.revision, r.labels = int32(d.Revision), labels
+			// A revision that routes to an evidence queue asks the buyer now.
+			if d.EvidenceDueBy != nil && r.evidenceDue.IsZero() {
+				r.askEvidence(&t.cfg, d.DecidedAt, *d.EvidenceDueBy)
+			}
 		}
 		return
 	}
-	r.decided = true
-	r.revision = d.Revision
-	r.labels = Labels{Queue: d.Queue, Category: d.Category, Channel: d.Channel}
-	r.submittedAt = d.SubmittedAt
-	r.respondBy = d.RespondBy
-	if d.EvidenceDueBy != nil && r.evidenceDue.IsZero() {
-		r.evidenceDue = *d.EvidenceDueBy
+	t.undecided--
+	r.decided, r.revision, r.labels, r.partition = true, int32(d.Revision), labels, int32(partition)
+	r.submitted, r.respondBy = d.SubmittedAt.UTC(), d.RespondBy.UTC()
+	r.derive(&t.cfg)
+	if d.EvidenceDueBy != nil {
+		r.askEvidence(&t.cfg, d.DecidedAt, *d.EvidenceDueBy)
 	}
 	pending := r.pending
 	r.pending = nil
 	for i := range pending {
-		t.apply(d.ComplaintID, r, &pending[i])
+		t.apply(d.ComplaintID, r, &pending[i].e, pending[i].live)
 	}
 }
 
-// Status applies a status event. Events for complaints not decided yet are
-// kept until the decision arrives; a status seen twice counts once.
-func (t *Tracker) Status(e *schema.StatusEvent) {
+// maxPending bounds the statuses kept for a complaint not decided yet.
+const maxPending = 32
+
+// Status applies a status event received at received (the message's
+// time). A time stamp implausibly far from it is replaced by it. Events
+// for complaints not decided yet wait for the decision; a status seen
+// twice counts once.
+func (t *Tracker) Status(e *schema.StatusEvent, received time.Time, live bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.status(e)
-}
-
-func (t *Tracker) status(e *schema.StatusEvent) {
-	t.obs.Status(e.Status)
-	if _, done := t.closed[e.ComplaintID]; done {
-		return
+	if !received.IsZero() {
+		e.CheckTime(received, t.cfg.Plausible)
 	}
-	r := t.open[e.ComplaintID]
+	t.observer(live).Status(e.Status)
+	r := t.get(e.ComplaintID, received, live, false)
 	if r == nil {
-		r = &record{seen: map[string]time.Time{}}
-		t.open[e.ComplaintID] = r
+		return
 	}
 	if !r.decided {
-		if len(r.pending) < 32 {
-			r.pending = append(r.pending, *e)
+		if len(r.pending) < maxPending {
+			r.pending = append(r.pending, pendingStatus{e: *e, received: received, live: live})
 		}
 		return
 	}
-	t.apply(e.ComplaintID, r, e)
+	t.apply(e.ComplaintID, r, e, live)
 }
 
-func (t *Tracker) apply(id string, r *record, e *schema.StatusEvent) {
-	if _, dup := r.seen[e.Status]; dup && e.Status != "evidence_requested" {
-		return
+// statusBit marks the statuses counted once per complaint.
+func statusBit(s string) uint8 {
+	switch s {
+	case "acknowledged":
+		return 1
+	case "escalated":
+		return 2
 	}
-	r.seen[e.Status] = e.At
+	return 0
+}
+
+func (t *Tracker) apply(id string, r *record, e *schema.StatusEvent, live bool) {
+	obs, c := t.observer(live), &t.cfg
+	t.touch(r)
+	if b := statusBit(e.Status); b != 0 {
+		if r.seen&b != 0 {
+			return
+		}
+		r.seen |= b
+	}
+	// An evidence clock that ran out before this event resumed the
+	// platform's clock at its end, whenever this replica noticed.
+	r.settle(c, e.At)
 	switch e.Status {
 	case "evidence_requested":
-		if r.evidenceDue.IsZero() || r.evidenceDone {
-			r.evidenceDue = e.At.Add(EvidenceWindow)
-			r.evidenceDone = false
+		if r.evidenceDue.IsZero() || !r.evidenceAt.IsZero() || e.At.After(r.evidenceDue) {
+			r.askEvidence(c, e.At, e.At.Add(c.EvidenceWithin))
 		}
 	case "evidence_received":
-		if !r.evidenceDue.IsZero() && !r.evidenceDone {
-			r.evidenceDone = true
+		if r.awaitingEvidence() {
+			r.evidenceAt = e.At.UTC()
 			if e.At.After(r.evidenceDue) {
-				t.obs.Evidence(r.labels, EvidenceLate)
+				obs.Evidence(r.labels, EvidenceLate)
 			} else {
-				t.obs.Evidence(r.labels, EvidenceInTime)
+				obs.Evidence(r.labels, EvidenceInTime)
 			}
+			r.resume(c, e.At)
 		}
 	case "first_response":
-		t.firstResponse(r, e.At)
+		t.firstResponse(r, e.At, obs)
 	case "resolved", "rejected":
 		// A resolution is also the first response if none came before.
-		t.firstResponse(r, e.At)
-		r.closedAt = e.At
-		t.obs.Resolution(r.labels, e.At.Sub(r.submittedAt), t.cal.WorkingDuration(r.submittedAt, e.At), e.Status)
-		t.closed[id] = e.At
-		delete(t.open, id)
+		t.firstResponse(r, e.At, obs)
+		obs.Resolution(r.labels, e.At.Sub(r.submitted), r.workingWaited(c, e.At), e.Status)
+		t.close(id, e.At)
 	case "escalated":
-		t.obs.Escalated(r.labels)
+		obs.Escalated(r.labels)
 	}
 }
 
-func (t *Tracker) firstResponse(r *record, at time.Time) {
-	if !r.firstResponse.IsZero() {
+func (t *Tracker) firstResponse(r *record, at time.Time, obs Observer) {
+	if !r.firstResp.IsZero() {
 		return
 	}
-	r.firstResponse = at
-	met := !at.After(r.respondBy)
-	t.obs.FirstResponse(r.labels, at.Sub(r.submittedAt), t.cal.WorkingDuration(r.submittedAt, at), met)
+	obs.FirstResponse(r.labels, at.Sub(r.submitted), r.workingWaited(&t.cfg, at), r.metAt(at))
+	r.resume(&t.cfg, at) // the response clock is done; a pause ends with it
+	r.firstResp = at.UTC()
 }
 
-// Open is a snapshot count of open complaints for one label set.
-type Open struct {
-	Open, Overdue, DueSoon, AwaitingEvidence, EvidenceOverdue int
+func (t *Tracker) close(id string, at time.Time) {
+	if r := t.open[id]; r != nil {
+		if !r.decided {
+			t.undecided--
+		}
+		t.unschedule(r)
+	}
+	delete(t.open, id)
+	t.closed[id] = at.UTC()
 }
 
-// Snapshot counts open complaints at now: open (decided, not resolved),
-// overdue (no first response and past respond_by), due soon (no first
-// response, respond_by within the next 24 hours), awaiting evidence and
-// evidence overdue. Evidence clocks that ran out are reported as expired
-// once, here.
-func (t *Tracker) Snapshot(now time.Time) map[Labels]Open {
+// Event applies an SLA event read from the SLA events topic: that
+// transition is written and is not written again. live is false while
+// restoring. Reading an evidence_expired event live is when the expiry is
+// counted, on every replica, once: a repeat, or the event read again after
+// a restart, counts nothing.
+func (t *Tracker) Event(e *schema.SLAEvent, received time.Time, live bool) {
+	tr, ok := transitionIndex(e.Transition)
+	if !ok {
+		return
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := map[Labels]Open{}
-	for _, r := range t.open {
-		if !r.decided {
+	r := t.get(e.ComplaintID, received, live, false)
+	if r == nil {
+		return
+	}
+	if m := r.mark(tr, e.Deadline); m != nil {
+		if m.read {
+			return // a repeat
+		}
+		m.read = true
+	} else {
+		r.addMark(mark{transition: tr, deadline: e.Deadline.UnixNano(), read: true})
+	}
+	t.touch(r)
+	if tr == tEvidenceExpired {
+		t.observer(live).Evidence(Labels{Queue: t.intern(e.Queue), Category: t.intern(e.Category), Channel: t.intern(e.Channel)}, EvidenceExpired)
+	}
+}
+
+// Written records events this worker wrote, so they are not returned again
+// before they are read back from the topic.
+func (t *Tracker) Written(evs []schema.SLAEvent) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := range evs {
+		e := &evs[i]
+		tr, ok := transitionIndex(e.Transition)
+		r := t.open[e.ComplaintID]
+		if !ok || r == nil || r.mark(tr, e.Deadline) != nil {
 			continue
 		}
-		o := out[r.labels]
-		o.Open++
-		if r.firstResponse.IsZero() {
-			switch {
-			case now.After(r.respondBy):
-				o.Overdue++
-			case r.respondBy.Sub(now) <= 24*time.Hour:
-				o.DueSoon++
-			}
-		}
-		if !r.evidenceDue.IsZero() && !r.evidenceDone {
-			o.AwaitingEvidence++
-			if now.After(r.evidenceDue) {
-				o.EvidenceOverdue++
-			}
-		}
-		out[r.labels] = o
-	}
-	return out
-}
-
-// ExpireEvidence reports evidence clocks that ran out by now (once each)
-// and forgets closed complaints older than the retention.
-func (t *Tracker) ExpireEvidence(now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, r := range t.open {
-		if r.decided && !r.evidenceDue.IsZero() && !r.evidenceDone && now.After(r.evidenceDue) {
-			r.evidenceDone = true
-			t.obs.Evidence(r.labels, EvidenceExpired)
-		}
-	}
-	for id, at := range t.closed {
-		if now.Sub(at) > t.keepFor {
-			delete(t.closed, id)
-		}
+		r.addMark(mark{transition: tr, deadline: e.Deadline.UnixNano()})
+		t.touch(r)
 	}
 }
 

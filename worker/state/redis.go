@@ -2,41 +2,46 @@ package state
 
 import (
 	"context"
-	_ "embed"
+	"crypto/tls"
 	"errors"
-	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/trustsafety/complaintd/rules/history"
-	"github.com/trustsafety/complaintd/schema"
 )
-
-//go:embed observe.lua
-var observeLua string
-
-var observeScript = redis.NewScript(observeLua)
 
 // RedisConfig says where the shared history lives.
 type RedisConfig struct {
-	Addr     string // host:port
+	Addr  string   // host:port of the server, or of one node of a cluster
+	Addrs []string // more nodes (a cluster's seed nodes); Addr, when set, comes first
+	// Cluster: the nodes are a Redis Cluster. Every atomic step touches one
+	// key, so the store runs unchanged on one server or a cluster.
+	Cluster  bool
+	Username string // a Redis 6 ACL user; empty: the default user
 	Password string
-	DB       int
-	Prefix   string // key prefix; default "complaintd:"
+	TLS      *tls.Config // nil: plain TCP
+	DB       int         // one server only
+	Prefix   string      // key prefix; default "complaintd:"
 	// Retention is how long history is kept behind the newest complaint;
 	// default history.DefaultRetention. It bounds the store: see the README.
 	Retention time.Duration
+	// Buckets is how many hashes each table's records are spread over
+	// (a power of two; default 65536). It is fixed for the life of a
+	// store (the first worker records it; others must agree).
+	Buckets int
 }
 
-// Redis is a history.Store shared by every worker that points at the same
-// server and prefix. It is safe for concurrent use.
+// DefaultBuckets spreads a table over 65,536 hashes: for up to about 8
+// million records a table, each hash stays small enough for Redis's
+// compact encoding (see the README's sizing).
+const DefaultBuckets = 1 << 16
+
+// Redis is a history store shared by every worker that points at the same
+// Redis and prefix. It is safe for concurrent use.
 type Redis struct {
-	c      *redis.Client
-	prefix string
-	ret    int64
+	*history.History
+	st *redisStorage
 }
 
 // NewRedis connects (lazily; Ping checks).
@@ -44,108 +49,45 @@ func NewRedis(cfg RedisConfig) *Redis {
 	if cfg.Prefix == "" {
 		cfg.Prefix = "complaintd:"
 	}
-	ret := history.Config{Retention: cfg.Retention}.WithDefaults().Retention
-	return &Redis{
-		c:      redis.NewClient(&redis.Options{Addr: cfg.Addr, Password: cfg.Password, DB: cfg.DB}),
-		prefix: cfg.Prefix,
-		ret:    int64(ret / time.Second),
+	if cfg.Buckets <= 0 || cfg.Buckets&(cfg.Buckets-1) != 0 {
+		cfg.Buckets = DefaultBuckets
 	}
+	ret := history.Config{Retention: cfg.Retention}.WithDefaults().Retention
+	addrs := cfg.Addrs
+	if cfg.Addr != "" {
+		addrs = append([]string{cfg.Addr}, addrs...)
+	}
+	// RESP2: the store needs no push notifications, and reading replies
+	// without peeking for them saves a system call a round trip.
+	var c redis.UniversalClient
+	if cfg.Cluster {
+		c = redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, Username: cfg.Username, Password: cfg.Password,
+			TLSConfig: cfg.TLS, Protocol: 2})
+	} else {
+		addr := ""
+		if len(addrs) > 0 {
+			addr = addrs[0]
+		}
+		c = redis.NewClient(&redis.Options{Addr: addr, Username: cfg.Username, Password: cfg.Password, DB: cfg.DB,
+			TLSConfig: cfg.TLS, Protocol: 2})
+	}
+	st := &redisStorage{c: c, prefix: cfg.Prefix, buckets: cfg.Buckets, ttl: int64(ret / time.Second)}
+	return &Redis{History: history.New(st, history.Config{Retention: ret}), st: st}
 }
 
-// Ping checks the server answers.
-func (r *Redis) Ping(ctx context.Context) error { return r.c.Ping(ctx).Err() }
+// Ping checks that the server (every node of a cluster) answers.
+func (r *Redis) Ping(ctx context.Context) error {
+	if cc, ok := r.st.c.(*redis.ClusterClient); ok {
+		return cc.ForEachShard(ctx, func(ctx context.Context, c *redis.Client) error { return c.Ping(ctx).Err() })
+	}
+	return r.st.c.Ping(ctx).Err()
+}
 
 // Close closes the connections.
-func (r *Redis) Close() error { return r.c.Close() }
+func (r *Redis) Close() error { return r.st.c.Close() }
 
 // Client exposes the client, for tests and tools.
-func (r *Redis) Client() *redis.Client { return r.c }
+func (r *Redis) Client() redis.UniversalClient { return r.st.c }
 
-// Observe implements history.Store.
-func (r *Redis) Observe(ctx context.Context, c *schema.Complaint, raw []byte) (history.Observation, error) {
-	order := ""
-	if c.Order != nil {
-		order = c.Order.OrderID
-	}
-	fp := strconv.FormatUint(history.Fingerprint(raw), 16)
-	reply, err := observeScript.Run(ctx, r.c, nil, r.prefix, c.ComplaintID, c.SubmittedAt.Unix(), fp, raw,
-		c.Merchant.MerchantID, c.Complainant.UserID, order, c.AppealOf, r.ret).Slice()
-	if err != nil {
-		return history.Observation{}, fmt.Errorf("redis: %w", err)
-	}
-	return parseReply(reply)
-}
-
-func parseReply(reply []any) (history.Observation, error) {
-	var obs history.Observation
-	if len(reply) < 4 {
-		return obs, errors.New("redis: short reply")
-	}
-	status, _ := reply[0].(string)
-	f, err := parseFacts(reply[1])
-	if err != nil {
-		return obs, err
-	}
-	obs.Facts = f
-	obs.Revision = int(toInt(reply[2]))
-	switch status {
-	case "redelivery":
-		obs.Redelivery = true
-	case "resubmission":
-		obs.Facts.SeenComplaint = true
-	}
-	n := int(toInt(reply[3]))
-	if len(reply) != 4+5*n {
-		return obs, fmt.Errorf("redis: reply of %d items for %d revisions", len(reply), n)
-	}
-	for i := 0; i < n; i++ {
-		v := reply[4+5*i : 9+5*i]
-		nf, err := parseFacts(v[2])
-		if err != nil {
-			return obs, err
-		}
-		rv := history.Revision{ComplaintID: v[0].(string), Raw: []byte(v[1].(string)), Facts: nf, Revision: int(toInt(v[4]))}
-		if s, _ := v[3].(string); s != "" {
-			pf, err := parseFacts(s)
-			if err != nil {
-				return obs, err
-			}
-			rv.Previous = &pf
-		}
-		obs.Revised = append(obs.Revised, rv)
-	}
-	return obs, nil
-}
-
-func toInt(v any) int64 {
-	switch x := v.(type) {
-	case int64:
-		return x
-	case string:
-		n, _ := strconv.ParseInt(x, 10, 64)
-		return n
-	}
-	return 0
-}
-
-// parseFacts reads "m24,m7,m30,mc24,mc30,u24,seenOrder,appealKnown".
-func parseFacts(v any) (history.Facts, error) {
-	s, _ := v.(string)
-	parts := strings.Split(s, ",")
-	if len(parts) != 8 {
-		return history.Facts{}, fmt.Errorf("redis: bad facts %q", s)
-	}
-	n := make([]int, 8)
-	for i, p := range parts {
-		x, err := strconv.Atoi(p)
-		if err != nil {
-			return history.Facts{}, fmt.Errorf("redis: bad facts %q", s)
-		}
-		n[i] = x
-	}
-	return history.Facts{
-		MerchantComplainants24h: n[0], MerchantComplainants7d: n[1], MerchantComplainants30d: n[2],
-		MerchantComplaints24h: n[3], MerchantComplaints30d: n[4], ComplainantComplaints24h: n[5],
-		SeenOrder: n[6] == 1, AppealOfKnown: n[7] == 1,
-	}, nil
-}
+// ErrLayout is a store laid out otherwise than this worker is configured.
+var ErrLayout = errors.New("redis history: the store's layout differs from the configuration")

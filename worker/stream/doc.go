@@ -22,7 +22,10 @@
 // stall watchdog (watchdog.go) looks at the group from outside the reader
 // and rejoins it when partitions stop being consumed (group.go).
 //
-// The SLA replica (sla.go) reads every partition of the audit and status
-// topics without a group and feeds the response-time tracker (worker/sla);
-// per-complaint SLA events would be written beside it.
+// The SLA replica (sla.go) reads every partition of the audit, status and
+// SLA events topics without a group and feeds the response-time tracker
+// (worker/sla). A second, offset-less consumer group over the audit topic
+// (sla_owner.go) gives each complaint one owner, which writes its SLA
+// events on a tick (sla_emit.go); the SLA events topic is the record of
+// what was written.
 package stream

@@ -9,6 +9,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/trustsafety/complaintd/rules"
+	"github.com/trustsafety/complaintd/rules/history"
 	"github.com/trustsafety/complaintd/schema"
 )
 
@@ -29,6 +30,7 @@ func (w *Worker) handle(ctx context.Context, batch []kafka.Message) error {
 	updateLag(w.m, batch)
 	out := w.out[:0]
 	var decided []written
+	var acks []history.Ack
 	for i := range batch {
 		m := &batch[i]
 		w.m.Consumed.Inc()
@@ -56,6 +58,7 @@ func (w *Worker) handle(ctx context.Context, batch []kafka.Message) error {
 		}
 		out = append(out, msgs...)
 		decided = append(decided, written{d: &res.Decision, msgTime: m.Time, errs: res.Errors, read: &c.Read})
+		acks = append(acks, res.Acks...)
 		for i := range res.Revisions {
 			rv := &res.Revisions[i]
 			msgs, failure := w.decisionMessages(m, rv)
@@ -70,6 +73,12 @@ func (w *Worker) handle(ctx context.Context, batch []kafka.Message) error {
 	}
 	if err := w.write(ctx, out); err != nil {
 		return err
+	}
+	// Written: a redelivery need not write these again. Failing costs
+	// repeated writes later, never a decision: go on to commit.
+	if err := w.scorer.Written(ctx, acks); err != nil {
+		w.m.HistoryErrors.Inc()
+		w.log.Warn().Err(err).Msg("recording decisions as written in the history")
 	}
 	var deadReasons []schema.Reason
 	for i := range out {
@@ -124,7 +133,6 @@ func (w *Worker) decide(ctx context.Context, c *schema.Complaint, raw []byte) (r
 }
 
 func (w *Worker) observe(decided []written, deadReasons []schema.Reason) {
-	now := w.now()
 	for _, x := range decided {
 		d := x.d
 		if x.revision {
@@ -145,9 +153,6 @@ func (w *Worker) observe(decided []written, deadReasons []schema.Reason) {
 		}
 		for _, t := range d.Tags {
 			w.m.Tags.WithLabelValues(t).Inc()
-			if t == "repeat_offender" && d.MerchantID != "" {
-				w.offenders[d.MerchantID] = d.DecidedAt
-			}
 		}
 		w.observeRead(x.read, d)
 		for _, e := range x.errs {
@@ -159,12 +164,6 @@ func (w *Worker) observe(decided []written, deadReasons []schema.Reason) {
 	for _, r := range deadReasons {
 		w.m.DeadLettered.WithLabelValues(string(r)).Inc()
 	}
-	for id, at := range w.offenders {
-		if now.Sub(at) > repeatOffenderWindow {
-			delete(w.offenders, id)
-		}
-	}
-	w.m.RepeatOffenders.Set(float64(len(w.offenders)))
 }
 
 // observeRead counts how a decided complaint was read: unknown properties
@@ -200,10 +199,6 @@ func (w *Worker) observeRead(r *schema.Read, d *schema.Decision) {
 		}
 	}
 }
-
-// repeatOffenderWindow is how long a merchant flagged as a repeat offender
-// counts in the repeat_offender_merchants gauge.
-const repeatOffenderWindow = 30 * 24 * time.Hour
 
 // ruleFailed counts a rule that failed at run time and logs it at most
 // once per rule per minute. The log line says which rule, the kind of

@@ -27,10 +27,12 @@ func TestNewStartsNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := metrics.New(prometheus.NewRegistry())
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg)
 	cfg := stream.Config{GroupID: "g", ComplaintsTopic: "c", AuditTopic: "a", ReviewTopicPrefix: "r.", DeadLetterTopic: "d", StatusTopic: "s", BatchSize: 8}
 	w := stream.New(cfg, kc, rules.NewScorer(rs, history.NewMemory(history.Config{})), m, zerolog.Nop())
-	r := stream.NewSLAReplica(cfg, kc, sla.New(rs.Calendar(), nil), m, zerolog.Nop())
+	scfg := stream.SLAConfig{GroupID: "g-sla", AuditTopic: "a", StatusTopic: "s", EventsTopic: "e", ReviewTopicPrefix: "r."}
+	r := stream.NewSLAReplica(scfg, kc, sla.New(sla.ConfigOf(rs), nil), m, metrics.NewSLA(reg, nil), zerolog.Nop())
 	if w == nil || r == nil {
 		t.Fatal("nil")
 	}

@@ -31,9 +31,8 @@ type Worker struct {
 	// maxBytes bounds every message written (messageSize); set by Run.
 	maxBytes int
 
-	dec       *schema.Decoder
-	out       []outMsg
-	offenders map[string]time.Time // merchant -> last repeat_offender decision
+	dec *schema.Decoder
+	out []outMsg
 	// ruleErrLog lets a failing rule be logged once a minute, not once
 	// per complaint.
 	ruleErrLog *rules.ErrorLimiter
@@ -54,7 +53,7 @@ func New(cfg Config, kc *kafkaconn.Client, scorer *rules.Scorer, m *metrics.Pipe
 	}
 	return &Worker{
 		cfg: cfg, kafka: kc, scorer: scorer, m: m, log: log, now: now, dec: schema.NewDecoder(cfg.Decode),
-		notReady: errors.New("starting"), offenders: map[string]time.Time{},
+		notReady:   errors.New("starting"),
 		ruleErrLog: rules.NewErrorLimiter(time.Minute, time.Now),
 	}
 }

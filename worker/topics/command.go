@@ -175,7 +175,7 @@ func printList(w io.Writer, specs []service.TopicSpec) {
 		fmt.Fprintf(w, "%-34s %-12s %10d %11d %10d %10s %8s\n", s.Name, s.Role, s.Partitions, s.Replication, s.MinInsync, ret, s.Cleanup)
 		fmt.Fprintf(w, "    %s\n    why: %s\n", s.Purpose, s.Why)
 		if s.MinRetention > 0 {
-			fmt.Fprintf(w, "    needs a retention of at least %s (--sla-restore-window)\n", cli.FormatDuration(s.MinRetention))
+			fmt.Fprintf(w, "    needs a retention of at least %s (--sla-restore-window, or the policy's sla.forget open_after + undecided_after when longer)\n", cli.FormatDuration(s.MinRetention))
 		}
 	}
 }

@@ -83,7 +83,7 @@ func TestApplyCreatesEverythingThenNothing(t *testing.T) {
 			t.Errorf("plan does not create %s:\n%s", s.Name, out)
 		}
 	}
-	if !strings.HasSuffix(out, "9 topics: 0 in sync, 9 to create, 0 to change, 0 for an operator\n") {
+	if !strings.HasSuffix(out, "11 topics: 0 in sync, 11 to create, 0 to change, 0 for an operator\n") {
 		t.Errorf("summary:\n%s", out)
 	}
 
@@ -130,7 +130,7 @@ func TestApplyCreatesEverythingThenNothing(t *testing.T) {
 		t.Errorf("second apply: exit %d\n%s%s", code, out, errs)
 	}
 	if code, out, _ := topicsCmd(t, append([]string{"plan"}, flags...)...); code != cli.ExitOK ||
-		!strings.HasSuffix(out, "9 topics: 9 in sync, 0 to create, 0 to change, 0 for an operator\n") {
+		!strings.HasSuffix(out, "11 topics: 11 in sync, 0 to create, 0 to change, 0 for an operator\n") {
 		t.Errorf("plan after apply: exit %d\n%s", code, out)
 	}
 }
@@ -146,7 +146,7 @@ func TestQueueAddedToThePolicy(t *testing.T) {
 	flags = append(flags, "--rules", dir)
 	code, out, _ := topicsCmd(t, append([]string{"plan"}, flags...)...)
 	if code != topics.ExitChanges || !strings.Contains(out, "+ moderation.review.fraud: create: 3 partitions, replication 1, ") ||
-		!strings.HasSuffix(out, "10 topics: 9 in sync, 1 to create, 0 to change, 0 for an operator\n") {
+		!strings.HasSuffix(out, "12 topics: 11 in sync, 1 to create, 0 to change, 0 for an operator\n") {
 		t.Errorf("plan with a new queue: exit %d\n%s", code, out)
 	}
 	code, out, _ = topicsCmd(t, append([]string{"apply"}, flags...)...)
@@ -169,7 +169,7 @@ func inSyncLines(t *testing.T, dir string) string {
 	for _, s := range specs {
 		b.WriteString("= " + s.Name + ": in sync\n")
 	}
-	b.WriteString("10 topics: 10 in sync, 0 to create, 0 to change, 0 for an operator\n")
+	b.WriteString("12 topics: 12 in sync, 0 to create, 0 to change, 0 for an operator\n")
 	return b.String()
 }
 
@@ -229,12 +229,12 @@ func TestDriftOnExistingTopics(t *testing.T) {
 	code, out, _ := topicsCmd(t, append([]string{"plan"}, flags...)...)
 	for _, want := range []string{
 		"= moderation.complaints: in sync\n", // apply raised it to 6
-		"~ moderation.decisions: retention.ms 604800000 (7d) -> 7776000000 (90d): shorter than the SLA restore window (60d)\n",
+		"~ moderation.decisions: retention.ms 604800000 (7d) -> 7776000000 (90d): shorter than the SLA restore window (67d)\n",
 		"· moderation.status: 8 partitions, more than the 6 asked (partitions cannot be removed)\n",
 		"~ moderation.status: cleanup.policy compact -> delete\n",
 		"· moderation.review.triage: retention -1 (forever), longer than the 2592000000 (30d) asked (apply never shortens retention: it would delete records)\n",
 		"~ moderation.review.evidence: cleanup.policy compact,delete -> delete\n",
-		"9 topics: 6 in sync, 0 to create, 3 to change, 0 for an operator\n",
+		"11 topics: 8 in sync, 0 to create, 3 to change, 0 for an operator\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("plan lacks %q:\n%s", want, out)
@@ -264,7 +264,7 @@ func TestReplicationIsForAnOperator(t *testing.T) {
 	code, out, _ := topicsCmd(t, append([]string{"plan"}, flags...)...)
 	if code != topics.ExitManual || strings.Contains(out, "min.insync.replicas") ||
 		!strings.Contains(out, "! moderation.complaints: replication 1, want 3: apply does not change a replication factor") ||
-		!strings.HasSuffix(out, "9 topics: 0 in sync, 0 to create, 0 to change, 9 for an operator\n") {
+		!strings.HasSuffix(out, "11 topics: 0 in sync, 0 to create, 0 to change, 11 for an operator\n") {
 		t.Errorf("plan: exit %d\n%s", code, out)
 	}
 	if code, out, _ := topicsCmd(t, append([]string{"apply"}, flags...)...); code != topics.ExitManual || strings.Contains(out, "changed") {

@@ -75,6 +75,13 @@ func runDemo(ctx context.Context, env cli.Env, args []string) int {
 	opts.EmbeddedBroker, opts.MetricsAddr, opts.RulesDir = o.BrokerAddr, o.MetricsAddr, o.Rules
 	opts.Group, opts.WorkerID = "complaintd-demo", "demo"
 	opts.LogFormat, opts.LogLevel = "console", o.LogLevel
+	// The SLA clock stands at the first complaint's submission while the
+	// sample's weeks are replayed in seconds, and runs once the reviewers'
+	// status events are in: no SLA event is written about a complaint
+	// before its answers are known.
+	clock := &demoClock{}
+	clock.hold(good.first)
+	opts.SLAClock, opts.SLATick = clock.now, 250*time.Millisecond
 	if err := opts.Validate(); err != nil {
 		cli.Errorf(env, "demo", "%v", err)
 		return cli.ExitUsage
@@ -130,6 +137,13 @@ func runDemo(ctx context.Context, env cli.Env, args []string) int {
 			return cli.ExitFailure
 		}
 	}
+	released := time.Now()
+	clock.run()
+	if err := printSLAEvents(wctx, svc, released, out); err != nil {
+		cli.Errorf(env, "demo", "SLA events: %v", err)
+		return cli.ExitFailure
+	}
+	printOpen(svc, out)
 	if o.Serve {
 		fmt.Fprintf(out, "serving; metrics at http://%s/metrics, brokers at %s. Ctrl-C to stop.\n", svc.Server.Addr(), strings.Join(so.Brokers, ","))
 		<-ctx.Done()
@@ -160,20 +174,28 @@ func playStatuses(ctx context.Context, svc *service.Service, sum *summary, out i
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	svc.SLA.ExpireEvidence(time.Now())
-	var open, overdue, dueSoon, awaiting int
-	for _, o := range svc.SLA.Snapshot(time.Now()) {
-		open += o.Open
-		overdue += o.Overdue
-		dueSoon += o.DueSoon
-		awaiting += o.AwaitingEvidence
-	}
+	return nil
+}
+
+// printOpen prints the SLA figures and what is open now; the demo's last
+// line is "open now".
+func printOpen(svc *service.Service, out io.Writer) {
+	count := func(name, label, value string) float64 { return metrics.Sum(svc.Registry, name, label, value) }
 	fmt.Fprintf(out, "first responses: %v met, %v breached the 7-working-day clock\n",
 		count("complaintd_sla_responses_total", "result", "met"), count("complaintd_sla_responses_total", "result", "breached"))
 	fmt.Fprintf(out, "evidence requests: %v answered in time, %v late, %v expired\n",
 		count("complaintd_evidence_requests_total", "result", "answered_in_time"),
 		count("complaintd_evidence_requests_total", "result", "answered_late"),
 		count("complaintd_evidence_requests_total", "result", "expired"))
-	fmt.Fprintf(out, "open now: %d (%d overdue, %d due within 24 h, %d awaiting evidence)\n", open, overdue, dueSoon, awaiting)
-	return nil
+
+	var open, overdue, dueSoon, paused, awaiting int
+	for _, o := range svc.SLA.Snapshot(time.Now()) {
+		open += o.Open
+		overdue += o.Overdue
+		dueSoon += o.DueSoon
+		paused += o.Paused
+		awaiting += o.AwaitingEvidence
+	}
+	fmt.Fprintf(out, "open now: %d (%d overdue, %d due within a working day, %d paused, %d awaiting evidence)\n",
+		open, overdue, dueSoon, paused, awaiting)
 }

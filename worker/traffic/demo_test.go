@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,11 +32,17 @@ func TestDemoSmall(t *testing.T) {
 		"producing 40 complaints and " + itoa(bad) + " malformed messages",
 		"decided " + itoa(len(ids)) + " complaints in ",
 		"dead letters: " + itoa(bad) + "\n",
+		"SLA events on moderation.sla: ",
 		"open now: ",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+	// Rebased to two days ago, the complaints routed to the evidence queue
+	// wait for the buyer: their clocks are paused, each written once.
+	if m := regexp.MustCompile(`(?m)^  paused +(\d+)$`).FindStringSubmatch(out); m == nil || m[1] == "0" {
+		t.Errorf("no paused SLA events printed:\n%s", out)
 	}
 	if strings.Contains(out, "metrics http") || strings.Contains(out+errs, "serving /metrics") {
 		t.Errorf("the demo serves metrics without --serve:\n%s", out)

@@ -16,6 +16,7 @@ import (
 type lines struct {
 	lines [][]byte
 	ids   map[string]bool // complaint ids of the valid lines
+	first time.Time       // the earliest submitted_at of the complaints (after rebasing)
 }
 
 // readLines reads a JSON-lines file. With complaints, every line must be a
@@ -54,6 +55,11 @@ func readLines(path string, complaints, rebase bool, now time.Time) (lines, erro
 			cs = append(cs, c)
 		}
 	}
+	for i := range cs {
+		if out.first.IsZero() || cs[i].SubmittedAt.Before(out.first) {
+			out.first = cs[i].SubmittedAt
+		}
+	}
 	if !rebase || len(cs) == 0 {
 		return out, nil
 	}
@@ -64,6 +70,7 @@ func readLines(path string, complaints, rebase bool, now time.Time) (lines, erro
 		}
 	}
 	shift := now.Add(-48 * time.Hour).Truncate(time.Second).Sub(last)
+	out.first = out.first.Add(shift)
 	for i := range cs {
 		c := &cs[i]
 		c.SubmittedAt = c.SubmittedAt.Add(shift)

@@ -29,10 +29,12 @@ import (
 
 	"github.com/trustsafety/complaintd/rules"
 	"github.com/trustsafety/complaintd/schema"
+	"github.com/trustsafety/complaintd/schema/schematest"
 	"github.com/trustsafety/complaintd/worker/embedded"
 	"github.com/trustsafety/complaintd/worker/jsonl"
 	"github.com/trustsafety/complaintd/worker/kafkaconn"
 	"github.com/trustsafety/complaintd/worker/service"
+	"github.com/trustsafety/complaintd/worker/stream"
 )
 
 // Root is the repository root, relative to a package two levels below it
@@ -47,8 +49,16 @@ func Options(brokers []string, group string) service.Options {
 	o.MetricsAddr = "127.0.0.1:0"
 	o.BatchSize, o.BatchWait, o.ShutdownTimeout = 64, 5*time.Millisecond, 5*time.Second
 	o.LogLevel = "warn"
+	// The SLA clocks run on the sample stream's time, not today's: the
+	// sample (testdata/complaints.jsonl) ends on 14 November 2026.
+	o.SLAClock = func() time.Time { return SampleNow }
+	o.SLATick = 100 * time.Millisecond
 	return o
 }
+
+// SampleNow is the SLA clock of Options: two days after the last complaint
+// of the sample stream.
+var SampleNow = time.Date(2026, 11, 16, 23, 45, 0, 0, time.FixedZone("CST", 8*3600))
 
 // StartBroker starts an embedded broker with the worker's topics for the
 // shipped rules, closed when the test ends. extra are kfake options.
@@ -179,6 +189,18 @@ type Consumed struct {
 	Mu        sync.Mutex
 	Decisions map[string][]DecisionRecord // complaint id -> every copy read
 	Dead      []*kgo.Record
+	SLAEvents int // SLA events read on review topics (an action's copy), each valid
+}
+
+// isSLAEvent says whether a review topic's record is an SLA event (header
+// schema: sla_event/v1) rather than a decision.
+func isSLAEvent(r *kgo.Record) bool {
+	for _, h := range r.Headers {
+		if h.Key == stream.HeaderSchema && string(h.Value) == stream.SchemaSLAEvent {
+			return true
+		}
+	}
+	return false
 }
 
 // DecisionRecord is one decision read and the topic it was read from.
@@ -225,6 +247,13 @@ func Watch(t testing.TB, brokers []string, o service.Options) *Consumed {
 				defer c.Mu.Unlock()
 				if r.Topic == o.DeadLetterTopic {
 					c.Dead = append(c.Dead, r)
+					return
+				}
+				if isSLAEvent(r) { // an SLA action's copy on a review topic (issue 10)
+					if err := schematest.ValidateSLAEvent(r.Value); err != nil {
+						t.Errorf("SLA event on %s at offset %d: %v", r.Topic, r.Offset, err)
+					}
+					c.SLAEvents++
 					return
 				}
 				if err := ValidDecision(r.Value); err != nil {

@@ -22,6 +22,7 @@ type Server struct {
 	bin  string
 	port int
 	dir  string
+	args []string
 	cmd  *exec.Cmd
 }
 
@@ -30,7 +31,11 @@ type Server struct {
 func Start(t testing.TB) string { return StartServer(t).Addr() }
 
 // StartServer is Start, keeping control of the process.
-func StartServer(t testing.TB) *Server {
+func StartServer(t testing.TB) *Server { return StartServerArgs(t) }
+
+// StartServerArgs is StartServer with more redis-server options (they
+// override the defaults: "--appendfsync", "everysec" for a benchmark).
+func StartServerArgs(t testing.TB, args ...string) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -42,7 +47,7 @@ func StartServer(t testing.TB) *Server {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	s := &Server{t: t, bin: bin, port: port, dir: t.TempDir()}
+	s := &Server{t: t, bin: bin, port: port, dir: t.TempDir(), args: args}
 	s.Restart()
 	t.Cleanup(s.Stop)
 	return s
@@ -66,8 +71,8 @@ func (s *Server) Stop() {
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.Stop()
-	cmd := exec.Command(s.bin, "--port", fmt.Sprint(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
-		"--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no")
+	cmd := exec.Command(s.bin, append([]string{"--port", fmt.Sprint(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
+		"--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no"}, s.args...)...)
 	logf, err := os.OpenFile(filepath.Join(s.dir, "redis.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		s.t.Fatal(err)
@@ -79,12 +84,13 @@ func (s *Server) Restart() {
 	s.cmd = cmd
 	r := state.NewRedis(state.RedisConfig{Addr: s.Addr()})
 	defer r.Close()
-	for i := 0; ; i++ {
-		if r.Ping(context.Background()) == nil {
-			return
-		}
-		if i > 300 {
-			s.t.Fatal("redis-server did not start")
+	// Loading a large append-only file takes a while: Ping answers once
+	// the data is loaded.
+	deadline := time.Now().Add(2 * time.Minute)
+	for r.Ping(context.Background()) != nil {
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
+			s.t.Fatalf("redis-server did not start:\n%s", b)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
