@@ -1,3 +1,5 @@
+//go:build faults
+
 package faults_test
 
 import (
@@ -31,35 +33,38 @@ func scenarios() []scenario {
 			r.sendB()
 			r.waitHits(h, 4)
 		}},
-		{name: "connection dropped mid-produce, after the broker wrote", fault: func(r *run) {
+		{name: "connection dropped mid-produce, after the broker wrote", ready: mayStop, fault: func(r *run) {
 			h := r.n.Inject(faults.Fault{Keys: keys(kmsg.Produce), Topic: r.o.AuditTopic, Cut: true, Count: 4})
 			r.sendB()
 			r.waitHits(h, 4)
 		}},
-		{name: "connection dropped on a produce, before the broker read it", fault: func(r *run) {
+		{name: "connection dropped on a produce, before the broker read it", ready: mayStop, fault: func(r *run) {
 			h := r.n.Inject(faults.Fault{Keys: keys(kmsg.Produce), Topic: r.o.AuditTopic, Drop: true, Count: 4})
 			r.sendB()
 			r.waitHits(h, 4)
 		}},
-		{name: "the group coordinator moves", brokers: 3, fault: func(r *run) {
+		{name: "the group coordinator moves", brokers: 3, ready: mayStop, fault: func(r *run) {
+			// Phase B in three parts, the coordinator moved before each:
+			// the group works with the new one (a commit) before it moves
+			// again.
 			c := r.b.Cluster()
-			r.sendB()
-			for range 3 {
+			var moved time.Time
+			r.sendBInParts(3, func(int) {
 				was := c.CoordinatorFor(r.o.Group)
 				for c.CoordinatorFor(r.o.Group) == was {
 					c.RehashCoordinators()
 				}
-				r.waitCommitsAfter(time.Now()) // the group works with the new coordinator before it moves again
-			}
+				moved = time.Now()
+			}, func(int) { r.waitCommitsAfter(moved) })
 		}},
-		{name: "the group coordinator unavailable", notReady: true, fault: func(r *run) {
+		{name: "the group coordinator unavailable", ready: stops, fault: func(r *run) {
 			h := r.b.Cluster().Fault(kfake.Fault{Group: r.o.Group, Err: kerr.CoordinatorNotAvailable, Count: -1,
 				Keys: []kmsg.Key{kmsg.FindCoordinator, kmsg.JoinGroup, kmsg.SyncGroup, kmsg.Heartbeat, kmsg.LeaveGroup, kmsg.OffsetCommit, kmsg.OffsetFetch}})
 			r.sendB()
 			r.waitNotReady(60 * time.Second)
 			h.Remove()
 		}},
-		{name: "NOT_LEADER_OR_FOLLOWER on fetches and produces", fault: func(r *run) {
+		{name: "NOT_LEADER_OR_FOLLOWER on fetches and produces", ready: mayStop, fault: func(r *run) {
 			c := r.b.Cluster()
 			f := c.Fault(kfake.Fault{Keys: keys(kmsg.Fetch), Topic: r.o.ComplaintsTopic, Err: kerr.NotLeaderForPartition, Count: 6})
 			p := c.Fault(kfake.Fault{Keys: keys(kmsg.Produce), Topic: r.o.AuditTopic, Err: kerr.NotLeaderForPartition, Count: 6})
@@ -73,20 +78,22 @@ func scenarios() []scenario {
 				r.t.Fatalf("produce fault: %d hits: %v", p.Hits(), err)
 			}
 		}},
-		{name: "partition leaders move", brokers: 3, fault: func(r *run) {
-			r.sendB()
-			for range 3 {
+		{name: "partition leaders move", brokers: 3, ready: mayStop, fault: func(r *run) {
+			// Phase B in three parts, every partition's leader shuffled
+			// before each.
+			var moved time.Time
+			r.sendBInParts(3, func(int) {
 				r.b.Cluster().ShufflePartitionLeaders()
-				r.waitCommitsAfter(time.Now())
-			}
+				moved = time.Now()
+			}, func(int) { r.waitCommitsAfter(moved) })
 		}},
-		{name: "a partition stops answering", notReady: true, fault: func(r *run) {
+		{name: "a partition stops answering", ready: stops, fault: func(r *run) {
 			h := r.n.Inject(faults.Fault{Keys: keys(kmsg.Fetch), Topic: r.o.ComplaintsTopic, Partitions: []int32{0}, Hold: true})
 			r.sendBTo(0)
 			r.waitNotReady(60 * time.Second)
 			h.Remove()
 		}},
-		{name: "retention removes what the group last committed", fault: func(r *run) {
+		{name: "retention removes what the group last committed", ready: mayStop, fault: func(r *run) {
 			// The worker falls behind: its fetches come back empty (its
 			// position and connections kept), while phase B arrives and
 			// retention removes half of what waits behind each
@@ -110,17 +117,17 @@ func scenarios() []scenario {
 			}
 			h.Remove()
 		}},
-		{name: "a corrupt record batch, refused by the client", notReady: true, fault: func(r *run) {
+		{name: "a corrupt record batch, refused by the client", ready: stops, fault: func(r *run) {
 			h := r.n.Inject(faults.Fault{Keys: keys(kmsg.Fetch), Topic: r.o.ComplaintsTopic, Answers: fetchWithRecords, Count: 3,
 				Corrupt: unknownCodec})
 			r.sendB()
 			r.waitHits(h, 3)
 		}},
-		{name: "an oversized record (12 MiB)", topics: bigComplaints, fault: func(r *run) {
+		{name: "an oversized record (12 MiB)", ready: mayStop, topics: bigComplaints, fault: func(r *run) {
 			r.bad = append(r.bad, kafka.Message{Key: []byte("bad-oversized"), Value: bytes.Repeat([]byte("x"), 12<<20)})
 			r.sendB()
 		}},
-		{name: "the broker unreachable", notReady: true, fault: func(r *run) {
+		{name: "the broker unreachable", ready: stops, fault: func(r *run) {
 			r.sendB()
 			h := r.n.Inject(faults.Fault{Drop: true})
 			r.waitNotReady(60 * time.Second)
@@ -166,7 +173,7 @@ func nothingNew(resp kmsg.Response) {
 	f := resp.(*kmsg.FetchResponse)
 	for i := range f.Topics {
 		for j := range f.Topics[i].Partitions {
-			f.Topics[i].Partitions[j].RecordBatches = nil
+			f.Topics[i].Partitions[j].RecordBatches = []byte{} // empty, not null: kafka-go refuses a null record set
 		}
 	}
 }

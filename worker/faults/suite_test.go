@@ -1,8 +1,11 @@
+//go:build faults
+
 package faults_test
 
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -17,23 +20,29 @@ import (
 	"github.com/trustsafety/complaintd/worker/service/servicetest"
 )
 
-// The fault suite: each fault of issue 12 injected into the Kafka protocol
-// while a worker decides a stream, with the same checks for every one.
+// The fault suite (build tag faults; .ci/run runs it and prints its
+// table): each fault of issue 12 injected into the Kafka protocol, through
+// the worker's real kafka-go client against the embedded broker, while a
+// worker decides a stream, with the same checks for every one.
 //
 //   - Nothing lost: every complaint sent has a decision or a dead letter
 //     (read back by an independent client), and every malformed message
-//     its dead letter.
+//     its dead letter. Complaints retention removed before the worker
+//     read them are counted apart (expired): no worker can decide them.
 //   - Nothing counted twice: the history's facts for every complaint
 //     (observed again once the worker stopped: a redelivery, which counts
 //     nothing) equal those of a fresh history that saw each complaint
 //     once, and every final decision equals the offline scorer's.
 //   - No offset committed past an unwritten decision: the Auditor checks
 //     every offset commit on the wire against what the broker had stored.
-//   - The worker recovers by itself, and says when it is not ready where
-//     the fault keeps it from working.
+//   - The worker recovers by itself (nothing is restarted), and says it is
+//     not ready while a fault stops its work (readiness): recovery is the
+//     time from the fault's end to every outcome written and the worker
+//     ready.
 //
-// The phases: A (decided before the fault), B (sent while it acts, with
-// malformed messages among them), C (sent after it is lifted).
+// The phases: A (decided before the fault, once the group is stable), B
+// (sent while it acts, with malformed messages among them), C (sent after
+// it is lifted). FAULTS_TRACE=1 logs the fetches and commits (Tracer).
 
 const (
 	perPhase = 150 // complaints per phase
@@ -46,41 +55,62 @@ type scenario struct {
 	brokers int // broker nodes (1 when 0)
 	// topics adjusts the broker's topics.
 	topics func([]embedded.Topic)
-	// notReady: the fault must make the worker say it is not ready (one
-	// that only slows it down, or that kafka-go retries within a request,
-	// must not).
-	notReady bool
+	// ready is what the worker must say about itself under the fault.
+	ready readiness
 	// fault injects the fault once phase A is decided, sends phase B (r.sendB)
 	// while it acts, and returns once the fault is over: lifted, or its
 	// count of requests used up.
 	fault func(r *run)
 }
 
+// readiness is what a fault must do to the worker's readiness.
+type readiness int
+
+const (
+	// ridesOut: the fault only slows the worker down, or kafka-go
+	// retries through it within a request: the worker stays ready.
+	ridesOut readiness = iota
+	// stops: the fault stops the worker's work for longer than a
+	// request: it must say it is not ready, then ready again.
+	stops
+	// mayStop: the fault can outlast kafka-go's retries of a write or a
+	// fetch (how often depends on timing): the worker may say it is not
+	// ready for a while; the time is reported.
+	mayStop
+)
+
 // row is one line of the suite's table.
 type row struct {
 	fault                      string
 	sent, decided, dead, lost  int
 	doubled, copies, expired   int
+	mismatched, commits, early int
 	notReady, recovery, active time.Duration
 }
 
 func TestFaultSuite(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the fault suite runs in .ci/run and on demand")
-	}
 	var rows []row
+	ran := 0
 	for _, sc := range scenarios() {
 		t.Run(strings.ReplaceAll(sc.name, " ", "_"), func(t *testing.T) {
+			ran++
 			rows = append(rows, runScenario(t, sc))
 		})
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n| fault | sent | decided | dead-lettered | lost | double-counted | expired (retention) | extra copies | not ready | fault active | recovery |\n")
-	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "\n| fault | sent | decided | dead-lettered | lost | double-counted | final ≠ offline | commits checked | commits too early | expired (retention) | extra copies | not ready | fault active | recovery |\n")
+	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %d | %d | %s | %s | %s |\n", r.fault, r.sent, r.decided, r.dead, r.lost,
-			r.doubled, r.expired, r.copies, r.notReady.Round(10*time.Millisecond), r.active.Round(10*time.Millisecond),
-			r.recovery.Round(10*time.Millisecond))
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %s | %s | %s |\n", r.fault, r.sent, r.decided, r.dead, r.lost,
+			r.doubled, r.mismatched, r.commits, r.early, r.expired, r.copies, r.notReady.Round(10*time.Millisecond),
+			r.active.Round(10*time.Millisecond), r.recovery.Round(10*time.Millisecond))
+		if r.lost+r.doubled+r.mismatched+r.early > 0 {
+			t.Errorf("%s: %d lost, %d double-counted, %d final decisions unlike the offline scorer's, %d commits past an unwritten decision: want 0",
+				r.fault, r.lost, r.doubled, r.mismatched, r.early)
+		}
+	}
+	if len(rows) != ran {
+		t.Errorf("%d of %d faults ran to the end", len(rows), ran)
 	}
 	t.Log(b.String())
 }
@@ -116,6 +146,9 @@ func runScenario(t *testing.T, sc scenario) row {
 	o = o.Resolved()
 	r.audit = faults.NewAuditor(faults.Topics{Group: o.Group, Complaints: o.ComplaintsTopic, Audit: o.AuditTopic, DeadLetter: o.DeadLetterTopic})
 	r.n.Observe(r.audit)
+	if os.Getenv("FAULTS_TRACE") != "" { // what the worker fetched and committed, to debug a failure
+		r.n.Observe(faults.Tracer{Topic: o.ComplaintsTopic, Logf: t.Logf})
+	}
 	topics := servicetest.Topics(t)
 	if sc.topics != nil {
 		sc.topics(topics)
@@ -145,10 +178,10 @@ func runScenario(t *testing.T, sc scenario) row {
 	servicetest.WaitFor(t, "the worker ready again", 60*time.Second, r.ready.Ready)
 	recovered := time.Now()
 	notReady, why := r.ready.NotReadySince(faultStart, recovered)
-	if sc.notReady && notReady == 0 {
+	if sc.ready == stops && notReady == 0 {
 		t.Errorf("the worker never said it was not ready under the fault")
 	}
-	if !sc.notReady && notReady > 0 {
+	if sc.ready == ridesOut && notReady > 0 {
 		t.Errorf("the worker said it was not ready for %s under a fault it should ride out: %v", notReady, why)
 	}
 	if len(why) > 0 {
@@ -188,16 +221,36 @@ func (r *run) send(lines [][]byte) {
 // sendB sends phase B: complaints and the malformed messages among them.
 func (r *run) sendB() {
 	r.t.Helper()
+	servicetest.ProduceMessages(r.t, r.b.Addrs(), r.o.ComplaintsTopic, r.phaseB()...)
+	r.sentB = true
+}
+
+// sendBInParts sends phase B in parts, calling before(i) before part i
+// and after(i) once it is sent.
+func (r *run) sendBInParts(parts int, before, after func(i int)) {
+	r.t.Helper()
+	msgs := r.phaseB()
+	for i := range parts {
+		before(i)
+		servicetest.ProduceMessages(r.t, r.b.Addrs(), r.o.ComplaintsTopic, msgs[i*len(msgs)/parts:(i+1)*len(msgs)/parts]...)
+		after(i)
+	}
+	r.sentB = true
+}
+
+// phaseB are phase B's messages: its complaints, and the malformed
+// messages spread among them.
+func (r *run) phaseB() []kafka.Message {
 	b := r.lines[perPhase : 2*perPhase]
 	msgs := make([]kafka.Message, 0, len(b)+len(r.bad))
+	every := len(b) / len(r.bad)
 	for i, l := range b {
 		msgs = append(msgs, kafka.Message{Key: []byte(complaintID(l)), Value: l})
-		if i%50 == 0 && i/50 < len(r.bad) {
-			msgs = append(msgs, r.bad[i/50])
+		if i%every == 0 && i/every < len(r.bad) {
+			msgs = append(msgs, r.bad[i/every])
 		}
 	}
-	servicetest.ProduceMessages(r.t, r.b.Addrs(), r.o.ComplaintsTopic, msgs...)
-	r.sentB = true
+	return msgs
 }
 
 func complaintID(l []byte) string {
@@ -233,26 +286,51 @@ func (r *run) expired(gone map[string]bool) map[string]bool {
 }
 
 // waitOutcomes waits until every complaint of lines (but the expired) has
-// a decision and, once phase B was sent, every malformed message its dead
-// letter.
+// a decision and, once phase B was sent, every malformed message (but the
+// expired) its dead letter. On a timeout it names what is missing.
 func (r *run) waitOutcomes(lines [][]byte, expired map[string]bool, timeout time.Duration) {
 	r.t.Helper()
-	ids := make([]string, 0, len(lines))
+	var ids, bad []string
 	for _, l := range lines {
 		if id := complaintID(l); !expired[id] {
 			ids = append(ids, id)
 		}
 	}
-	servicetest.WaitFor(r.t, fmt.Sprintf("%d decisions and the dead letters", len(ids)), timeout, func() bool {
+	for _, m := range r.bad {
+		if !expired[string(m.Key)] {
+			bad = append(bad, string(m.Key))
+		}
+	}
+	missing := func() []string {
 		r.out.Mu.Lock()
 		defer r.out.Mu.Unlock()
+		var out []string
 		for _, id := range ids {
 			if len(r.out.Decisions[id]) == 0 {
-				return false
+				out = append(out, id+" (no decision)")
 			}
 		}
-		return !r.sentB || len(r.lettersLocked()) >= len(r.bad)
-	})
+		if r.sentB {
+			letters := r.lettersLocked()
+			for _, k := range bad {
+				if !letters[k] {
+					out = append(out, k+" (no dead letter)")
+				}
+			}
+		}
+		return out
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		m := missing()
+		if len(m) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("after %s, %d of %d outcomes missing: %s", timeout, len(m), len(ids)+len(bad), strings.Join(m[:min(len(m), 20)], ", "))
+		}
+		time.Sleep(20 * time.Millisecond) // polling a condition
+	}
 }
 
 // lettersLocked are the malformed messages' keys with a dead letter.
@@ -290,9 +368,11 @@ func (r *run) check(rw row, expired map[string]bool) row {
 		}
 	}
 	for _, m := range r.bad {
-		if letters[string(m.Key)] {
+		switch {
+		case expired[string(m.Key)]:
+		case letters[string(m.Key)]:
 			rw.dead++
-		} else {
+		default:
 			rw.lost++
 			t.Errorf("%s: no dead letter", m.Key)
 		}
@@ -308,7 +388,7 @@ func (r *run) check(rw row, expired map[string]bool) row {
 	cfg := history.Config{}
 	wrong := servicetest.FactsDiffer(servicetest.FactsOf(t, r.store, kept), servicetest.OfflineFacts(t, kept, cfg))
 	mismatch := r.out.Mismatches(servicetest.OfflineOutcomes(t, kept), 0)
-	rw.doubled = len(wrong)
+	rw.doubled, rw.mismatched = len(wrong), len(mismatch)
 	for _, w := range wrong {
 		t.Errorf("history: %s", w)
 	}
@@ -317,6 +397,7 @@ func (r *run) check(rw row, expired map[string]bool) row {
 	}
 
 	rep := r.audit.Report()
+	rw.commits, rw.early = rep.Commits, len(rep.Violations)
 	for _, v := range rep.Violations {
 		t.Errorf("commit: %s", v)
 	}

@@ -22,7 +22,7 @@ func FactsOf(t testing.TB, store history.Store, lines [][]byte) map[string]histo
 		if err != nil {
 			t.Fatal(err)
 		}
-		obs, err := store.Observe(context.Background(), c, l)
+		obs, err := store.Record(context.Background(), history.Input{Complaint: c, Raw: l}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +45,7 @@ func OfflineFacts(t testing.TB, lines [][]byte, cfg history.Config) map[string]h
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := m.Observe(context.Background(), c, l); err != nil {
+		if _, err := m.Record(context.Background(), history.Input{Complaint: c, Raw: l, Final: true}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

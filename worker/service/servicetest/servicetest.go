@@ -190,6 +190,13 @@ type Consumed struct {
 	Decisions map[string][]DecisionRecord // complaint id -> every copy read
 	Dead      []*kgo.Record
 	SLAEvents int // SLA events read on review topics (an action's copy), each valid
+
+	next map[topicPartition]int64 // the offset after the last record read
+}
+
+type topicPartition struct {
+	topic     string
+	partition int32
 }
 
 // isSLAEvent says whether a review topic's record is an SLA event (header
@@ -203,10 +210,12 @@ func isSLAEvent(r *kgo.Record) bool {
 	return false
 }
 
-// DecisionRecord is one decision read and the topic it was read from.
+// DecisionRecord is one decision read and where it was read from.
 type DecisionRecord struct {
-	Topic string
-	D     schema.Decision
+	Topic     string
+	Partition int32
+	Offset    int64
+	D         schema.Decision
 }
 
 // Count is distinct complaints decided, decision messages, dead letters.
@@ -236,7 +245,7 @@ func Watch(t testing.TB, brokers []string, o service.Options) *Consumed {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &Consumed{Decisions: map[string][]DecisionRecord{}}
+	c := &Consumed{Decisions: map[string][]DecisionRecord{}, next: map[topicPartition]int64{}}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -245,6 +254,14 @@ func Watch(t testing.TB, brokers []string, o service.Options) *Consumed {
 			fs.EachRecord(func(r *kgo.Record) {
 				c.Mu.Lock()
 				defer c.Mu.Unlock()
+				// franz-go may fetch a partition again from an earlier
+				// offset (after a leader moved): a record read twice is
+				// one record written.
+				tp := topicPartition{r.Topic, r.Partition}
+				if next, ok := c.next[tp]; ok && r.Offset < next {
+					return
+				}
+				c.next[tp] = r.Offset + 1
 				if r.Topic == o.DeadLetterTopic {
 					c.Dead = append(c.Dead, r)
 					return
@@ -267,7 +284,7 @@ func Watch(t testing.TB, brokers []string, o service.Options) *Consumed {
 				if string(r.Key) != d.ComplaintID {
 					t.Errorf("decision keyed %q, complaint %q", r.Key, d.ComplaintID)
 				}
-				c.Decisions[d.ComplaintID] = append(c.Decisions[d.ComplaintID], DecisionRecord{r.Topic, d})
+				c.Decisions[d.ComplaintID] = append(c.Decisions[d.ComplaintID], DecisionRecord{r.Topic, r.Partition, r.Offset, d})
 			})
 		}
 	}()
