@@ -184,6 +184,23 @@ func WaitFor(t testing.TB, what string, timeout time.Duration, cond func() bool)
 	}
 }
 
+// WaitUntil polls check until it returns nil, failing the test after
+// timeout with what it last returned.
+func WaitUntil(t testing.TB, what string, timeout time.Duration, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s: %v", what, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // Consumed is what an independent client read from the output topics.
 type Consumed struct {
 	Mu        sync.Mutex
@@ -191,7 +208,9 @@ type Consumed struct {
 	Dead      []*kgo.Record
 	SLAEvents int // SLA events read on review topics (an action's copy), each valid
 
-	next map[topicPartition]int64 // the offset after the last record read
+	next   map[topicPartition]int64 // the offset after the last record read
+	cl     *kgo.Client
+	topics []string
 }
 
 type topicPartition struct {
@@ -245,7 +264,7 @@ func Watch(t testing.TB, brokers []string, o service.Options) *Consumed {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &Consumed{Decisions: map[string][]DecisionRecord{}, next: map[topicPartition]int64{}}
+	c := &Consumed{Decisions: map[string][]DecisionRecord{}, next: map[topicPartition]int64{}, cl: cl, topics: topics}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -469,4 +488,27 @@ func Scrape(t testing.TB, g prometheus.Gatherer) string {
 		t.Fatalf("/metrics answered %d", rec.Code)
 	}
 	return rec.Body.String()
+}
+
+// WaitProgress waits until check says done, for as long as what it counts
+// keeps growing: it fails the test only once the count has not moved for
+// stall, with describe's account of what is missing. A loaded machine
+// takes longer, but a stuck worker still fails.
+func WaitProgress(t testing.TB, what string, stall time.Duration, check func() (count int, done bool), describe func() string) {
+	t.Helper()
+	start := time.Now()
+	best, moved := -1, time.Now()
+	for {
+		n, done := check()
+		if done {
+			return
+		}
+		if n > best {
+			best, moved = n, time.Now()
+		}
+		if time.Since(moved) > stall {
+			t.Fatalf("waiting for %s: stuck at %d for %s (after %s):\n%s", what, best, stall, time.Since(start).Round(time.Second), describe())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
