@@ -58,7 +58,7 @@ func (c *conn) Read(p []byte) (int, error) {
 			break
 		}
 		r := &request{req: parseRequest(frame)}
-		if r.req != nil && c.n.matchDrop(c.node, r.req) != nil {
+		if r.req != nil && c.n.matchDrop(c.node, c.Conn.RemoteAddr(), r.req) != nil {
 			c.Close()
 			return 0, errInjected
 		}
@@ -118,7 +118,7 @@ func (c *conn) answer(r *request, frame []byte) error {
 	var f *Fault
 	var h *Handle
 	if r != nil && r.req != nil {
-		if h = c.n.matchAnswer(c.node, r.req, parse); h != nil {
+		if h = c.n.matchAnswer(c.node, c.Conn.RemoteAddr(), r.req, parse); h != nil {
 			f = &h.f
 		}
 	}

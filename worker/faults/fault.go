@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"net"
 	"slices"
 	"sync"
 	"time"
@@ -18,13 +19,20 @@ type Fault struct {
 	Nodes      []int32    // broker nodes
 	Topic      string     // requests that name this topic
 	Partitions []int32    // ... and one of these partitions of it
-	// When filters further by the request itself; nil matches all.
+	// Client filters by the client's address (its end of the
+	// connection): one process of several; nil matches all.
+	Client func(net.Addr) bool
+	// When filters further by the request itself; nil matches all. It is
+	// called once the selectors above matched and the fault has requests
+	// left (before Answers), so a Drop's When may act: a test can kill
+	// the client there, and the request is then dropped.
 	When func(kmsg.Request) bool
 	// Answers filters by the broker's answer (not for Drop): an answer
 	// it refuses passes untouched and does not count.
 	Answers func(kmsg.Response) bool
 
-	// What happens: one of these.
+	// What happens: one of these, or none (the fault only counts the
+	// requests, for Handle.Wait).
 	Delay time.Duration // the answer is written this much later
 	Hold  bool          // the answer is written once the fault is removed (or never, if the client gives up first)
 	Cut   bool          // half of the answer is written, then the connection is closed: the broker applied the request
@@ -101,16 +109,18 @@ func (h *Handle) Wait(ctx context.Context, n int) error {
 	return nil
 }
 
-// matchDrop is the Drop fault that acts on req, read by node, counted.
-func (n *Net) matchDrop(node int32, req kmsg.Request) *Handle {
-	return n.match(func(h *Handle) bool { return h.f.Drop && h.f.matches(node, req) })
+// matchDrop is the Drop fault that acts on req, read by node from client,
+// counted.
+func (n *Net) matchDrop(node int32, client net.Addr, req kmsg.Request) *Handle {
+	return n.match(func(h *Handle) bool { return h.f.Drop && h.f.matches(node, client, req) })
 }
 
 // matchAnswer is the fault (not a Drop) that acts on the answer to req
-// written by node, counted; resp parses the answer when a fault needs it.
-func (n *Net) matchAnswer(node int32, req kmsg.Request, resp func() kmsg.Response) *Handle {
+// written by node to client, counted; resp parses the answer when a fault
+// needs it.
+func (n *Net) matchAnswer(node int32, client net.Addr, req kmsg.Request, resp func() kmsg.Response) *Handle {
 	return n.match(func(h *Handle) bool {
-		if h.f.Drop || !h.f.matches(node, req) {
+		if h.f.Drop || !h.f.matches(node, client, req) {
 			return false
 		}
 		if h.f.Answers == nil {
@@ -152,7 +162,7 @@ func (h *Handle) take() bool {
 	return true
 }
 
-func (f *Fault) matches(node int32, req kmsg.Request) bool {
+func (f *Fault) matches(node int32, client net.Addr, req kmsg.Request) bool {
 	if req == nil {
 		return false
 	}
@@ -173,6 +183,9 @@ func (f *Fault) matches(node int32, req kmsg.Request) bool {
 		if !named {
 			return false
 		}
+	}
+	if f.Client != nil && !f.Client(client) {
+		return false
 	}
 	return f.When == nil || f.When(req)
 }

@@ -3,6 +3,7 @@ package faults_test
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -169,5 +170,30 @@ func TestAuditorCatchesACommitPastAnUnwrittenDecision(t *testing.T) {
 		if !writeFirst && (len(rep.Violations) != 2 || !strings.Contains(rep.Violations[0], "(C-1) had neither a decision nor a dead letter")) {
 			t.Errorf("violations of a consumer committing first: %v", rep.Violations)
 		}
+	}
+}
+
+// A fault can single out one client by its address: another client's
+// requests pass.
+func TestFaultOnOneClient(t *testing.T) {
+	n := faults.New()
+	b := broker(t, n, 1)
+	w1, w2 := writer(t, b, "t"), writer(t, b, "t")
+	ctx := ctxTimeout(t, 30*time.Second)
+	msg := kafka.Message{Key: []byte("k"), Value: []byte("v")}
+	var first net.Addr
+	count := n.Inject(faults.Fault{Keys: []kmsg.Key{kmsg.Produce}, Count: 1, Client: func(a net.Addr) bool { first = a; return true }})
+	if err := w1.WriteMessages(ctx, msg); err != nil {
+		t.Fatal(err)
+	}
+	if err := count.Wait(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	drop := n.Inject(faults.Fault{Keys: []kmsg.Key{kmsg.Produce}, Drop: true, Client: func(a net.Addr) bool { return a.String() == first.String() }})
+	if err := w2.WriteMessages(ctx, msg); err != nil || drop.Hits() != 0 {
+		t.Errorf("the other client's produce: %v (%d dropped)", err, drop.Hits())
+	}
+	if err := w1.WriteMessages(ctx, msg); err == nil || drop.Hits() == 0 {
+		t.Errorf("the client singled out: %v (%d dropped)", err, drop.Hits())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"testing"
 
 	"github.com/trustsafety/complaintd/rules/history"
@@ -13,23 +14,58 @@ import (
 // FactsOf are the history facts store holds for each complaint of lines,
 // read by observing each one again: a redelivery, which changes nothing
 // and answers with the complaint's current facts. Run it once the workers
-// that used store have stopped.
+// that used store have stopped. Eight goroutines ask at once (a Redis
+// store answers each in a few round trips).
 func FactsOf(t testing.TB, store history.Store, lines [][]byte) map[string]history.Facts {
 	t.Helper()
+	type answer struct {
+		id    string
+		facts history.Facts
+		err   error
+	}
+	work := make(chan []byte)
+	answers := make(chan answer)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for l := range work {
+				c, err := schema.DecodeComplaint(l)
+				if err != nil {
+					answers <- answer{err: err}
+					continue
+				}
+				obs, err := store.Record(context.Background(), history.Input{Complaint: c, Raw: l}, nil)
+				if err == nil && !obs.Redelivery {
+					err = fmt.Errorf("%s: the history had never seen it", c.ComplaintID)
+				}
+				answers <- answer{c.ComplaintID, obs.Facts, err}
+			}
+		}()
+	}
+	go func() {
+		for _, l := range lines {
+			work <- l
+		}
+		close(work)
+		wg.Wait()
+		close(answers)
+	}()
 	out := make(map[string]history.Facts, len(lines))
-	for _, l := range lines {
-		c, err := schema.DecodeComplaint(l)
-		if err != nil {
-			t.Fatal(err)
+	var errs []error
+	for a := range answers {
+		if a.err != nil {
+			errs = append(errs, a.err)
+			continue
 		}
-		obs, err := store.Record(context.Background(), history.Input{Complaint: c, Raw: l}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !obs.Redelivery {
-			t.Errorf("%s: the history had never seen it", c.ComplaintID)
-		}
-		out[c.ComplaintID] = obs.Facts
+		out[a.id] = a.facts
+	}
+	for _, err := range errs[:min(len(errs), 20)] {
+		t.Error(err)
+	}
+	if len(errs) > 20 {
+		t.Errorf("... and %d more", len(errs)-20)
 	}
 	return out
 }

@@ -208,6 +208,7 @@ type Consumed struct {
 	Dead      []*kgo.Record
 	SLAEvents int // SLA events read on review topics (an action's copy), each valid
 
+	seq    int                      // decisions read
 	next   map[topicPartition]int64 // the offset after the last record read
 	cl     *kgo.Client
 	topics []string
@@ -234,7 +235,15 @@ type DecisionRecord struct {
 	Topic     string
 	Partition int32
 	Offset    int64
+	Seq       int // the order it was read in, among every decision Watch read: 1, 2, ...
 	D         schema.Decision
+}
+
+// Seq is how many decisions were read so far: the Seq of the last.
+func (c *Consumed) Seq() int {
+	c.Mu.Lock()
+	defer c.Mu.Unlock()
+	return c.seq
 }
 
 // Count is distinct complaints decided, decision messages, dead letters.
@@ -303,7 +312,8 @@ func Watch(t testing.TB, brokers []string, o service.Options) *Consumed {
 				if string(r.Key) != d.ComplaintID {
 					t.Errorf("decision keyed %q, complaint %q", r.Key, d.ComplaintID)
 				}
-				c.Decisions[d.ComplaintID] = append(c.Decisions[d.ComplaintID], DecisionRecord{r.Topic, r.Partition, r.Offset, d})
+				c.seq++
+				c.Decisions[d.ComplaintID] = append(c.Decisions[d.ComplaintID], DecisionRecord{r.Topic, r.Partition, r.Offset, c.seq, d})
 			})
 		}
 	}()
