@@ -168,6 +168,16 @@ func TestCrashLoop(t *testing.T) {
 	t.Log(crashTable(crashes, out, len(lines), len(wrong), rep.Commits, len(rep.Violations)))
 }
 
+// alive says whether the process is still running.
+func (p *proc) alive() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
 // killPoint is where in its work the victim is killed.
 type killPoint int
 
