@@ -31,8 +31,9 @@ import (
 
 // The crash loop (issue 12): two worker processes share the history in a
 // real redis-server; one of them is SIGKILLed 20 times over a stream of
-// 20,000 complaints (in 20 rounds: a chunk of 1,000 sent, the kill once
-// half of it is decided), at chosen points: its decisions written and its
+// 20,000 complaints (in 20 rounds of 1,000, the kill armed once a quarter
+// of the round is decided and its second half is on its way), at chosen
+// points: its decisions written and its
 // commit on its way (the broker never applies it), its write on its way
 // (the broker never stores it), a few milliseconds into a rule reload
 // (SIGHUP with changed rule files), and at a random moment. After each
@@ -82,33 +83,36 @@ func TestCrashLoop(t *testing.T) {
 	chunk := len(lines) / kills
 	var crashes []crash
 	for k := range kills {
-		// A round: a chunk of the stream, and the kill half-way through
-		// it, so the kills spread over the whole stream.
-		servicetest.Produce(t, b.Addrs(), o.ComplaintsTopic, lines[k*chunk:(k+1)*chunk])
-		half := k*chunk + chunk/2
-		servicetest.WaitProgress(t, fmt.Sprintf("%d complaints decided", half), 60*time.Second, func() (int, bool) {
+		// A round: the first half of a chunk of the stream; once a
+		// quarter of the chunk is decided, the kill is armed and the
+		// second half sent, so the victim has work when it comes, and
+		// the kills spread over the whole stream.
+		at := k * chunk
+		servicetest.Produce(t, b.Addrs(), o.ComplaintsTopic, lines[at:at+chunk/2])
+		servicetest.WaitProgress(t, fmt.Sprintf("%d complaints decided", at+chunk/4), 60*time.Second, func() (int, bool) {
 			d, _, _ := out.Count()
-			return d, d >= half
+			return d, d >= at+chunk/4
 		}, func() string { return "" })
 		v := victim.Load()
-		// The victim at work: one of its writes seen.
-		working := n.Inject(faults.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: o.AuditTopic, Client: fromVictim, Count: 1})
-		waitHits(t, working, "the victim writing decisions")
-		working.Remove()
 		before := b.Cluster().GroupInfo(group)
 		c := crash{n: k + 1, point: killPoint(k % 4)}
-		killAt := func(f faults.Fault) {
-			f.Client, f.Drop, f.Count = fromVictim, true, 1
-			f.When = func(kmsg.Request) bool { v.kill(); return true }
-			h := n.Inject(f)
-			waitHits(t, h, "the victim's "+c.point.String())
-			h.Remove()
-		}
+		// What the kill waits for: the victim's next commit or write (the
+		// fault kills it there and drops the request), or any write of
+		// its (it is at work) for the other points.
+		f := faults.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: o.AuditTopic, Client: fromVictim, Count: 1}
 		switch c.point {
 		case killAtCommit:
-			killAt(faults.Fault{Keys: []kmsg.Key{kmsg.OffsetCommit}})
+			f = faults.Fault{Keys: []kmsg.Key{kmsg.OffsetCommit}, Client: fromVictim, Count: 1}
+			fallthrough
 		case killAtWrite:
-			killAt(faults.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: o.AuditTopic})
+			f.Drop = true
+			f.When = func(kmsg.Request) bool { v.kill(); return true }
+		}
+		armed := n.Inject(f)
+		servicetest.Produce(t, b.Addrs(), o.ComplaintsTopic, lines[at+chunk/2:at+chunk])
+		waitHits(t, armed, "the victim's "+c.point.String())
+		armed.Remove()
+		switch c.point {
 		case killInReload:
 			servicetest.AppendFile(t, ruleFile, fmt.Sprintf("\n# reload %d\n", k))
 			if err := v.cmd.Process.Signal(syscall.SIGHUP); err != nil {
