@@ -19,6 +19,14 @@ import (
 // DialTimeout bounds every connection attempt to a broker.
 const DialTimeout = 10 * time.Second
 
+// MetadataTTL is how long the writers' view of partition leaders is kept.
+// kafka-go refreshes it on this timer only, not when a broker answers
+// NOT_LEADER_OR_FOLLOWER: with its default (6 s, picked at random below
+// it) a worker could not write for up to that long after every leader
+// change (worker/faults: "partition leaders move"). A metadata request a
+// second per worker is cheap.
+const MetadataTTL = time.Second
+
 // Client is a configured way to reach one cluster. New connects nothing:
 // readers, writers and metadata requests connect when they are used.
 type Client struct {
@@ -49,7 +57,7 @@ func New(o Options, log zerolog.Logger) (*Client, error) {
 	c := &Client{brokers: o.Brokers, tls: tc, sasl: mech, log: log}
 	c.dialer = &kafka.Dialer{Timeout: DialTimeout, DualStack: true, TLS: tc, SASLMechanism: mech}
 	c.transport = &kafka.Transport{TLS: tc, SASL: mech, DialTimeout: DialTimeout,
-		Dial: (&net.Dialer{Timeout: DialTimeout}).DialContext}
+		Dial: (&net.Dialer{Timeout: DialTimeout}).DialContext, MetadataTTL: MetadataTTL}
 	c.admin = &kafka.Client{Addr: kafka.TCP(o.Brokers...), Transport: c.transport, Timeout: DialTimeout}
 	return c, nil
 }

@@ -38,7 +38,7 @@ type Pipeline struct {
 	TrimmedOnRefusal   prometheus.Counter
 
 	// The consumer group's health, seen by the stall watchdog (group.go).
-	Stalled      *prometheus.GaugeVec // reason: idle_with_lag|partitions_stalled
+	Stalled      *prometheus.GaugeVec // reason: idle_with_lag|partitions_stalled|group_unreadable
 	GroupLag     prometheus.Gauge
 	GroupRejoins prometheus.Counter
 }

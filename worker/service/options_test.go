@@ -3,8 +3,10 @@ package service_test
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -162,37 +164,84 @@ func TestValidateExactErrors(t *testing.T) {
 	}
 }
 
-// Every flag can be set from its environment variable: setting that
-// variable alone marks the flag as set.
+// Every flag of run can be set from its environment variable alone (what
+// the Kubernetes example and the compose file do): a value other than its
+// default, in the variable, gives the options that value on the command
+// line gives.
 func TestEveryFlagHasAnEnvironmentVariable(t *testing.T) {
-	var all []*flag.Flag
+	var names []string
+	_, fs := runFlags()
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	if len(names) < 30 {
+		t.Fatalf("%d flags", len(names))
+	}
+	for _, name := range names {
+		value, ok := otherValue(name)
+		if !ok {
+			t.Errorf("--%s: no value other than its default to try", name)
+			continue
+		}
+		if err := envReaches(t, cli.EnvVar(name), name, value); err != nil {
+			t.Error(err)
+		}
+	}
+	// The check fails where it should: a variable the parser does not
+	// read leaves the options at their defaults.
+	if err := envReaches(t, cli.EnvVar("group")+"_TYPO", "group", "other"); err == nil {
+		t.Error("the check passed for a variable nothing reads")
+	}
+}
+
+func runFlags() (*service.Options, *flag.FlagSet) {
 	o := service.Defaults()
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	o.Flags(fs)
-	fs.VisitAll(func(f *flag.Flag) { all = append(all, f) })
-	if len(all) < 30 {
-		t.Fatalf("%d flags", len(all))
+	return &o, fs
+}
+
+// withFlag are the options the command line --name=value gives.
+func withFlag(name, value string) (string, error) {
+	o, fs := runFlags()
+	if err := fs.Set(name, value); err != nil {
+		return "", err
 	}
-	for _, f := range all {
-		env := cli.EnvVar(f.Name)
-		value := f.DefValue
-		if value == "" {
-			value = "x:1"
-		}
-		o := service.Defaults()
-		fs := flag.NewFlagSet("run", flag.ContinueOnError)
-		o.Flags(fs)
-		t.Setenv(env, value)
-		if code, ok := cli.Parse(fs, nil, cli.Env{Stderr: &strings.Builder{}}); !ok {
-			t.Errorf("%s=%s: exit %d", env, value, code)
-		}
-		set := false
-		fs.Visit(func(g *flag.Flag) { set = set || g.Name == f.Name })
-		if !set {
-			t.Errorf("%s does not set --%s", env, f.Name)
-		}
-		os.Unsetenv(env)
+	return fmt.Sprintf("%+v", *o), nil
+}
+
+// otherValue is a value of the flag that changes the options.
+func otherValue(name string) (string, bool) {
+	_, fs := runFlags()
+	f := fs.Lookup(name)
+	candidates := []string{"7", "3s", "2d", "x:1", "debug", "json", "other", "0.5", "a,b"}
+	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+		candidates = []string{strconv.FormatBool(f.DefValue != "true")}
 	}
+	defaults := fmt.Sprintf("%+v", service.Defaults())
+	for _, c := range candidates {
+		if got, err := withFlag(name, c); err == nil && got != defaults {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+// envReaches sets env to value, parses no arguments, and reports whether
+// the options are those --name=value gives.
+func envReaches(t *testing.T, env, name, value string) error {
+	want, err := withFlag(name, value)
+	if err != nil {
+		return err
+	}
+	o, fs := runFlags()
+	t.Setenv(env, value)
+	defer os.Unsetenv(env)
+	if code, ok := cli.Parse(fs, nil, cli.Env{Stderr: &strings.Builder{}}); !ok {
+		return fmt.Errorf("%s=%s: exit %d", env, value, code)
+	}
+	if got := fmt.Sprintf("%+v", *o); got != want {
+		return fmt.Errorf("%s=%s does not do what --%s=%s does", env, value, name, value)
+	}
+	return nil
 }
 
 // --help prints durations as they are meant: 37d, 10ms, 30s.

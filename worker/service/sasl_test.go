@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -45,8 +46,16 @@ func TestSASLSCRAM(t *testing.T) {
 	bad.SASLMechanism, bad.SASLUsername, bad.SASLPassword = "SCRAM-SHA-256", "complaintd", "wrong"
 	badSvc := servicetest.Start(t, bad, nil)
 	defer badSvc.Stop()
-	time.Sleep(2 * time.Second)
-	if err := badSvc.Worker.Ready(); err == nil || !strings.Contains(strings.ToLower(err.Error()), "sasl") && !strings.Contains(err.Error(), "connecting") {
-		t.Errorf("ready with a wrong password: %v", err)
+	// It says why: the authentication, not the "starting" every worker
+	// begins with.
+	servicetest.WaitUntil(t, "the worker with a wrong password to report the authentication", 30*time.Second, func() error {
+		err := badSvc.Worker.Ready()
+		if err != nil && strings.Contains(err.Error(), "SASL SCRAM-SHA-256: ") { // kfake ends the connection on a wrong proof
+			return nil
+		}
+		return fmt.Errorf("ready error %v", err)
+	})
+	if d := metrics.Sum(badSvc.Registry, "complaintd_decisions_total", "", ""); d != 0 {
+		t.Errorf("the worker with a wrong password decided %v complaints", d)
 	}
 }

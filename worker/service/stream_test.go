@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -33,7 +34,7 @@ func TestEveryComplaintDecidedInItsQueueAsOffline(t *testing.T) {
 	if err := svc.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond) // anything written late would show up now
+	out.WaitCaughtUp(t, 30*time.Second) // anything written late shows up now
 	out.Mu.Lock()
 	defer out.Mu.Unlock()
 	revised := 0
@@ -212,27 +213,28 @@ func TestTwoWorkersSplitTheWork(t *testing.T) {
 	c2.WorkerID = "second"
 	bsvc := servicetest.Start(t, c2, nil)
 	defer bsvc.Stop()
-	// Let both join before producing so the partitions are split.
-	servicetest.WaitFor(t, "both workers ready", 30*time.Second, func() bool { return a.Worker.Ready() == nil && bsvc.Worker.Ready() == nil })
-	time.Sleep(3 * time.Second)
+	// Both join before anything is produced, so the partitions are split:
+	// the group is stable with two members, each assigned some.
+	g := servicetest.WaitGroup(t, b, cfg.Group, 2, 60*time.Second)
+	for _, m := range g.Members {
+		if m.NumAssigned() == 0 {
+			t.Fatalf("member %s was assigned nothing: %+v", m.MemberID, g.Members)
+		}
+	}
 	lines, ids := servicetest.SampleLines(t, 3000)
 	servicetest.Produce(t, b.Addrs(), a.Options.ComplaintsTopic, lines)
 	servicetest.WaitFor(t, "every decision", 60*time.Second, func() bool { d, _, _ := out.Count(); return d == len(ids) })
 	// A worker counts a batch once it is written, so a reader can see the
 	// last decisions a moment before the counters do.
 	var da, db float64
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) && da+db < float64(len(ids)) {
-		time.Sleep(20 * time.Millisecond)
+	servicetest.WaitFor(t, "the workers' counters to cover every decision", 10*time.Second, func() bool {
 		da = metrics.Sum(a.Registry, "complaintd_decisions_total", "", "")
 		db = metrics.Sum(bsvc.Registry, "complaintd_decisions_total", "", "")
-	}
+		return da+db >= float64(len(ids))
+	})
 	t.Logf("worker a decided %v, worker b %v", da, db)
 	if da == 0 || db == 0 {
 		t.Errorf("one worker did all the work: a=%v b=%v", da, db)
-	}
-	if da+db < float64(len(ids)) {
-		t.Errorf("together they decided %v of %d", da+db, len(ids))
 	}
 }
 
@@ -353,14 +355,34 @@ func TestBrokerRefusingCommits(t *testing.T) {
 	if err := svc.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	// The commits after the broker recovered covered everything: a restarted
-	// worker has nothing left to decide.
+	// The commits after the broker recovered covered everything: the
+	// group's committed offsets are the partitions' ends, and a restarted
+	// worker decides nothing again. It reads each partition in order, so
+	// once it has decided one new complaint on every partition, anything
+	// it would have decided again is decided already.
 	_, before, _ := out.Count()
+	parts := b.Cluster().PartitionInfos(cfg.ComplaintsTopic)
+	commits := b.Cluster().GroupInfo(cfg.Group).Commits[cfg.ComplaintsTopic]
+	for _, p := range parts {
+		if c := commits[p.Partition]; c.Offset != p.HighWatermark {
+			t.Errorf("partition %d: committed %d, end %d", p.Partition, c.Offset, p.HighWatermark)
+		}
+	}
 	svc2 := servicetest.Start(t, cfg, nil)
 	defer svc2.Stop()
-	time.Sleep(3 * time.Second)
-	if _, after, _ := out.Count(); after != before {
-		t.Errorf("a restart decided %d messages again after the commits recovered", after-before)
+	for _, p := range parts {
+		tag := fmt.Sprintf("sentinel-%d", p.Partition)
+		servicetest.ProduceToPartition(t, b.Addrs(), cfg.ComplaintsTopic, int(p.Partition),
+			kafka.Message{Key: []byte("C-" + tag), Value: servicetest.Fresh(t, lines[0], tag)})
+	}
+	servicetest.WaitFor(t, "one new complaint decided on every partition", 60*time.Second, func() bool {
+		d, _, _ := out.Count()
+		return d == len(ids)+len(parts)
+	})
+	out.WaitCaughtUp(t, 30*time.Second)
+	if _, after, _ := out.Count(); after != before+len(parts) {
+		t.Errorf("a restart wrote %d decisions for %d new complaints: %d decided again after the commits recovered",
+			after-before, len(parts), after-before-len(parts))
 	}
 }
 

@@ -97,7 +97,7 @@ func (l *letter) build(topic, worker string) kafka.Message {
 	m := l.src
 	own := []kafka.Header{
 		{Key: HeaderReason, Value: []byte(l.reason)},
-		{Key: HeaderError, Value: []byte(cutBytes(l.detail, schema.MaxErrorBytes))},
+		{Key: HeaderError, Value: []byte(unquoted(cutBytes(l.detail, schema.MaxErrorBytes)))},
 		{Key: HeaderSourceTopic, Value: []byte(m.Topic)},
 		{Key: HeaderSourcePartition, Value: strconv.AppendInt(nil, int64(m.Partition), 10)},
 		{Key: HeaderSourceOffset, Value: strconv.AppendInt(nil, m.Offset, 10)},
@@ -207,6 +207,33 @@ func trimHeaders(hs []kafka.Header) ([]kafka.Header, bool) {
 }
 
 // cutBytes cuts s to at most n bytes.
+// unquoted is the decoder's message with every value it quotes replaced
+// by "…": the header says where and what; the producer's data, personal
+// data included, stays in the letter's value (issue 12).
+func unquoted(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		b.WriteString(`"…"`)
+		j := i + 1
+		for j < len(s) && s[j] != '"' {
+			if s[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		if j >= len(s) {
+			return b.String() // a quote cut short: nothing after it
+		}
+		s = s[j+1:]
+	}
+}
+
 func cutBytes(s string, n int) string {
 	if len(s) <= n {
 		return s

@@ -159,3 +159,18 @@ func TestMessageSizeIsKafkaGosCount(t *testing.T) {
 		t.Errorf("BatchBytes %d = messageSize: %v", n, err)
 	}
 }
+
+// The error header says where and what, never the value: a time that is a
+// phone number, a status that is a name.
+func TestErrorHeaderQuotesNoValue(t *testing.T) {
+	for in, want := range map[string]string{
+		`unparseable_time: /submitted_at: "call 13940000001" is not an RFC 3339 date-time`: `unparseable_time: /submitted_at: "…" is not an RFC 3339 date-time`,
+		`/status: "Wei \"Zhang\" 139" is not one of [a b]`:                                 `/status: "…" is not one of [a b]`,
+		`/a: "x" and "y", then "cut sho`:                                                   `/a: "…" and "…", then "…"`,
+		`document is 2000000 bytes, limit 1048576`:                                         `document is 2000000 bytes, limit 1048576`,
+	} {
+		if got := unquoted(in); got != want {
+			t.Errorf("unquoted(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

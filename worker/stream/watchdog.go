@@ -24,12 +24,13 @@ type watchdog struct {
 	committed  map[int]int64
 	changed    map[int]time.Time // when committed last moved, or was first seen
 	lastRejoin time.Time
+	lastSample time.Time // when the group's offsets were last read
 }
 
 func newWatchdog(w *Worker) *watchdog {
 	return &watchdog{
 		w: w, every: max(w.cfg.StallAfter/8, 50*time.Millisecond),
-		committed: map[int]int64{}, changed: map[int]time.Time{},
+		committed: map[int]int64{}, changed: map[int]time.Time{}, lastSample: time.Now(),
 	}
 }
 
@@ -43,16 +44,20 @@ func (d *watchdog) run(ctx context.Context) {
 		case <-t.C:
 		}
 		end, committed, err := d.sample(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				d.w.log.Debug().Err(err).Msg("watchdog: reading the group's offsets")
-			}
-			continue
-		}
 		d.w.mu.Lock()
 		last := d.w.lastMessage
 		d.w.mu.Unlock()
-		d.act(d.judge(end, committed, time.Now(), last))
+		if err != nil {
+			if ctx.Err() == nil {
+				d.w.log.Debug().Err(err).Msg("watchdog: reading the group's offsets")
+				d.blind(time.Now(), last, err)
+			}
+			continue
+		}
+		now := time.Now()
+		d.lastSample = now
+		d.w.m.Stalled.WithLabelValues("group_unreadable").Set(0)
+		d.act(d.judge(end, committed, now, last))
 	}
 }
 
@@ -125,6 +130,21 @@ func (d *watchdog) act(v verdict) {
 		w.log.Warn().Int("stalled_partitions", v.stalled).Int64("group_lag", v.lag).Dur("idle", v.idle).
 			Msg("consumer group stalled; leaving and joining it again")
 		w.requestRejoin()
+	}
+}
+
+// blind judges a worker that cannot read the group's offsets (the group
+// coordinator, or every broker, does not answer): once that has lasted
+// StallAfter and the worker has fetched nothing as long, it is not
+// consuming and cannot tell whether the group has lag: not ready
+// (group_unreadable) until a look at the group succeeds.
+func (d *watchdog) blind(now, lastMessage time.Time, err error) {
+	w := d.w
+	unreadable := now.Sub(d.lastSample) > w.cfg.StallAfter && now.Sub(lastMessage) > w.cfg.StallAfter
+	w.m.Stalled.WithLabelValues("group_unreadable").Set(b2f(unreadable))
+	if unreadable {
+		w.setReady(fmt.Errorf("%w: the group's committed offsets could not be read for %s and nothing was fetched for %s: %w",
+			ErrStalled, now.Sub(d.lastSample).Round(time.Second), now.Sub(lastMessage).Round(time.Second), err))
 	}
 }
 

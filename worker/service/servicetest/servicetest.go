@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -183,6 +184,23 @@ func WaitFor(t testing.TB, what string, timeout time.Duration, cond func() bool)
 	}
 }
 
+// WaitUntil polls check until it returns nil, failing the test after
+// timeout with what it last returned.
+func WaitUntil(t testing.TB, what string, timeout time.Duration, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s: %v", what, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // Consumed is what an independent client read from the output topics.
 type Consumed struct {
 	Mu        sync.Mutex
@@ -192,6 +210,16 @@ type Consumed struct {
 	// Enforcement are the merchant enforcement events read on the
 	// enforcement topic (issue 15), each valid, keyed by its merchant.
 	Enforcement []schema.EnforcementEvent
+
+	seq    int                      // decisions read
+	next   map[topicPartition]int64 // the offset after the last record read
+	cl     *kgo.Client
+	topics []string
+}
+
+type topicPartition struct {
+	topic     string
+	partition int32
 }
 
 // isSLAEvent says whether a review topic's record is an SLA event (header
@@ -205,10 +233,20 @@ func isSLAEvent(r *kgo.Record) bool {
 	return false
 }
 
-// DecisionRecord is one decision read and the topic it was read from.
+// DecisionRecord is one decision read and where it was read from.
 type DecisionRecord struct {
-	Topic string
-	D     schema.Decision
+	Topic     string
+	Partition int32
+	Offset    int64
+	Seq       int // the order it was read in, among every decision Watch read: 1, 2, ...
+	D         schema.Decision
+}
+
+// Seq is how many decisions were read so far: the Seq of the last.
+func (c *Consumed) Seq() int {
+	c.Mu.Lock()
+	defer c.Mu.Unlock()
+	return c.seq
 }
 
 // Count is distinct complaints decided, decision messages, dead letters.
@@ -243,7 +281,7 @@ func Watch(t testing.TB, brokers []string, o service.Options) *Consumed {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &Consumed{Decisions: map[string][]DecisionRecord{}}
+	c := &Consumed{Decisions: map[string][]DecisionRecord{}, next: map[topicPartition]int64{}, cl: cl, topics: topics}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -252,6 +290,14 @@ func Watch(t testing.TB, brokers []string, o service.Options) *Consumed {
 			fs.EachRecord(func(r *kgo.Record) {
 				c.Mu.Lock()
 				defer c.Mu.Unlock()
+				// franz-go may fetch a partition again from an earlier
+				// offset (after a leader moved): a record read twice is
+				// one record written.
+				tp := topicPartition{r.Topic, r.Partition}
+				if next, ok := c.next[tp]; ok && r.Offset < next {
+					return
+				}
+				c.next[tp] = r.Offset + 1
 				if r.Topic == o.DeadLetterTopic {
 					c.Dead = append(c.Dead, r)
 					return
@@ -285,7 +331,8 @@ func Watch(t testing.TB, brokers []string, o service.Options) *Consumed {
 				if string(r.Key) != d.ComplaintID {
 					t.Errorf("decision keyed %q, complaint %q", r.Key, d.ComplaintID)
 				}
-				c.Decisions[d.ComplaintID] = append(c.Decisions[d.ComplaintID], DecisionRecord{r.Topic, d})
+				c.seq++
+				c.Decisions[d.ComplaintID] = append(c.Decisions[d.ComplaintID], DecisionRecord{r.Topic, r.Partition, r.Offset, c.seq, d})
 			})
 		}
 	}()
@@ -375,13 +422,19 @@ func (c *Consumed) best(id string) *schema.Decision {
 	return best
 }
 
-// Mismatches describes up to n complaints whose highest revision differs
-// from want, for failure messages.
+// Mismatches describes the complaints whose highest revision differs from
+// want, sorted by complaint id: up to n of them, or every one when n <= 0.
 func (c *Consumed) Mismatches(want map[string]Outcome, n int) []string {
 	c.Mu.Lock()
 	defer c.Mu.Unlock()
+	ids := make([]string, 0, len(want))
+	for id := range want {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
 	var out []string
-	for id, w := range want {
+	for _, id := range ids {
+		w := want[id]
 		best := c.best(id)
 		switch {
 		case best == nil:
@@ -464,4 +517,27 @@ func Scrape(t testing.TB, g prometheus.Gatherer) string {
 		t.Fatalf("/metrics answered %d", rec.Code)
 	}
 	return rec.Body.String()
+}
+
+// WaitProgress waits until check says done, for as long as what it counts
+// keeps growing: it fails the test only once the count has not moved for
+// stall, with describe's account of what is missing. A loaded machine
+// takes longer, but a stuck worker still fails.
+func WaitProgress(t testing.TB, what string, stall time.Duration, check func() (count int, done bool), describe func() string) {
+	t.Helper()
+	start := time.Now()
+	best, moved := -1, time.Now()
+	for {
+		n, done := check()
+		if done {
+			return
+		}
+		if n > best {
+			best, moved = n, time.Now()
+		}
+		if time.Since(moved) > stall {
+			t.Fatalf("waiting for %s: stuck at %d for %s (after %s):\n%s", what, best, stall, time.Since(start).Round(time.Second), describe())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
