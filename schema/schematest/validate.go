@@ -10,47 +10,50 @@ import (
 	"github.com/trustsafety/complaintd/schema"
 )
 
-var (
-	slaOnce   sync.Once
-	slaSchema *jsonschema.Schema
-	slaErr    error
-)
+// validator compiles one of the published schemas once, formats asserted
+// (date-times must be RFC 3339).
+type validator struct {
+	name string
+	doc  []byte
+	once sync.Once
+	s    *jsonschema.Schema
+	err  error
+}
 
-// ValidateSLAEvent checks doc against sla_event.schema.json, formats
-// asserted (date-times must be RFC 3339): what every SLA event the worker
-// writes must pass.
-func ValidateSLAEvent(doc []byte) error {
-	slaOnce.Do(func() { slaSchema, slaErr = compile("sla_event.schema.json", schema.SLAEventJSONSchema) })
-	if slaErr != nil {
-		return slaErr
+func (v *validator) schema() (*jsonschema.Schema, error) {
+	v.once.Do(func() { v.s, v.err = compile(v.name, v.doc) })
+	return v.s, v.err
+}
+
+func (v *validator) validate(doc []byte) error {
+	s, err := v.schema()
+	if err != nil {
+		return err
 	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	x, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
 	if err != nil {
 		return fmt.Errorf("not JSON: %w", err)
 	}
-	return slaSchema.Validate(v)
+	return s.Validate(x)
 }
 
 var (
-	enfOnce   sync.Once
-	enfSchema *jsonschema.Schema
-	enfErr    error
+	decisions   = &validator{name: "decision.schema.json", doc: schema.DecisionJSONSchema}
+	slaEvents   = &validator{name: "sla_event.schema.json", doc: schema.SLAEventJSONSchema}
+	enforcement = &validator{name: "enforcement.schema.json", doc: schema.EnforcementEventJSONSchema}
 )
 
-// ValidateEnforcementEvent checks doc against enforcement.schema.json,
-// formats asserted: what every enforcement event the worker writes must
-// pass.
-func ValidateEnforcementEvent(doc []byte) error {
-	enfOnce.Do(func() { enfSchema, enfErr = compile("enforcement.schema.json", schema.EnforcementEventJSONSchema) })
-	if enfErr != nil {
-		return enfErr
-	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
-	if err != nil {
-		return fmt.Errorf("not JSON: %w", err)
-	}
-	return enfSchema.Validate(v)
-}
+// DecisionSchema is decision.schema.json compiled, formats asserted: what
+// every decision the worker writes must pass.
+func DecisionSchema() (*jsonschema.Schema, error) { return decisions.schema() }
+
+// ValidateSLAEvent checks doc against sla_event.schema.json: what every
+// SLA event the worker writes must pass.
+func ValidateSLAEvent(doc []byte) error { return slaEvents.validate(doc) }
+
+// ValidateEnforcementEvent checks doc against enforcement.schema.json:
+// what every enforcement event the worker writes must pass.
+func ValidateEnforcementEvent(doc []byte) error { return enforcement.validate(doc) }
 
 func compile(name string, doc []byte) (*jsonschema.Schema, error) {
 	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))

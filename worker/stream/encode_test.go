@@ -111,16 +111,7 @@ func TestDecisionsEncodeAsMarshalDoes(t *testing.T) {
 
 func compileDecisionSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema.DecisionJSONSchema))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource("decision.schema.json", v); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("decision.schema.json")
+	s, err := schematest.DecisionSchema()
 	if err != nil {
 		t.Fatal(err)
 	}
