@@ -118,9 +118,9 @@ func (w *Worker) appendDecision(out []outMsg, buf *batchBuf, src *kafka.Message,
 	}
 	end := len(buf.bytes)
 	key, body := buf.bytes[start:mid:mid], buf.bytes[mid:end:end]
-	rev := revisions[0][:0]
+	var rev []byte
 	if d.Revision >= 0 && d.Revision < len(revisions) {
-		rev = revisions[d.Revision]
+		rev = revisions[d.Revision] // shared: small revisions are the rule
 	} else {
 		rev = strconv.AppendInt(nil, int64(d.Revision), 10)
 	}
