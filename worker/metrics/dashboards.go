@@ -159,7 +159,8 @@ func Dashboards() []Dashboard {
 				{Title: "Consumer group: lag, stalls, rejoins", Type: "timeseries", Unit: "short", W: 12, H: 8,
 					Desc: "The group's lag on the complaints topic (every worker sees the same group: the max across workers, not the sum); " +
 						"stalled is 1 while partitions keep messages waiting without a commit for longer than --stall-after (partitions_stalled), " +
-						"or a worker with such partitions fetched nothing that long (idle_with_lag: it reports not ready); the workers then rejoin the group.",
+						"or a worker with such partitions fetched nothing that long (idle_with_lag: it reports not ready); the workers then rejoin the group. " +
+						"group_unreadable is 1 while a worker could read neither the group's offsets nor any message for that long (the coordinator or every broker silent): it reports not ready.",
 					Queries: []Query{
 						q(`max(complaintd_group_lag_messages)`, "group lag (messages)"),
 						q(`max by (reason) (complaintd_consumer_stalled)`, "stalled: {{reason}}"),
