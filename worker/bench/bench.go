@@ -212,7 +212,7 @@ func (b *bench) drain(ctx context.Context, role, topic string) (*Drain, error) {
 		return nil, fmt.Errorf("%s: %d of %d read back: %w", role, b.tracker.count(st), n, err)
 	}
 	a, z := st.marks[0], st.marks[1]
-	d := &Drain{Messages: n, PerSecond: float64(z.at-a.at) / z.s.wall.Sub(a.s.wall).Seconds()}
+	d := &Drain{Messages: n, Written: b.tracker.readAll(st), PerSecond: float64(z.at-a.at) / z.s.wall.Sub(a.s.wall).Seconds()}
 	d.Usage = usage(a.s, z.s)
 	if d.PerSecond > 0 {
 		d.CPU = time.Duration(d.Cores / d.PerSecond * float64(time.Second))

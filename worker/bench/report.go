@@ -56,7 +56,12 @@ type Settings struct {
 // Drain is a backlog read, copied or decided and written, measured between
 // the times 10% and 90% of it could be read back.
 type Drain struct {
-	Messages  int     `json:"messages"`
+	Messages int `json:"messages"`
+	// Written is how many messages the bench read back on the topic until
+	// the last complaint's first one: more than Messages when the worker
+	// wrote revisions (complaints decided again when a late one changed
+	// their facts).
+	Written   int     `json:"written"`
 	PerSecond float64 `json:"per_second"`
 	// Usage is the cores the process, the bench process (the broker, the
 	// reader) and the rest of the machine used in that interval.
@@ -128,16 +133,16 @@ func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	if r.Pipe != nil && r.Worker != nil && r.PipeAfter != nil {
 		fmt.Fprintln(w, "\nthroughput: a backlog drained, 10% to 90% of it read back by the bench's own reader")
-		fmt.Fprintln(tw, "\tper second\tcores\tCPU each\tbench cores\tothers' cores\tstolen\t")
+		fmt.Fprintln(tw, "\tper second\tcores\tCPU each\tbench cores\tothers' cores\tstolen\tout per in\t")
 		for _, x := range []struct {
 			name string
 			d    *Drain
 		}{{"pipe (messages)", r.Pipe}, {"worker (complaints)", r.Worker}, {"pipe again (messages)", r.PipeAfter}} {
-			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\t%.2f\t%.2f\t%.2f\t\n", x.name, thousands(x.d.PerSecond), x.d.Cores, us(x.d.CPU),
-				x.d.BenchCores, x.d.OtherCores, x.d.StolenCores)
+			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t\n", x.name, thousands(x.d.PerSecond), x.d.Cores, us(x.d.CPU),
+				x.d.BenchCores, x.d.OtherCores, x.d.StolenCores, float64(x.d.Written)/float64(max(1, x.d.Messages)))
 		}
-		fmt.Fprintf(tw, "worker / pipe (mean of the two)\t%.2f\t\t\t\t\t\t\n", r.Ratio)
-		fmt.Fprintf(tw, "the same by CPU, bench's included\t%.2f\t\t\t\t\t\t\n", r.CPURatio)
+		fmt.Fprintf(tw, "worker / pipe (mean of the two)\t%.2f\t\t\t\t\t\t\t\n", r.Ratio)
+		fmt.Fprintf(tw, "the same by CPU, bench's included\t%.2f\t\t\t\t\t\t\t\n", r.CPURatio)
 		tw.Flush()
 	}
 	if len(r.Steps) > 0 {

@@ -27,6 +27,7 @@ type step struct {
 	prefix string
 	want   int
 	seen   map[string]struct{}
+	read   int    // messages read with the prefix, revisions included, until the last key
 	marks  []mark // counts at which to take a sample
 	sample func() cpuSample
 	done   chan struct{}
@@ -81,6 +82,7 @@ func (t *tracker) read(topic string, key []byte, at time.Time) {
 	if st == nil || len(st.seen) == st.want || !strings.HasPrefix(string(key), st.prefix) {
 		return
 	}
+	st.read++
 	if _, ok := st.seen[string(key)]; ok {
 		return // a revision, or a message written again
 	}
@@ -98,6 +100,13 @@ func (t *tracker) read(topic string, key []byte, at time.Time) {
 	if n == st.want {
 		close(st.done)
 	}
+}
+
+// readAll is how many messages st has read, revisions included.
+func (t *tracker) readAll(st *step) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return st.read
 }
 
 // count is how many keys st has seen.
