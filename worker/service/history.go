@@ -28,6 +28,7 @@ func openHistory(o *Options, log zerolog.Logger) (history.Store, func(), *storeC
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	state.LogTo(log)
 	r := state.NewRedis(state.RedisConfig{Addrs: strings.Split(o.RedisAddr, ","), Cluster: o.RedisCluster,
 		Username: o.RedisUsername, Password: o.RedisPassword, TLS: tc, DB: o.RedisDB,
 		Prefix: o.RedisPrefix, Retention: o.HistoryRetention})
