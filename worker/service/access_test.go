@@ -1,14 +1,11 @@
 package service_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/segmentio/kafka-go"
-	"github.com/segmentio/kafka-go/sasl/scram"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -73,18 +70,9 @@ func TestWorkerWithExactlyItsACLs(t *testing.T) {
 		lacking = append(lacking, s)
 	}
 
-	mech, _ := scram.Mechanism(scram.SHA256, "admin", pw)
-	w := &kafka.Writer{Addr: kafka.TCP(b.Addrs()...), Topic: "moderation.complaints", Transport: &kafka.Transport{SASL: mech},
-		BatchTimeout: time.Millisecond}
-	defer w.Close()
 	lines, ids := servicetest.SampleLines(t, 40)
-	var msgs []kafka.Message
-	for _, l := range lines {
-		msgs = append(msgs, kafka.Message{Value: l})
-	}
-	if err := w.WriteMessages(context.Background(), msgs...); err != nil {
-		t.Fatal(err)
-	}
+	servicetest.ProduceAs(t, kafkaconn.Options{Brokers: b.Addrs(), SASLMechanism: "SCRAM-SHA-256", SASLUsername: "admin", SASLPassword: pw},
+		"moderation.complaints", lines)
 	servicetest.WaitFor(t, "decisions with exactly the listed ACLs", 60*time.Second, func() bool {
 		return metrics.Sum(svc.Registry, "complaintd_decisions_total", "", "") == float64(len(ids))
 	})

@@ -1,16 +1,14 @@
 package service_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/segmentio/kafka-go"
-	"github.com/segmentio/kafka-go/sasl/scram"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/trustsafety/complaintd/worker/kafkaconn"
 	"github.com/trustsafety/complaintd/worker/metrics"
 	"github.com/trustsafety/complaintd/worker/service/servicetest"
 )
@@ -25,18 +23,9 @@ func TestSASLSCRAM(t *testing.T) {
 	svc := servicetest.Start(t, cfg, nil)
 	defer svc.Stop()
 
-	mech, _ := scram.Mechanism(scram.SHA256, "complaintd", "s3cret")
-	w := &kafka.Writer{Addr: kafka.TCP(b.Addrs()...), Topic: "moderation.complaints", Transport: &kafka.Transport{SASL: mech},
-		BatchTimeout: time.Millisecond}
-	defer w.Close()
 	lines, ids := servicetest.SampleLines(t, 30)
-	var msgs []kafka.Message
-	for _, l := range lines {
-		msgs = append(msgs, kafka.Message{Value: l})
-	}
-	if err := w.WriteMessages(context.Background(), msgs...); err != nil {
-		t.Fatal(err)
-	}
+	servicetest.ProduceAs(t, kafkaconn.Options{Brokers: b.Addrs(), SASLMechanism: "SCRAM-SHA-256", SASLUsername: "complaintd", SASLPassword: "s3cret"},
+		"moderation.complaints", lines)
 	servicetest.WaitFor(t, "decisions through SASL", 30*time.Second, func() bool {
 		return metrics.Sum(svc.Registry, "complaintd_decisions_total", "", "") == float64(len(ids))
 	})

@@ -128,6 +128,13 @@ func SampleLines(t testing.TB, n int) ([][]byte, map[string]bool) {
 // Produce writes values to topic, keyed by complaint id where they have one.
 func Produce(t testing.TB, brokers []string, topic string, values [][]byte) {
 	t.Helper()
+	ProduceAs(t, kafkaconn.Options{Brokers: brokers}, topic, values)
+}
+
+// ProduceAs is Produce with the connection options o (SASL, TLS): a
+// producer that authenticates.
+func ProduceAs(t testing.TB, o kafkaconn.Options, topic string, values [][]byte) {
+	t.Helper()
 	msgs := make([]kafka.Message, len(values))
 	for i, v := range values {
 		msgs[i] = kafka.Message{Value: v}
@@ -135,7 +142,7 @@ func Produce(t testing.TB, brokers []string, topic string, values [][]byte) {
 			msgs[i].Key = []byte(id)
 		}
 	}
-	ProduceMessages(t, brokers, topic, msgs...)
+	produce(t, o, topic, nil, msgs)
 }
 
 // ProduceMessages writes msgs to topic as they are (key, timestamp,
@@ -143,19 +150,19 @@ func Produce(t testing.TB, brokers []string, topic string, values [][]byte) {
 // topic decides).
 func ProduceMessages(t testing.TB, brokers []string, topic string, msgs ...kafka.Message) {
 	t.Helper()
-	produce(t, brokers, topic, nil, msgs)
+	produce(t, kafkaconn.Options{Brokers: brokers}, topic, nil, msgs)
 }
 
 // ProduceToPartition is ProduceMessages onto one partition, whatever the
 // keys: what a test needs to put messages behind one another.
 func ProduceToPartition(t testing.TB, brokers []string, topic string, partition int, msgs ...kafka.Message) {
 	t.Helper()
-	produce(t, brokers, topic, kafka.BalancerFunc(func(kafka.Message, ...int) int { return partition }), msgs)
+	produce(t, kafkaconn.Options{Brokers: brokers}, topic, kafka.BalancerFunc(func(kafka.Message, ...int) int { return partition }), msgs)
 }
 
-func produce(t testing.TB, brokers []string, topic string, balancer kafka.Balancer, msgs []kafka.Message) {
+func produce(t testing.TB, o kafkaconn.Options, topic string, balancer kafka.Balancer, msgs []kafka.Message) {
 	t.Helper()
-	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: brokers}, zerolog.Nop())
+	kc, err := kafkaconn.New(o, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
