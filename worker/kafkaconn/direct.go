@@ -97,7 +97,7 @@ func authenticate(ctx context.Context, pc *protocol.Conn, mech sasl.Mechanism, a
 	}
 	for done := false; !done; {
 		r, err := pc.RoundTrip(&saslauthenticate.Request{AuthBytes: state})
-		if errors.Is(err, io.EOF) {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return kafka.SASLAuthenticationFailed // a broker may refuse by closing the connection
 		}
 		if err != nil {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/segmentio/kafka-go"
@@ -47,6 +48,9 @@ func Access(o Options, queues []string) []kafkaconn.Grant {
 // exist, and the brokers grant the worker every ACL it needs for queues.
 func (s *Service) checkAccess(ctx context.Context, queues []string) error {
 	if err := s.Kafka.CheckGrants(ctx, Access(s.Options, queues)); err != nil {
+		if errors.Is(err, kafka.SASLAuthenticationFailed) {
+			return fmt.Errorf("%w (the brokers refused the worker's credentials: check --sasl-mechanism, --sasl-username and --sasl-password or COMPLAINTD_SASL_PASSWORD)", err)
+		}
 		return fmt.Errorf("%w (the ACLs a worker needs: README, Access; --access-check=false skips this check)", err)
 	}
 	return nil

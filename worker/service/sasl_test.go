@@ -37,13 +37,21 @@ func TestSASLSCRAM(t *testing.T) {
 	defer badSvc.Stop()
 	// It says why: the authentication, not the "starting" every worker
 	// begins with.
+	var refused error
 	servicetest.WaitUntil(t, "the worker with a wrong password to report the authentication", 30*time.Second, func() error {
 		err := badSvc.Worker.Ready()
 		if err != nil && strings.Contains(err.Error(), "SASL SCRAM-SHA-256: ") { // kfake ends the connection on a wrong proof
+			refused = err
 			return nil
 		}
 		return fmt.Errorf("ready error %v", err)
 	})
+	// Said as refused credentials, with a hint at them, not at the ACLs,
+	// and without the password.
+	if msg := refused.Error(); !strings.Contains(msg, "SASL Authentication Failed") || !strings.Contains(msg, "--sasl-password") ||
+		strings.Contains(msg, "ACLs") || strings.Contains(msg, "wrong") {
+		t.Errorf("a wrong password is not reported as refused credentials: %v", refused)
+	}
 	if d := metrics.Sum(badSvc.Registry, "complaintd_decisions_total", "", ""); d != 0 {
 		t.Errorf("the worker with a wrong password decided %v complaints", d)
 	}
