@@ -97,8 +97,16 @@ func sameDecisions(t *testing.T, redisAddr string, redisArgs ...string) {
 				return len(want) - bad, bad == 0
 			}, func() string { return strings.Join(out.Mismatches(want, 0), "\n") })
 			distinct, total, _ := out.Count()
-			t.Logf("%d workers, %d kills: %d complaints, %d decision messages (revisions and redeliveries included)",
-				sc.workers, kills, distinct, total)
+			rewritten := out.Rewritten()
+			t.Logf("%d workers, %d kills: %d complaints, %d decision messages (revisions and redeliveries included), %d written again at the same revision",
+				sc.workers, kills, distinct, total, rewritten)
+			// A kill loses at most what was in flight: the batch being
+			// written and the one decided behind it (--batch-size 32,
+			// each complaint's decision and the revisions it caused).
+			// What was written and marked is never written again.
+			if bound := kills * 2 * 32 * 2; rewritten > bound {
+				t.Errorf("%d decisions written again at the same revision after %d kills: more than the %d two batches a kill can lose", rewritten, kills, bound)
+			}
 		})
 	}
 }

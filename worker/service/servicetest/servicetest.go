@@ -266,6 +266,25 @@ func (c *Consumed) Count() (distinct, total, dead int) {
 	return len(c.Decisions), total, len(c.Dead)
 }
 
+// Rewritten is how many decisions were read more than once at the same
+// revision: written again after a crash lost the mark that they were
+// written, not decided again.
+func (c *Consumed) Rewritten() int {
+	c.Mu.Lock()
+	defer c.Mu.Unlock()
+	n := 0
+	for _, ds := range c.Decisions {
+		seen := make(map[int]bool, len(ds))
+		for _, d := range ds {
+			if seen[d.D.Revision] {
+				n++
+			}
+			seen[d.D.Revision] = true
+		}
+	}
+	return n
+}
+
 // Watch consumes every review topic of the shipped rules, the
 // dead-letter topic and (with o.SLA) the enforcement topic of o from the
 // start, validating every decision, SLA event and enforcement event
