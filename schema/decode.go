@@ -131,6 +131,7 @@ func (d *Decoder) parse(b []byte, r *reader, root Object) (*fastjson.Value, erro
 		return nil, refuse(ReasonMalformedJSON, "", "a string holds a raw control character (JSON requires \\u escapes)")
 	}
 	doc := b // the caller's bytes are never modified
+	repaired := false
 	if !utf8.Valid(b) {
 		if d.Mode == Strict {
 			return nil, refuse(ReasonMalformedJSON, "", "invalid UTF-8")
@@ -138,6 +139,7 @@ func (d *Decoder) parse(b []byte, r *reader, root Object) (*fastjson.Value, erro
 		d.buf = repairUTF8(d.buf[:0], b)
 		doc = d.buf
 		r.note("", root.String(), ActUTF8Repaired, "")
+		repaired = true
 	}
 	if sc.surrogates {
 		if len(doc) == len(b) && len(b) > 0 && &doc[0] == &b[0] {
@@ -145,15 +147,29 @@ func (d *Decoder) parse(b []byte, r *reader, root Object) (*fastjson.Value, erro
 			doc = d.buf
 		}
 		repairSurrogates(doc)
+		repaired = true
 	}
-	if err := fastjson.ValidateBytes(doc); err != nil {
-		return nil, refuse(ReasonMalformedJSON, "", "%s", cutString(err.Error(), 120))
+	// fastjson's validator refuses what its parser reads leniently; the
+	// scan found none of that unless lax, so the validator runs only then,
+	// or when the parser refuses (its message is the validator's, as when
+	// every document was validated first), or after a repair.
+	if sc.lax || repaired {
+		if err := fastjson.ValidateBytes(doc); err != nil {
+			return nil, malformed(err)
+		}
 	}
 	v, err := d.p.ParseBytes(doc)
 	if err != nil {
-		return nil, refuse(ReasonMalformedJSON, "", "%s", cutString(err.Error(), 120))
+		if verr := fastjson.ValidateBytes(doc); verr != nil {
+			return nil, malformed(verr)
+		}
+		return nil, malformed(err)
 	}
 	return v, nil
+}
+
+func malformed(err error) *Error {
+	return refuse(ReasonMalformedJSON, "", "%s", cutString(err.Error(), 120))
 }
 
 // ptr is a JSON pointer to a member, rendered only when needed.
