@@ -272,7 +272,7 @@ func (r *reader) evidenceList(v *fastjson.Value, path string) []Evidence {
 	}
 	out := make([]Evidence, 0, len(items))
 	for i, item := range items {
-		if e, ok := r.evidence(item, path+"/"+string(indexKey(i))); ok {
+		if e, ok := r.evidence(item, i); ok {
 			out = append(out, e)
 		}
 	}
@@ -282,7 +282,19 @@ func (r *reader) evidenceList(v *fastjson.Value, path string) []Evidence {
 	return out
 }
 
-func (r *reader) evidence(v *fastjson.Value, path string) (Evidence, bool) {
+// evidencePaths are the JSON pointers of each evidence item and of its
+// shows, made once.
+var evidencePaths = func() (out [MaxEvidence]struct{ item, shows string }) {
+	for i := range out {
+		out[i].item = "/evidence/" + strconv.Itoa(i)
+		out[i].shows = out[i].item + "/shows"
+	}
+	return out
+}()
+
+// evidence reads the n-th item (n < MaxEvidence) of /evidence.
+func (r *reader) evidence(v *fastjson.Value, n int) (Evidence, bool) {
+	path := evidencePaths[n].item
 	var e Evidence
 	o, err := v.Object()
 	if err != nil {
@@ -306,7 +318,7 @@ func (r *reader) evidence(v *fastjson.Value, path string) (Evidence, bool) {
 		case kSHA256:
 			e.SHA256 = r.code(v, at, field, "must be 64 lower-case hexadecimal digits", isSHA256, foldSHA256)
 		case kShows:
-			e.Shows = r.shows(v, at.String())
+			e.Shows = r.shows(v, evidencePaths[n].shows)
 		case kComplete:
 			if b, st := r.boolean(v, at, field, false); st == stOK {
 				e.Complete = &b
@@ -350,7 +362,7 @@ func (r *reader) shows(v *fastjson.Value, path string) []string {
 	}
 	out := make([]string, 0, len(items))
 	for i, item := range items {
-		s := r.enum(item, ptr{path, indexKey(i)}, "evidence.shows", ShowsValues, "", false)
+		s := r.enum(item, ptr{parent: path, key: indexKey(i)}, "evidence.shows", ShowsValues, "", false)
 		if r.err != nil {
 			return nil
 		}

@@ -52,7 +52,7 @@ type Decoder struct {
 	Options
 	p   fastjson.Parser
 	buf []byte // the document after repairs, when it needed any
-	num []byte // scratch for number text
+	scratch
 }
 
 // NewDecoder returns a Decoder with the given options.
@@ -85,13 +85,12 @@ func DecodeStatusEvent(b []byte) (*StatusEvent, error) {
 // retained.
 func (d *Decoder) Complaint(b []byte, c *Complaint) error {
 	*c = Complaint{}
-	r := reader{mode: d.Mode, zone: d.Zone, read: &c.Read, num: d.num}
+	r := reader{mode: d.Mode, zone: d.Zone, read: &c.Read, scratch: &d.scratch}
 	v, err := d.parse(b, &r, ObjComplaint)
 	if err != nil {
 		return err
 	}
 	r.complaint(v, c)
-	d.num = r.num
 	return r.result()
 }
 
@@ -107,13 +106,12 @@ func (d *Decoder) ComplaintAt(b []byte, receivedAt time.Time, c *Complaint) erro
 // StatusEvent decodes b into s, which it overwrites.
 func (d *Decoder) StatusEvent(b []byte, s *StatusEvent) error {
 	*s = StatusEvent{}
-	r := reader{mode: d.Mode, zone: d.Zone, read: &s.Read, num: d.num}
+	r := reader{mode: d.Mode, zone: d.Zone, read: &s.Read, scratch: &d.scratch}
 	v, err := d.parse(b, &r, ObjStatus)
 	if err != nil {
 		return err
 	}
 	r.statusEvent(v, s)
-	d.num = r.num
 	return r.result()
 }
 
@@ -176,10 +174,14 @@ func malformed(err error) *Error {
 type ptr struct {
 	parent string
 	key    []byte
+	known  string // the pointer, when it was made ahead (a known member of the root)
 }
 
 // String renders the pointer, cutting a long key to 64 bytes.
 func (p ptr) String() string {
+	if p.known != "" {
+		return p.known
+	}
 	k := p.key
 	if len(k) > 64 {
 		k = []byte(cutString(string(k), 64))

@@ -14,7 +14,13 @@ type reader struct {
 	zone *time.Location
 	read *Read
 	err  *Error
-	num  []byte // scratch for number text
+	*scratch
+}
+
+// scratch is what a Decoder keeps from one document to the next.
+type scratch struct {
+	num []byte // number text
+	idx []int8 // for visit: the spec index of each member
 }
 
 func (r *reader) strict() bool { return r.mode == Strict }
@@ -41,22 +47,53 @@ type objSpec struct {
 	obj      Object
 	keys     []string
 	fields   []string // Note.Field of each key
+	roots    []string // the JSON pointer of each key in a document's root object
 	required []int    // the keys JSON Schema requires, in the order they are reported
+	// slots map keyHash(key, seed) to 1 + the key's index (0: none): a
+	// perfect hash of the keys, found by newSpec.
+	slots [64]int8
+	seed  uint
 }
 
 func newSpec(obj Object, prefix string, keys []string, required ...int) *objSpec {
 	s := &objSpec{obj: obj, keys: keys, required: required}
 	for _, k := range keys {
 		s.fields = append(s.fields, prefix+k)
+		s.roots = append(s.roots, "/"+k)
 	}
-	return s
+	for s.seed = 1; ; s.seed++ {
+		if s.seed > 1<<10 {
+			panic("schema: no perfect hash for the keys of " + obj.String())
+		}
+		s.slots = [64]int8{}
+		ok := true
+		for i, k := range keys {
+			h := keyHash([]byte(k), s.seed)
+			if s.slots[h] != 0 {
+				ok = false
+				break
+			}
+			s.slots[h] = int8(i + 1)
+		}
+		if ok {
+			return s
+		}
+	}
 }
 
+// keyHash hashes a key from its length and its first and last bytes.
+func keyHash(key []byte, seed uint) uint {
+	if len(key) == 0 {
+		return 0
+	}
+	return (uint(len(key))*seed + uint(key[0])*(seed>>3+7) + uint(key[len(key)-1])*3) & 63
+}
+
+// index returns the index of key, or -1 when the spec does not know it.
 func (s *objSpec) index(key []byte) int {
-	for i, k := range s.keys {
-		if string(key) == k {
-			return i
-		}
+	i := int(s.slots[keyHash(key, s.seed)]) - 1
+	if i >= 0 && string(key) == s.keys[i] {
+		return i
 	}
 	return -1
 }
@@ -71,14 +108,19 @@ func has(seen uint32, i int) bool { return seen&(1<<i) != 0 }
 func (r *reader) visit(o *fastjson.Object, path string, s *objSpec, f func(i int, v *fastjson.Value, at ptr)) uint32 {
 	var seen uint32
 	// Duplicates first, whatever else is wrong: which of two values a
-	// consumer takes depends on its parser, so none is read.
+	// consumer takes depends on its parser, so none is read. The index of
+	// each member is kept for the second pass (in r.idx, above those of
+	// the objects this one is inside).
+	base := len(r.idx)
+	defer func() { r.idx = r.idx[:base] }()
 	o.Visit(func(key []byte, _ *fastjson.Value) {
 		i := s.index(key)
+		r.idx = append(r.idx, int8(i))
 		if i < 0 || r.err != nil {
 			return
 		}
 		if has(seen, i) {
-			r.fail(refuse(ReasonDuplicateKey, ptr{path, key}.String(), "duplicate key"))
+			r.fail(refuse(ReasonDuplicateKey, ptr{parent: path, key: key}.String(), "duplicate key"))
 		}
 		seen |= 1 << i
 	})
@@ -87,14 +129,16 @@ func (r *reader) visit(o *fastjson.Object, path string, s *objSpec, f func(i int
 	}
 	unknown := 0
 	var keys []byte
+	n := base
 	o.Visit(func(key []byte, v *fastjson.Value) {
+		i := int(r.idx[n])
+		n++
 		if r.err != nil {
 			return
 		}
-		i := s.index(key)
 		if i < 0 {
 			if r.strict() {
-				r.fail(violation(ptr{path, key}.String(), "unknown property"))
+				r.fail(violation(ptr{parent: path, key: key}.String(), "unknown property"))
 				return
 			}
 			r.read.Unknown[s.obj]++
@@ -107,7 +151,11 @@ func (r *reader) visit(o *fastjson.Object, path string, s *objSpec, f func(i int
 			unknown++
 			return
 		}
-		f(i, v, ptr{path, key})
+		at := ptr{parent: path, key: key}
+		if path == "" {
+			at.known = s.roots[i]
+		}
+		f(i, v, at)
 	})
 	if r.err != nil {
 		return seen
