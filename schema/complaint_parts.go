@@ -223,7 +223,7 @@ func (r *reader) order(v *fastjson.Value, path string) *Order {
 			ord.AmountMinor, _ = r.amount(v, at, field)
 			content = content || ord.AmountMinor != 0
 		case kCurrency:
-			ord.Currency = r.code(v, at, field, "must be an ISO 4217 code of three capital letters", isCurrency, foldCurrency)
+			ord.Currency = r.code(v, at, field, "must be an ISO 4217 code of three capital letters", isCurrency, foldCurrency, true)
 			content = content || ord.Currency != ""
 		case kPaidAt:
 			ord.PaidAt, _ = r.dateTime(v, at, field)
@@ -271,7 +271,9 @@ func (r *reader) evidenceList(v *fastjson.Value, path string) []Evidence {
 		items = items[:MaxEvidence]
 	}
 	out := make([]Evidence, 0, len(items))
+	r.showsRoom = nil
 	for i, item := range items {
+		r.itemsLeft = len(items) - i
 		if e, ok := r.evidence(item, i); ok {
 			out = append(out, e)
 		}
@@ -316,7 +318,7 @@ func (r *reader) evidence(v *fastjson.Value, n int) (Evidence, bool) {
 		case kURI:
 			e.URI = r.text(v, at, field, 1, MaxURILen, false)
 		case kSHA256:
-			e.SHA256 = r.code(v, at, field, "must be 64 lower-case hexadecimal digits", isSHA256, foldSHA256)
+			e.SHA256 = r.code(v, at, field, "must be 64 lower-case hexadecimal digits", isSHA256, foldSHA256, false)
 		case kShows:
 			e.Shows = r.shows(v, evidencePaths[n].shows)
 		case kComplete:
@@ -360,7 +362,13 @@ func (r *reader) shows(v *fastjson.Value, path string) []string {
 		}
 		return nil
 	}
-	out := make([]string, 0, len(items))
+	// At most one of each value is kept: the items of every shows of the
+	// complaint share one array, each with its own capacity.
+	if len(r.showsRoom) < len(ShowsValues) {
+		r.showsRoom = make([]string, len(ShowsValues)*r.itemsLeft)
+	}
+	out := r.showsRoom[:0:len(ShowsValues)]
+	defer func() { r.showsRoom = r.showsRoom[len(out):] }()
 	for i, item := range items {
 		s := r.enum(item, ptr{parent: path, key: indexKey(i)}, "evidence.shows", ShowsValues, "", false)
 		if r.err != nil {
@@ -384,5 +392,5 @@ func (r *reader) shows(v *fastjson.Value, path string) []string {
 			out = append(out, s)
 		}
 	}
-	return out
+	return out[:len(out):len(out)]
 }

@@ -94,7 +94,7 @@ func (r *reader) complaint(v *fastjson.Value, c *Complaint) {
 		case kCategory:
 			c.Category = r.enum(v, at, field, Categories, "unknown", true)
 		case kSubcategory:
-			c.Subcategory = r.text(v, at, field, 0, MaxSubcategoryLen, true)
+			c.Subcategory = r.word(v, at, field, 0, MaxSubcategoryLen, true)
 		case kComplainant:
 			r.complainant(v, at.String(), &c.Complainant)
 		case kMerchant:

@@ -14,13 +14,18 @@ type reader struct {
 	zone *time.Location
 	read *Read
 	err  *Error
+	// showsRoom is room for the shows of the evidence items left to read
+	// (itemsLeft of them).
+	showsRoom []string
+	itemsLeft int
 	*scratch
 }
 
 // scratch is what a Decoder keeps from one document to the next.
 type scratch struct {
-	num []byte // number text
-	idx []int8 // for visit: the spec index of each member
+	num   []byte // number text
+	idx   []int8 // for visit: the spec index of each member
+	words words
 }
 
 func (r *reader) strict() bool { return r.mode == Strict }

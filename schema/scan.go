@@ -1,6 +1,9 @@
 package schema
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // scan is what the linear pre-scan found.
 type scan struct {
@@ -68,10 +71,17 @@ func prescan(b []byte) scan {
 // returns the index of its closing quote (len(b) when there is none).
 func (s *scan) skipString(b []byte, i int) int {
 	for i < len(b) {
-		// Eight bytes at a time while none is a quote, a backslash or a
+		// Past the bytes that are neither a quote, a backslash nor a
 		// control character.
-		for i+8 <= len(b) && !special(binary.LittleEndian.Uint64(b[i:])) {
+		for i+8 <= len(b) {
+			if m := specialBytes(b[i : i+8 : i+8]); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
 			i += 8
+		}
+		for i < len(b) && plain[b[i]] {
+			i++
 		}
 		if i >= len(b) {
 			break
@@ -96,7 +106,7 @@ func (s *scan) skipString(b []byte, i int) int {
 			default:
 				s.lax = true
 			}
-		case c < 0x20:
+		default: // below 0x20
 			s.control = true
 		}
 		i++
@@ -104,13 +114,25 @@ func (s *scan) skipString(b []byte, i int) int {
 	return i
 }
 
-// special reports whether one of the eight bytes of w is a quote, a
-// backslash or below 0x20 (exact: it may not err either way).
-func special(w uint64) bool {
+// specialBytes marks, in the high bit of each byte, the bytes of b (eight)
+// that are a quote, a backslash or below 0x20. The lowest mark is exact
+// (bytes above a marked one may be marked wrongly): it is the first such
+// byte.
+func specialBytes(b []byte) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	zero := func(x uint64) uint64 { return (x - ones) & ^x & highs }
-	return (zero(w^(ones*'"')) | zero(w^(ones*'\\')) | (w-ones*0x20)&^w&highs) != 0
+	w := binary.LittleEndian.Uint64(b)
+	q, bs := w^(ones*'"'), w^(ones*'\\')
+	return ((q-ones)&^q | (bs-ones)&^bs | (w-ones*0x20)&^w) & highs
 }
+
+// plain are the bytes a string holds as they are: neither a quote, a
+// backslash nor a control character.
+var plain = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // literal returns how many bytes after b[0] the literal lit takes, noting
 // lax when b does not start with it.

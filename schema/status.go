@@ -111,14 +111,14 @@ func (r *reader) statusEvent(v *fastjson.Value, s *StatusEvent) {
 		case kAt:
 			s.At, timeErr = r.eventTime(v, at, field)
 		case kQueue:
-			s.Queue = r.text(v, at, field, 1, MaxQueueLen, false)
+			s.Queue = r.word(v, at, field, 1, MaxQueueLen, false)
 		case kActor:
 			s.Actor = r.text(v, at, field, 1, MaxActorLen, false)
 		case kOutcome:
 			s.Outcome = r.enum(v, at, field, Outcomes, "", false)
 		case kReason:
 			s.Reason = r.code(v, at, field, "must be a reason code: 1 to 64 of A-Z a-z 0-9 . _ : - starting with a letter or digit",
-				validReason, func([]byte) string { return "" })
+				validReason, func([]byte) string { return "" }, true)
 		}
 	})
 	if r.err == nil {

@@ -15,32 +15,44 @@ import (
 // null (and "" when minLen > 0) is absent, a longer string is cut to
 // maxLen characters when cut is set and absent otherwise.
 func (r *reader) text(v *fastjson.Value, at ptr, field string, minLen, maxLen int, cut bool) string {
+	return string(r.textBytes(v, at, field, minLen, maxLen, cut))
+}
+
+// word is text for a value of a small vocabulary (a subcategory, a
+// queue): a value seen before is not allocated again (see words).
+func (r *reader) word(v *fastjson.Value, at ptr, field string, minLen, maxLen int, cut bool) string {
+	return r.words.get(r.textBytes(v, at, field, minLen, maxLen, cut))
+}
+
+// textBytes is text before it is made a string: it is only valid until
+// the next document is parsed.
+func (r *reader) textBytes(v *fastjson.Value, at ptr, field string, minLen, maxLen int, cut bool) []byte {
 	if r.err != nil || r.absentish(v, at, field, minLen > 0, "must be a string") {
-		return ""
+		return nil
 	}
 	b, err := v.StringBytes()
 	if err != nil {
 		r.wrongType(v, at, field, "must be a string")
-		return ""
+		return nil
 	}
 	n := utf8.RuneCount(b)
 	if n < minLen {
 		r.fail(violation(at.String(), "must be at least %d characters", minLen)) // Strict only: "" is absent when tolerant
-		return ""
+		return nil
 	}
 	if n > maxLen {
 		if r.strict() {
 			r.fail(violation(at.String(), "must be at most %d characters", maxLen))
-			return ""
+			return nil
 		}
 		if !cut {
 			r.note(at.String(), field, ActInvalid, "")
-			return ""
+			return nil
 		}
 		r.note(at.String(), field, ActTruncated, "")
-		return string(cutRunes(b, maxLen))
+		return cutRunes(b, maxLen)
 	}
-	return string(b)
+	return b
 }
 
 // cutRunes returns the first n runes of b.
@@ -219,7 +231,8 @@ func (r *reader) dateTime(v *fastjson.Value, at ptr, field string) (time.Time, s
 // code reads an optional fixed-format string (currency, sha256): ok says
 // whether it is valid as is; fold, in Tolerant mode, returns the accepted
 // spelling of a near miss ("" when there is none).
-func (r *reader) code(v *fastjson.Value, at ptr, field, msg string, ok func([]byte) bool, fold func([]byte) string) string {
+// A code of a small vocabulary (a currency) is interned (see words).
+func (r *reader) code(v *fastjson.Value, at ptr, field, msg string, ok func([]byte) bool, fold func([]byte) string, intern bool) string {
 	if r.err != nil || r.absentish(v, at, field, true, "must be a string") {
 		return ""
 	}
@@ -229,6 +242,9 @@ func (r *reader) code(v *fastjson.Value, at ptr, field, msg string, ok func([]by
 		return ""
 	}
 	if ok(b) {
+		if intern {
+			return r.words.get(b)
+		}
 		return string(b)
 	}
 	if !r.strict() {
