@@ -8,7 +8,7 @@ import (
 
 // notObject refuses (Strict) a value that must be an object, or reports
 // (Tolerant) that it is null or of another type.
-func (r *reader) notObject(v *fastjson.Value, path string) {
+func (r *reader) notObject(v *value, path string) {
 	if r.strict() {
 		r.fail(violation(path, "must be an object"))
 	}
@@ -17,7 +17,7 @@ func (r *reader) notObject(v *fastjson.Value, path string) {
 // complainant reads who filed the complaint. Tolerant: without a usable
 // complainant, or without a usable user_id for a named one, the buyer is
 // read as anonymous: their identity cannot be verified.
-func (r *reader) complainant(v *fastjson.Value, path string, c *Complainant) {
+func (r *reader) complainant(v *value, path string, c *Complainant) {
 	o, err := v.Object()
 	if err != nil {
 		r.notObject(v, path)
@@ -25,10 +25,10 @@ func (r *reader) complainant(v *fastjson.Value, path string, c *Complainant) {
 		r.note(path, "complainant", ActMissingDefaulted, v.Type().String())
 		return
 	}
-	var user *fastjson.Value
+	var user *value
 	var userAt ptr
 	anon := stAbsent
-	seen := r.visit(o, path, complainantSpec, func(i int, v *fastjson.Value, at ptr) {
+	seen := r.visit(o, path, complainantSpec, func(i int, v *value, at ptr) {
 		field := complainantSpec.fields[i]
 		switch i {
 		case kUserID:
@@ -99,7 +99,7 @@ func (r *reader) complainant(v *fastjson.Value, path string, c *Complainant) {
 
 // userID classifies a user_id (nil when absent) without noting it: the
 // action is what Tolerant reading did with it ("" when nothing).
-func (r *reader) userID(v *fastjson.Value) (string, state, Action) {
+func (r *reader) userID(v *value) (string, state, Action) {
 	if v == nil {
 		return "", stAbsent, ""
 	}
@@ -121,7 +121,7 @@ func (r *reader) userID(v *fastjson.Value) (string, state, Action) {
 
 // strictUser applies the schema's rule: user_id is "" exactly when the
 // complaint is anonymous, and required unless it is.
-func (r *reader) strictUser(v *fastjson.Value, at ptr, path string, c *Complainant) {
+func (r *reader) strictUser(v *value, at ptr, path string, c *Complainant) {
 	if v != nil {
 		b, err := v.StringBytes()
 		switch {
@@ -146,14 +146,14 @@ func (r *reader) strictUser(v *fastjson.Value, at ptr, path string, c *Complaina
 
 // merchant reads who the complaint is about. Tolerant: without a usable
 // merchant the complaint is read as about the platform (merchant_id "").
-func (r *reader) merchant(v *fastjson.Value, path string, m *Merchant) {
+func (r *reader) merchant(v *value, path string, m *Merchant) {
 	o, err := v.Object()
 	if err != nil {
 		r.notObject(v, path)
 		r.note(path, "merchant", ActMissingDefaulted, v.Type().String())
 		return
 	}
-	seen := r.visit(o, path, merchantSpec, func(i int, v *fastjson.Value, at ptr) {
+	seen := r.visit(o, path, merchantSpec, func(i int, v *value, at ptr) {
 		field := merchantSpec.fields[i]
 		switch i {
 		case kMerchantID:
@@ -168,7 +168,7 @@ func (r *reader) merchant(v *fastjson.Value, path string, m *Merchant) {
 }
 
 // merchantID reads "" (the platform) or an identifier.
-func (r *reader) merchantID(v *fastjson.Value, at ptr, field string) string {
+func (r *reader) merchantID(v *value, at ptr, field string) string {
 	if r.err != nil {
 		return ""
 	}
@@ -195,7 +195,7 @@ func (r *reader) merchantID(v *fastjson.Value, at ptr, field string) string {
 // order reads the order. Tolerant: an order without a usable order_id is
 // no order at all, whatever else it carries (noted as dropped when it
 // carried something).
-func (r *reader) order(v *fastjson.Value, path string) *Order {
+func (r *reader) order(v *value, path string) *Order {
 	if r.err != nil {
 		return nil
 	}
@@ -214,7 +214,7 @@ func (r *reader) order(v *fastjson.Value, path string) *Order {
 	ord := new(Order)
 	id := stAbsent
 	content := false
-	r.visit(o, path, orderSpec, func(i int, v *fastjson.Value, at ptr) {
+	r.visit(o, path, orderSpec, func(i int, v *value, at ptr) {
 		field := orderSpec.fields[i]
 		switch i {
 		case kOrderID:
@@ -246,12 +246,11 @@ func (r *reader) order(v *fastjson.Value, path string) *Order {
 
 // evidenceList reads the evidence. Tolerant: items past MaxEvidence are
 // cut (noted), unusable items are dropped (noted).
-func (r *reader) evidenceList(v *fastjson.Value, path string) []Evidence {
+func (r *reader) evidenceList(v *value, path string) []Evidence {
 	if r.err != nil {
 		return nil
 	}
-	items, err := v.Array()
-	if err != nil {
+	if v.Type() != fastjson.TypeArray {
 		switch {
 		case r.strict():
 			r.fail(violation(path, "must be an array"))
@@ -262,18 +261,20 @@ func (r *reader) evidenceList(v *fastjson.Value, path string) []Evidence {
 		}
 		return nil
 	}
-	if len(items) > MaxEvidence {
+	n := v.n
+	if n > MaxEvidence {
 		if r.strict() {
 			r.fail(violation(path, "must have at most %d items", MaxEvidence))
 			return nil
 		}
-		r.note(path, "evidence", ActTruncated, strconv.Itoa(len(items))+" items")
-		items = items[:MaxEvidence]
+		r.note(path, "evidence", ActTruncated, strconv.Itoa(n)+" items")
+		n = MaxEvidence
 	}
-	out := make([]Evidence, 0, len(items))
+	out := make([]Evidence, 0, n)
 	r.showsRoom = nil
-	for i, item := range items {
-		r.itemsLeft = len(items) - i
+	item := v.first
+	for i := 0; i < n; i, item = i+1, item.next {
+		r.itemsLeft = n - i
 		if e, ok := r.evidence(item, i); ok {
 			out = append(out, e)
 		}
@@ -295,7 +296,7 @@ var evidencePaths = func() (out [MaxEvidence]struct{ item, shows string }) {
 }()
 
 // evidence reads the n-th item (n < MaxEvidence) of /evidence.
-func (r *reader) evidence(v *fastjson.Value, n int) (Evidence, bool) {
+func (r *reader) evidence(v *value, n int) (Evidence, bool) {
 	path := evidencePaths[n].item
 	var e Evidence
 	o, err := v.Object()
@@ -310,7 +311,7 @@ func (r *reader) evidence(v *fastjson.Value, n int) (Evidence, bool) {
 		}
 		return e, false
 	}
-	seen := r.visit(o, path, evidenceSpec, func(i int, v *fastjson.Value, at ptr) {
+	seen := r.visit(o, path, evidenceSpec, func(i int, v *value, at ptr) {
 		field := evidenceSpec.fields[i]
 		switch i {
 		case kKind:
@@ -346,12 +347,11 @@ func (r *reader) evidence(v *fastjson.Value, n int) (Evidence, bool) {
 
 // shows reads what a piece of evidence shows. Tolerant: unknown, repeated
 // and unusable items are dropped (noted).
-func (r *reader) shows(v *fastjson.Value, path string) []string {
+func (r *reader) shows(v *value, path string) []string {
 	if r.err != nil {
 		return nil
 	}
-	items, err := v.Array()
-	if err != nil {
+	if v.Type() != fastjson.TypeArray {
 		switch {
 		case r.strict():
 			r.fail(violation(path, "must be an array"))
@@ -369,7 +369,7 @@ func (r *reader) shows(v *fastjson.Value, path string) []string {
 	}
 	out := r.showsRoom[:0:len(ShowsValues)]
 	defer func() { r.showsRoom = r.showsRoom[len(out):] }()
-	for i, item := range items {
+	for i, item := 0, v.first; item != nil; i, item = i+1, item.next {
 		s := r.enum(item, ptr{parent: path, key: indexKey(i)}, "evidence.shows", ShowsValues, "", false)
 		if r.err != nil {
 			return nil

@@ -50,7 +50,7 @@ type Options struct {
 // a Strict decoder; set Options before the first use.
 type Decoder struct {
 	Options
-	p   fastjson.Parser
+	t   tree
 	buf []byte // the document after repairs, when it needed any
 	scratch
 }
@@ -117,53 +117,69 @@ func (d *Decoder) StatusEvent(b []byte, s *StatusEvent) error {
 
 // parse bounds, repairs and parses a document. Size and depth are checked
 // before anything that costs more than one pass over the bytes.
-func (d *Decoder) parse(b []byte, r *reader, root Object) (*fastjson.Value, error) {
+//
+// A document of valid UTF-8 is parsed at once: the tree accepts only JSON
+// that fastjson's validator accepts, nested at most MaxDepth deep, without
+// raw control characters, and reads it as fastjson reads it once
+// surrogates are repaired. Whatever it refuses, and whatever is not UTF-8,
+// takes the path that explains the refusal (refusal) or repairs the bytes.
+func (d *Decoder) parse(b []byte, r *reader, root Object) (*value, error) {
 	if len(b) > MaxDocumentBytes {
 		return nil, refuse(ReasonTooLarge, "", "document is %d bytes, limit %d", len(b), MaxDocumentBytes)
 	}
+	if utf8.Valid(b) {
+		if v := d.t.parse(b); v != nil {
+			return v, nil
+		}
+		return nil, d.refusal(b)
+	}
+	// The refusals before repairs come first, as for any document.
+	sc := prescan(b)
+	if sc.tooDeep || sc.control {
+		return nil, d.refusal(b)
+	}
+	if d.Mode == Strict {
+		return nil, refuse(ReasonMalformedJSON, "", "invalid UTF-8")
+	}
+	d.buf = repairUTF8(d.buf[:0], b)
+	r.note("", root.String(), ActUTF8Repaired, "")
+	if v := d.t.parse(d.buf); v != nil {
+		return v, nil
+	}
+	return nil, d.refusal(b)
+}
+
+// refusal explains why a document the tree refused is refused: too deep,
+// a raw control character, or what fastjson's validator (or, when it has
+// nothing to say, its parser) says of the repaired document.
+func (d *Decoder) refusal(b []byte) error {
 	sc := prescan(b)
 	if sc.tooDeep {
-		return nil, refuse(ReasonTooDeep, "", "arrays and objects nest deeper than %d levels", MaxDepth)
+		return refuse(ReasonTooDeep, "", "arrays and objects nest deeper than %d levels", MaxDepth)
 	}
 	if sc.control {
-		return nil, refuse(ReasonMalformedJSON, "", "a string holds a raw control character (JSON requires \\u escapes)")
+		return refuse(ReasonMalformedJSON, "", "a string holds a raw control character (JSON requires \\u escapes)")
 	}
 	doc := b // the caller's bytes are never modified
-	repaired := false
 	if !utf8.Valid(b) {
 		if d.Mode == Strict {
-			return nil, refuse(ReasonMalformedJSON, "", "invalid UTF-8")
+			return refuse(ReasonMalformedJSON, "", "invalid UTF-8")
 		}
-		d.buf = repairUTF8(d.buf[:0], b)
-		doc = d.buf
-		r.note("", root.String(), ActUTF8Repaired, "")
-		repaired = true
+		doc = repairUTF8(nil, b)
 	}
 	if sc.surrogates {
-		if len(doc) == len(b) && len(b) > 0 && &doc[0] == &b[0] {
-			d.buf = append(d.buf[:0], b...)
-			doc = d.buf
-		}
+		doc = append([]byte(nil), doc...)
 		repairSurrogates(doc)
-		repaired = true
 	}
-	// fastjson's validator refuses what its parser reads leniently; the
-	// scan found none of that unless lax, so the validator runs only then,
-	// or when the parser refuses (its message is the validator's, as when
-	// every document was validated first), or after a repair.
-	if sc.lax || repaired {
-		if err := fastjson.ValidateBytes(doc); err != nil {
-			return nil, malformed(err)
-		}
+	if err := fastjson.ValidateBytes(doc); err != nil {
+		return malformed(err)
 	}
-	v, err := d.p.ParseBytes(doc)
-	if err != nil {
-		if verr := fastjson.ValidateBytes(doc); verr != nil {
-			return nil, malformed(verr)
-		}
-		return nil, malformed(err)
+	var p fastjson.Parser
+	if _, err := p.ParseBytes(doc); err != nil {
+		return malformed(err)
 	}
-	return v, nil
+	// Not reached while the tree and fastjson agree (FuzzTree).
+	return refuse(ReasonMalformedJSON, "", "cannot parse JSON")
 }
 
 func malformed(err error) *Error {

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -42,8 +43,9 @@ func referencePrescan(b []byte) (tooDeep, surrogates, control bool) {
 	return false, surrogates, control
 }
 
-// referenceParse is Decoder.parse as it was: validate, then parse.
-func referenceParse(p *fastjson.Parser, b []byte) (*fastjson.Value, error) {
+// referenceParse is Decoder.parse as it was: scan, repair, validate, then
+// parse with fastjson.
+func referenceParse(p *fastjson.Parser, mode Mode, b []byte) (*fastjson.Value, error) {
 	if len(b) > MaxDocumentBytes {
 		return nil, refuse(ReasonTooLarge, "", "document is %d bytes, limit %d", len(b), MaxDocumentBytes)
 	}
@@ -56,6 +58,9 @@ func referenceParse(p *fastjson.Parser, b []byte) (*fastjson.Value, error) {
 	}
 	doc := b
 	if !utf8.Valid(b) {
+		if mode == Strict {
+			return nil, refuse(ReasonMalformedJSON, "", "invalid UTF-8")
+		}
 		doc = repairUTF8(nil, b)
 	}
 	if surrogates {
@@ -72,10 +77,58 @@ func referenceParse(p *fastjson.Parser, b []byte) (*fastjson.Value, error) {
 	return v, nil
 }
 
-// checkParse holds Decoder.parse (validating only lax documents) to
-// referenceParse (validating all): the same refusal, message included, or
-// the same parsed value; and the scan's other findings to the reference
-// scan's.
+// sameTree reports where the tree's value and fastjson's differ ("" when
+// they do not): type, string (unescaped), number text, keys (unescaped)
+// and their order.
+func sameTree(got *value, want *fastjson.Value, at string) string {
+	if got.Type() != want.Type() {
+		return fmt.Sprintf("%s: %s, fastjson %s", at, got.Type(), want.Type())
+	}
+	switch got.Type() {
+	case fastjson.TypeString:
+		if !bytes.Equal(got.s, want.GetStringBytes()) {
+			return fmt.Sprintf("%s: %q, fastjson %q", at, got.s, want.GetStringBytes())
+		}
+	case fastjson.TypeNumber:
+		if w := want.MarshalTo(nil); !bytes.Equal(got.s, w) {
+			return fmt.Sprintf("%s: number %s, fastjson %s", at, got.s, w)
+		}
+	case fastjson.TypeArray:
+		items, _ := want.Array()
+		if got.n != len(items) {
+			return fmt.Sprintf("%s: %d items, fastjson %d", at, got.n, len(items))
+		}
+		g := got.first
+		for i, w := range items {
+			if d := sameTree(g, w, fmt.Sprintf("%s/%d", at, i)); d != "" {
+				return d
+			}
+			g = g.next
+		}
+	case fastjson.TypeObject:
+		o, _ := want.Object()
+		if got.n != o.Len() {
+			return fmt.Sprintf("%s: %d members, fastjson %d", at, got.n, o.Len())
+		}
+		g := got.first
+		diff := ""
+		o.Visit(func(key []byte, w *fastjson.Value) {
+			if diff == "" && !bytes.Equal(g.key, key) {
+				diff = fmt.Sprintf("%s: key %q, fastjson %q", at, g.key, key)
+			}
+			if diff == "" {
+				diff = sameTree(g, w, at+"/"+string(key))
+			}
+			g = g.next
+		})
+		return diff
+	}
+	return ""
+}
+
+// checkParse holds Decoder.parse (the tree) to referenceParse (fastjson
+// after the pre-scan and the repairs): the same refusal, message included,
+// or the same values; and the scan's findings to the reference scan's.
 func checkParse(t *testing.T, d *Decoder, ref *fastjson.Parser, doc []byte) {
 	t.Helper()
 	sc := prescan(doc)
@@ -83,24 +136,23 @@ func checkParse(t *testing.T, d *Decoder, ref *fastjson.Parser, doc []byte) {
 		!tooDeep && (sc.surrogates != surrogates || sc.control != control) {
 		t.Fatalf("scan %+v, reference deep %v surrogates %v control %v\n%q", sc, tooDeep, surrogates, control, doc)
 	}
-	if !sc.tooDeep && !sc.control && !sc.lax && fastjson.ValidateBytes(doc) != nil && func() bool { _, err := ref.ParseBytes(doc); return err == nil }() {
-		t.Fatalf("not lax, parsed, but the validator refuses: %v\n%q", fastjson.ValidateBytes(doc), doc)
-	}
 	orig := bytes.Clone(doc)
 	var notes Read
-	r := reader{mode: Tolerant, read: &notes}
+	r := reader{mode: d.Mode, read: &notes}
 	got, err := d.parse(doc, &r, ObjComplaint)
-	want, wantErr := referenceParse(ref, doc)
+	want, wantErr := referenceParse(ref, d.Mode, doc)
 	if !bytes.Equal(doc, orig) {
 		t.Fatalf("parse modified its input")
 	}
 	switch {
 	case (err == nil) != (wantErr == nil):
-		t.Fatalf("parse: %v, reference: %v\n%q", err, wantErr, doc)
+		t.Fatalf("%s parse: %v, reference: %v\n%q", d.Mode, err, wantErr, doc)
 	case err != nil && err.Error() != wantErr.Error():
-		t.Fatalf("parse: %q, reference: %q\n%q", err, wantErr, doc)
-	case err == nil && !bytes.Equal(got.MarshalTo(nil), want.MarshalTo(nil)):
-		t.Fatalf("parse read %s, reference %s", got.MarshalTo(nil), want.MarshalTo(nil))
+		t.Fatalf("%s parse: %q, reference: %q\n%q", d.Mode, err, wantErr, doc)
+	case err == nil:
+		if diff := sameTree(got, want, ""); diff != "" {
+			t.Fatalf("%s\n%q", diff, doc)
+		}
 	}
 }
 
@@ -141,21 +193,25 @@ func parseCorpus(tb testing.TB) [][]byte {
 	return out
 }
 
-func TestParseAsValidated(t *testing.T) {
-	d := Decoder{Options: Options{Mode: Tolerant}} // the reference repairs UTF-8
+func TestTreeAsFastjson(t *testing.T) {
+	strict, tolerant := Decoder{}, Decoder{Options: Options{Mode: Tolerant}}
 	var ref fastjson.Parser
 	for _, doc := range parseCorpus(t) {
-		checkParse(t, &d, &ref, doc)
+		checkParse(t, &strict, &ref, doc)
+		checkParse(t, &tolerant, &ref, doc)
 	}
 }
 
-// FuzzParse: validating only what the scan finds lax refuses and reads
-// exactly what validating every document did.
-func FuzzParse(f *testing.F) {
+// FuzzTree: the tree refuses what fastjson refused after the pre-scan, with
+// the same message, and reads what it read.
+func FuzzTree(f *testing.F) {
 	for _, doc := range parseCorpus(f) {
 		f.Add(doc)
 	}
-	d := Decoder{Options: Options{Mode: Tolerant}} // the reference repairs UTF-8
+	strict, tolerant := Decoder{}, Decoder{Options: Options{Mode: Tolerant}}
 	var ref fastjson.Parser
-	f.Fuzz(func(t *testing.T, doc []byte) { checkParse(t, &d, &ref, doc) })
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		checkParse(t, &strict, &ref, doc)
+		checkParse(t, &tolerant, &ref, doc)
+	})
 }

@@ -24,7 +24,6 @@ type reader struct {
 // scratch is what a Decoder keeps from one document to the next.
 type scratch struct {
 	num   []byte // number text
-	idx   []int8 // for visit: the spec index of each member
 	words words
 }
 
@@ -110,58 +109,51 @@ func has(seen uint32, i int) bool { return seen&(1<<i) != 0 }
 // modes. Unknown keys are refused (Strict) or counted and noted once per
 // object (Tolerant). In Strict mode the first missing required key is
 // refused.
-func (r *reader) visit(o *fastjson.Object, path string, s *objSpec, f func(i int, v *fastjson.Value, at ptr)) uint32 {
+func (r *reader) visit(o *value, path string, s *objSpec, f func(i int, v *value, at ptr)) uint32 {
 	var seen uint32
-	// Duplicates first, whatever else is wrong: which of two values a
-	// consumer takes depends on its parser, so none is read. The index of
-	// each member is kept for the second pass (in r.idx, above those of
-	// the objects this one is inside).
-	base := len(r.idx)
-	defer func() { r.idx = r.idx[:base] }()
-	o.Visit(func(key []byte, _ *fastjson.Value) {
-		i := s.index(key)
-		r.idx = append(r.idx, int8(i))
-		if i < 0 || r.err != nil {
-			return
-		}
-		if has(seen, i) {
-			r.fail(refuse(ReasonDuplicateKey, ptr{parent: path, key: key}.String(), "duplicate key"))
-		}
-		seen |= 1 << i
-	})
 	if r.err != nil {
 		return seen
 	}
+	// Duplicates first, whatever else is wrong: which of two values a
+	// consumer takes depends on its parser, so none is read. The index of
+	// each member is kept for the second pass.
+	for m := o.first; m != nil; m = m.next {
+		i := s.index(m.key)
+		m.idx = int8(i)
+		if i < 0 {
+			continue
+		}
+		if has(seen, i) {
+			r.fail(refuse(ReasonDuplicateKey, ptr{parent: path, key: m.key}.String(), "duplicate key"))
+			return seen
+		}
+		seen |= 1 << i
+	}
 	unknown := 0
 	var keys []byte
-	n := base
-	o.Visit(func(key []byte, v *fastjson.Value) {
-		i := int(r.idx[n])
-		n++
-		if r.err != nil {
-			return
-		}
+	for m := o.first; m != nil && r.err == nil; m = m.next {
+		i := int(m.idx)
 		if i < 0 {
 			if r.strict() {
-				r.fail(violation(ptr{parent: path, key: key}.String(), "unknown property"))
-				return
+				r.fail(violation(ptr{parent: path, key: m.key}.String(), "unknown property"))
+				break
 			}
 			r.read.Unknown[s.obj]++
 			if len(keys) < maxDetail {
 				if unknown > 0 {
 					keys = append(keys, ", "...)
 				}
-				keys = append(keys, key...)
+				keys = append(keys, m.key...)
 			}
 			unknown++
-			return
+			continue
 		}
-		at := ptr{parent: path, key: key}
+		at := ptr{parent: path, key: m.key}
 		if path == "" {
 			at.known = s.roots[i]
 		}
-		f(i, v, at)
-	})
+		f(i, m, at)
+	}
 	if r.err != nil {
 		return seen
 	}
@@ -190,7 +182,7 @@ const (
 
 // absentish notes null and "" as absent in Tolerant mode, and reports
 // whether v was one of them. In Strict mode it refuses null with msg.
-func (r *reader) absentish(v *fastjson.Value, at ptr, field string, emptyIsAbsent bool, msg string) bool {
+func (r *reader) absentish(v *value, at ptr, field string, emptyIsAbsent bool, msg string) bool {
 	switch v.Type() {
 	case fastjson.TypeNull:
 		if r.strict() {
@@ -209,7 +201,7 @@ func (r *reader) absentish(v *fastjson.Value, at ptr, field string, emptyIsAbsen
 }
 
 // wrongType refuses (Strict) or notes (Tolerant) a value of the wrong type.
-func (r *reader) wrongType(v *fastjson.Value, at ptr, field, msg string) {
+func (r *reader) wrongType(v *value, at ptr, field, msg string) {
 	if r.strict() {
 		r.fail(violation(at.String(), "%s", msg))
 		return

@@ -14,13 +14,6 @@ type scan struct {
 	// control: a string holds a raw control character (JSON requires it
 	// escaped; fastjson lets it through in strings with escapes).
 	control bool
-	// lax: outside strings, a token is not exactly a JSON number or literal
-	// (a leading zero, "1.", "+1", NaN, Inf, a stray byte...), or an escape
-	// is not one JSON allows. fastjson's parser reads such tokens leniently
-	// and only its validator refuses them, so only then is the document
-	// validated before it is parsed (see Decoder.parse). A document that is
-	// not lax and that fastjson parses is one its validator accepts.
-	lax bool
 }
 
 // prescan walks the document once, tracking strings, and stops at the
@@ -40,28 +33,6 @@ func prescan(b []byte) scan {
 			}
 		case ']', '}':
 			depth--
-		case ',', ':', ' ', '\n', '\t', '\r':
-		case 't':
-			i += s.literal(b[i:], "true")
-		case 'f':
-			i += s.literal(b[i:], "false")
-		case 'n':
-			i += s.literal(b[i:], "null")
-		default:
-			if c != '-' && (c < '0' || c > '9') {
-				s.lax = true
-				continue
-			}
-			// fastjson takes the whole run of number bytes as the number;
-			// its validator takes the JSON number at the start of the run.
-			run := 1
-			for i+run < len(b) && isNumberByte(b[i+run]) {
-				run++
-			}
-			if numberLen(b[i:i+run]) != run {
-				s.lax = true
-			}
-			i += run - 1
 		}
 	}
 	return s
@@ -94,17 +65,8 @@ func (s *scan) skipString(b []byte, i int) int {
 			if i >= len(b) {
 				return i
 			}
-			switch b[i] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if i+4 < len(b) && isSurrogateEscape(b[i+1:i+5]) {
-					s.surrogates = true
-				}
-				if i+4 >= len(b) || !isHex(b[i+1]) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) {
-					s.lax = true
-				}
-			default:
-				s.lax = true
+			if b[i] == 'u' && i+4 < len(b) && isSurrogateEscape(b[i+1:i+5]) {
+				s.surrogates = true
 			}
 		default: // below 0x20
 			s.control = true
@@ -133,62 +95,3 @@ var plain = func() (t [256]bool) {
 	}
 	return t
 }()
-
-// literal returns how many bytes after b[0] the literal lit takes, noting
-// lax when b does not start with it.
-func (s *scan) literal(b []byte, lit string) int {
-	if len(b) < len(lit) || string(b[:len(lit)]) != lit {
-		s.lax = true
-		return 0
-	}
-	return len(lit) - 1
-}
-
-// isNumberByte is a byte fastjson's parser takes into a number.
-func isNumberByte(c byte) bool {
-	return c >= '0' && c <= '9' || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E'
-}
-
-// numberLen is the length of the JSON number (RFC 8259's grammar) at the
-// start of b, 0 when there is none.
-func numberLen(b []byte) int {
-	i := 0
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-	default:
-		return 0
-	}
-	if i < len(b) && b[i] == '.' {
-		j := i + 1
-		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
-			j++
-		}
-		if j == i+1 {
-			return i // "1." : the number is "1"
-		}
-		i = j
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		j := i + 1
-		if j < len(b) && (b[j] == '+' || b[j] == '-') {
-			j++
-		}
-		k := j
-		for k < len(b) && b[k] >= '0' && b[k] <= '9' {
-			k++
-		}
-		if k == j {
-			return i
-		}
-		i = k
-	}
-	return i
-}

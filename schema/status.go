@@ -1,10 +1,6 @@
 package schema
 
-import (
-	"time"
-
-	"github.com/valyala/fastjson"
-)
+import "time"
 
 // StatusEvent is a change in a complaint's handling, emitted by the review
 // tools (status.schema.json). The SLA measurements are computed from these.
@@ -78,7 +74,7 @@ var statusSpec = newSpec(ObjStatus, "", []string{"complaint_id", "status", "at",
 // statusEvent reads a status event. Tolerant: complaint_id, a known status
 // and a readable at are needed; queue and actor are optional and unusable
 // ones are read as absent.
-func (r *reader) statusEvent(v *fastjson.Value, s *StatusEvent) {
+func (r *reader) statusEvent(v *value, s *StatusEvent) {
 	o, err := v.Object()
 	if err != nil {
 		if r.strict() {
@@ -89,7 +85,7 @@ func (r *reader) statusEvent(v *fastjson.Value, s *StatusEvent) {
 		return
 	}
 	var idErr, statusErr, timeErr *Error
-	seen := r.visit(o, "", statusSpec, func(i int, v *fastjson.Value, at ptr) {
+	seen := r.visit(o, "", statusSpec, func(i int, v *value, at ptr) {
 		field := statusSpec.fields[i]
 		switch i {
 		case kStatusID:
