@@ -52,7 +52,8 @@ func (v *value) Object() (*value, error) {
 }
 
 // tree parses documents into values, reusing its memory from one
-// document to the next. It accepts exactly RFC 8259 JSON and reads it as
+// document to the next (so it refers to the last document until the next
+// one, as fastjson's parser kept a copy of it). It accepts exactly RFC 8259 JSON and reads it as
 // fastjson read it after repairSurrogates: FuzzTree holds it to that. What
 // it refuses is refused again by the path that explains why (see
 // Decoder.refusal).
@@ -86,9 +87,6 @@ func (t *tree) alloc(typ fastjson.Type) *value {
 // or nil when doc is not one JSON value nested at most MaxDepth deep with
 // no raw control character in a string.
 func (t *tree) parse(doc []byte) *value {
-	for c := 0; c <= t.chunk && c < len(t.chunks); c++ {
-		clear(t.chunks[c]) // drop the references into the last document
-	}
 	t.chunk, t.used, t.doc, t.i, t.depth = 0, 0, doc, 0, 0
 	if cap(t.buf) < len(doc) {
 		t.buf = make([]byte, 0, len(doc))
