@@ -67,15 +67,23 @@ type tree struct {
 	depth  int
 }
 
-const chunkValues = 256
+// The first chunk holds what a complaint needs (a one-off Decoder
+// allocates no more); the next ones are larger. A document of
+// MaxDocumentBytes cannot have more than MaxDocumentBytes/2+1 values, which
+// bounds what the chunks hold.
+const firstChunk, nextChunks = 64, 512
 
 func (t *tree) alloc(typ fastjson.Type) *value {
-	if t.used == chunkValues {
+	if t.chunk < len(t.chunks) && t.used == len(t.chunks[t.chunk]) {
 		t.chunk++
 		t.used = 0
 	}
 	if t.chunk == len(t.chunks) {
-		t.chunks = append(t.chunks, make([]value, chunkValues))
+		n := nextChunks
+		if t.chunk == 0 {
+			n = firstChunk
+		}
+		t.chunks = append(t.chunks, make([]value, n))
 	}
 	v := &t.chunks[t.chunk][t.used]
 	t.used++

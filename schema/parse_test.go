@@ -171,6 +171,15 @@ func parseCorpus(tb testing.TB) [][]byte {
 	for _, s := range parseSeeds {
 		out = append(out, []byte(s), []byte(`{"complaint_id":`+s+`}`), []byte(`[`+s+`,`+s+`]`), []byte(`{`+s+`:1}`))
 	}
+	// More values than the tree's first chunk holds, and than the next.
+	many := []byte(`{"a":[`)
+	for i := range 1200 {
+		if i > 0 {
+			many = append(many, ',')
+		}
+		many = append(many, fmt.Sprintf(`{"k%d":"\\u00e9%d"}`, i, i)...)
+	}
+	out = append(out, append(many, `]}`...))
 	for _, pattern := range []string{"schema/*/*.json", "producers/*.json", "hostile/*", "status/*.json"} {
 		m, _ := filepath.Glob(filepath.Join("..", "testdata", pattern))
 		for _, p := range m {
