@@ -177,7 +177,7 @@ func parseCorpus(tb testing.TB) [][]byte {
 		if i > 0 {
 			many = append(many, ',')
 		}
-		many = append(many, fmt.Sprintf(`{"k%d":"\\u00e9%d"}`, i, i)...)
+		many = append(many, fmt.Sprintf(`{"k%d":"\u00e9%d"}`, i, i)...)
 	}
 	out = append(out, append(many, `]}`...))
 	for _, pattern := range []string{"schema/*/*.json", "producers/*.json", "hostile/*", "status/*.json"} {
