@@ -118,35 +118,32 @@ func (d *Decoder) StatusEvent(b []byte, s *StatusEvent) error {
 // parse bounds, repairs and parses a document. Size and depth are checked
 // before anything that costs more than one pass over the bytes.
 //
-// A document of valid UTF-8 is parsed at once: the tree accepts only JSON
-// that fastjson's validator accepts, nested at most MaxDepth deep, without
-// raw control characters, and reads it as fastjson reads it once
-// surrogates are repaired. Whatever it refuses, and whatever is not UTF-8,
-// takes the path that explains the refusal (refusal) or repairs the bytes.
+// The tree parses the document at once: it accepts only JSON that
+// fastjson's validator accepts, nested at most MaxDepth deep (it stops at
+// the level over), without raw control characters, and reads it as
+// fastjson reads it once surrogates are repaired. Whatever it refuses
+// takes the path that explains the refusal (refusal); bytes that are not
+// UTF-8 are refused (Strict) or repaired and parsed again.
 func (d *Decoder) parse(b []byte, r *reader, root Object) (*value, error) {
 	if len(b) > MaxDocumentBytes {
 		return nil, refuse(ReasonTooLarge, "", "document is %d bytes, limit %d", len(b), MaxDocumentBytes)
 	}
-	if utf8.Valid(b) {
-		if v := d.t.parse(b); v != nil {
-			return v, nil
-		}
+	v := d.t.parse(b)
+	if v == nil {
 		return nil, d.refusal(b)
 	}
-	// The refusals before repairs come first, as for any document.
-	sc := prescan(b)
-	if sc.tooDeep || sc.control {
-		return nil, d.refusal(b)
+	if utf8.Valid(b) {
+		return v, nil
 	}
 	if d.Mode == Strict {
 		return nil, refuse(ReasonMalformedJSON, "", "invalid UTF-8")
 	}
 	d.buf = repairUTF8(d.buf[:0], b)
 	r.note("", root.String(), ActUTF8Repaired, "")
-	if v := d.t.parse(d.buf); v != nil {
-		return v, nil
+	if v = d.t.parse(d.buf); v == nil {
+		return nil, d.refusal(b)
 	}
-	return nil, d.refusal(b)
+	return v, nil
 }
 
 // refusal explains why a document the tree refused is refused: too deep,

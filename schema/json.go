@@ -53,10 +53,12 @@ func (v *value) Object() (*value, error) {
 
 // tree parses documents into values, reusing its memory from one
 // document to the next (so it refers to the last document until the next
-// one, as fastjson's parser kept a copy of it). It accepts exactly RFC 8259 JSON and reads it as
+// one, as fastjson's parser kept a copy of it). It accepts exactly the JSON
+// of RFC 8259 (what fastjson's validator accepts), nested at most MaxDepth
+// deep, without raw control characters in strings, and reads it as
 // fastjson read it after repairSurrogates: FuzzTree holds it to that. What
-// it refuses is refused again by the path that explains why (see
-// Decoder.refusal).
+// it refuses is refused again by the path that explains why
+// (Decoder.refusal).
 type tree struct {
 	chunks [][]value // values, in chunks so that pointers stay valid
 	chunk  int       // the chunk in use
@@ -91,9 +93,9 @@ func (t *tree) alloc(typ fastjson.Type) *value {
 	return v
 }
 
-// parse parses doc, which must be valid UTF-8, and returns its root value,
-// or nil when doc is not one JSON value nested at most MaxDepth deep with
-// no raw control character in a string.
+// parse parses doc and returns its root value, or nil when doc is not one
+// JSON value nested at most MaxDepth deep with no raw control character in
+// a string. Bytes over 0x7F are taken as they are: the caller checks UTF-8.
 func (t *tree) parse(doc []byte) *value {
 	t.chunk, t.used, t.doc, t.i, t.depth = 0, 0, doc, 0, 0
 	if cap(t.buf) < len(doc) {

@@ -8,8 +8,9 @@ const MaxDocumentBytes = 1 << 20
 
 // MaxDepth bounds how deep arrays and objects nest. A complaint needs 4
 // (complaint, evidence, item, shows); the rest is room for producers'
-// unknown properties. Deeper documents are refused with ReasonTooDeep by a
-// linear scan, before parsing.
+// unknown properties. Deeper documents are refused with ReasonTooDeep as
+// soon as the parser (or, for bytes that are not UTF-8, a linear scan
+// before it) meets the level over MaxDepth.
 const MaxDepth = 32
 
 // Limits of the schemas (the JSON Schemas state the same numbers).
