@@ -74,8 +74,9 @@ func BenchmarkDecodeSample(b *testing.B) {
 	}
 }
 
-// BenchmarkRefuseDeep: deeply nested arrays are refused by the depth scan,
-// which stops at level MaxDepth+1, whatever the depth. "parse-first" is what
+// BenchmarkRefuseDeep: deeply nested arrays are refused at level
+// MaxDepth+1, by the parser and then the scan that explains it, whatever
+// the depth. "parse-first" is what
 // the decoder did before (validate the JSON, then look), on 1,000 to 4,000
 // levels only: its cost grows with the square of the depth (500,000 levels
 // do not finish in minutes).
