@@ -8,7 +8,7 @@ import (
 
 // notObject refuses (Strict) a value that must be an object, or reports
 // (Tolerant) that it is null or of another type.
-func (r *reader) notObject(v *value, path string) {
+func (r *reader) notObject(v jv, path string) {
 	if r.strict() {
 		r.fail(violation(path, "must be an object"))
 	}
@@ -17,7 +17,7 @@ func (r *reader) notObject(v *value, path string) {
 // complainant reads who filed the complaint. Tolerant: without a usable
 // complainant, or without a usable user_id for a named one, the buyer is
 // read as anonymous: their identity cannot be verified.
-func (r *reader) complainant(v *value, path string, c *Complainant) {
+func (r *reader) complainant(v jv, path string, c *Complainant) {
 	o, err := v.Object()
 	if err != nil {
 		r.notObject(v, path)
@@ -25,10 +25,10 @@ func (r *reader) complainant(v *value, path string, c *Complainant) {
 		r.note(path, "complainant", ActMissingDefaulted, v.Type().String())
 		return
 	}
-	var user *value
+	var user jv
 	var userAt ptr
 	anon := stAbsent
-	seen := r.visit(o, path, complainantSpec, func(i int, v *value, at ptr) {
+	seen := r.visit(o, path, complainantSpec, func(i int, v jv, at ptr) {
 		field := complainantSpec.fields[i]
 		switch i {
 		case kUserID:
@@ -99,8 +99,8 @@ func (r *reader) complainant(v *value, path string, c *Complainant) {
 
 // userID classifies a user_id (nil when absent) without noting it: the
 // action is what Tolerant reading did with it ("" when nothing).
-func (r *reader) userID(v *value) (string, state, Action) {
-	if v == nil {
+func (r *reader) userID(v jv) (string, state, Action) {
+	if !v.exists() {
 		return "", stAbsent, ""
 	}
 	switch v.Type() {
@@ -121,8 +121,8 @@ func (r *reader) userID(v *value) (string, state, Action) {
 
 // strictUser applies the schema's rule: user_id is "" exactly when the
 // complaint is anonymous, and required unless it is.
-func (r *reader) strictUser(v *value, at ptr, path string, c *Complainant) {
-	if v != nil {
+func (r *reader) strictUser(v jv, at ptr, path string, c *Complainant) {
+	if v.exists() {
 		b, err := v.StringBytes()
 		switch {
 		case err != nil:
@@ -137,7 +137,7 @@ func (r *reader) strictUser(v *value, at ptr, path string, c *Complainant) {
 	switch {
 	case c.Anonymous && c.UserID != "":
 		r.fail(violation(path+"/user_id", "must be empty when anonymous is true"))
-	case !c.Anonymous && v == nil:
+	case !c.Anonymous && !v.exists():
 		r.fail(violation(path, "missing required property user_id (required unless anonymous)"))
 	case !c.Anonymous && c.UserID == "":
 		r.fail(violation(path+"/user_id", "must not be empty unless anonymous is true"))
@@ -146,14 +146,14 @@ func (r *reader) strictUser(v *value, at ptr, path string, c *Complainant) {
 
 // merchant reads who the complaint is about. Tolerant: without a usable
 // merchant the complaint is read as about the platform (merchant_id "").
-func (r *reader) merchant(v *value, path string, m *Merchant) {
+func (r *reader) merchant(v jv, path string, m *Merchant) {
 	o, err := v.Object()
 	if err != nil {
 		r.notObject(v, path)
 		r.note(path, "merchant", ActMissingDefaulted, v.Type().String())
 		return
 	}
-	seen := r.visit(o, path, merchantSpec, func(i int, v *value, at ptr) {
+	seen := r.visit(o, path, merchantSpec, func(i int, v jv, at ptr) {
 		field := merchantSpec.fields[i]
 		switch i {
 		case kMerchantID:
@@ -168,7 +168,7 @@ func (r *reader) merchant(v *value, path string, m *Merchant) {
 }
 
 // merchantID reads "" (the platform) or an identifier.
-func (r *reader) merchantID(v *value, at ptr, field string) string {
+func (r *reader) merchantID(v jv, at ptr, field string) string {
 	if r.err != nil {
 		return ""
 	}
@@ -195,7 +195,7 @@ func (r *reader) merchantID(v *value, at ptr, field string) string {
 // order reads the order. Tolerant: an order without a usable order_id is
 // no order at all, whatever else it carries (noted as dropped when it
 // carried something).
-func (r *reader) order(v *value, path string) *Order {
+func (r *reader) order(v jv, path string) *Order {
 	if r.err != nil {
 		return nil
 	}
@@ -214,7 +214,7 @@ func (r *reader) order(v *value, path string) *Order {
 	ord := new(Order)
 	id := stAbsent
 	content := false
-	r.visit(o, path, orderSpec, func(i int, v *value, at ptr) {
+	r.visit(o, path, orderSpec, func(i int, v jv, at ptr) {
 		field := orderSpec.fields[i]
 		switch i {
 		case kOrderID:
@@ -246,7 +246,7 @@ func (r *reader) order(v *value, path string) *Order {
 
 // evidenceList reads the evidence. Tolerant: items past MaxEvidence are
 // cut (noted), unusable items are dropped (noted).
-func (r *reader) evidenceList(v *value, path string) []Evidence {
+func (r *reader) evidenceList(v jv, path string) []Evidence {
 	if r.err != nil {
 		return nil
 	}
@@ -261,7 +261,7 @@ func (r *reader) evidenceList(v *value, path string) []Evidence {
 		}
 		return nil
 	}
-	n := v.n
+	n := v.len()
 	if n > MaxEvidence {
 		if r.strict() {
 			r.fail(violation(path, "must have at most %d items", MaxEvidence))
@@ -272,8 +272,8 @@ func (r *reader) evidenceList(v *value, path string) []Evidence {
 	}
 	out := make([]Evidence, 0, n)
 	r.showsRoom = nil
-	item := v.first
-	for i := 0; i < n; i, item = i+1, item.next {
+	item := v.first()
+	for i := 0; i < n; i, item = i+1, item.next() {
 		r.itemsLeft = n - i
 		if e, ok := r.evidence(item, i); ok {
 			out = append(out, e)
@@ -296,7 +296,7 @@ var evidencePaths = func() (out [MaxEvidence]struct{ item, shows string }) {
 }()
 
 // evidence reads the n-th item (n < MaxEvidence) of /evidence.
-func (r *reader) evidence(v *value, n int) (Evidence, bool) {
+func (r *reader) evidence(v jv, n int) (Evidence, bool) {
 	path := evidencePaths[n].item
 	var e Evidence
 	o, err := v.Object()
@@ -311,7 +311,7 @@ func (r *reader) evidence(v *value, n int) (Evidence, bool) {
 		}
 		return e, false
 	}
-	seen := r.visit(o, path, evidenceSpec, func(i int, v *value, at ptr) {
+	seen := r.visit(o, path, evidenceSpec, func(i int, v jv, at ptr) {
 		field := evidenceSpec.fields[i]
 		switch i {
 		case kKind:
@@ -347,7 +347,7 @@ func (r *reader) evidence(v *value, n int) (Evidence, bool) {
 
 // shows reads what a piece of evidence shows. Tolerant: unknown, repeated
 // and unusable items are dropped (noted).
-func (r *reader) shows(v *value, path string) []string {
+func (r *reader) shows(v jv, path string) []string {
 	if r.err != nil {
 		return nil
 	}
@@ -369,7 +369,7 @@ func (r *reader) shows(v *value, path string) []string {
 	}
 	out := r.showsRoom[:0:len(ShowsValues)]
 	defer func() { r.showsRoom = r.showsRoom[len(out):] }()
-	for i, item := 0, v.first; item != nil; i, item = i+1, item.next {
+	for i, item := 0, v.first(); item.exists(); i, item = i+1, item.next() {
 		s := r.enum(item, ptr{parent: path, key: indexKey(i)}, "evidence.shows", ShowsValues, "", false)
 		if r.err != nil {
 			return nil

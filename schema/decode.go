@@ -124,24 +124,24 @@ func (d *Decoder) StatusEvent(b []byte, s *StatusEvent) error {
 // fastjson reads it once surrogates are repaired. Whatever it refuses
 // takes the path that explains the refusal (refusal); bytes that are not
 // UTF-8 are refused (Strict) or repaired and parsed again.
-func (d *Decoder) parse(b []byte, r *reader, root Object) (*value, error) {
+func (d *Decoder) parse(b []byte, r *reader, root Object) (jv, error) {
 	if len(b) > MaxDocumentBytes {
-		return nil, refuse(ReasonTooLarge, "", "document is %d bytes, limit %d", len(b), MaxDocumentBytes)
+		return jv{}, refuse(ReasonTooLarge, "", "document is %d bytes, limit %d", len(b), MaxDocumentBytes)
 	}
-	v := d.t.parse(b)
-	if v == nil {
-		return nil, d.refusal(b)
+	v, ok := d.t.parse(b)
+	if !ok {
+		return jv{}, d.refusal(b)
 	}
 	if utf8.Valid(b) {
 		return v, nil
 	}
 	if d.Mode == Strict {
-		return nil, refuse(ReasonMalformedJSON, "", "invalid UTF-8")
+		return jv{}, refuse(ReasonMalformedJSON, "", "invalid UTF-8")
 	}
 	d.buf = repairUTF8(d.buf[:0], b)
 	r.note("", root.String(), ActUTF8Repaired, "")
-	if v = d.t.parse(d.buf); v == nil {
-		return nil, d.refusal(b)
+	if v, ok = d.t.parse(d.buf); !ok {
+		return jv{}, d.refusal(b)
 	}
 	return v, nil
 }

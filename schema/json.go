@@ -9,46 +9,81 @@ import (
 	"github.com/valyala/fastjson"
 )
 
-// value is one JSON value of a parsed document. Its strings and keys
-// point into the document or into the tree's buffer: valid until the next
-// document is parsed.
+// value is one JSON value of a parsed document, in the tree's values.
+// It holds no pointer (offsets and indexes instead), so the values are
+// memory the garbage collector neither scans nor guards with write
+// barriers.
 type value struct {
-	t     fastjson.Type // fastjson's names of the JSON types
-	s     []byte        // a string, unescaped, or a number's text
-	key   []byte        // a member's key, unescaped
-	first *value        // the first member or item
-	next  *value        // the next member or item of the same parent
-	n     int           // how many members or items
-	idx   int8          // a member's index in its objSpec (set by visit)
+	s, key      span  // a string (unescaped) or a number's text; a member's key (unescaped)
+	first, next int32 // the first member or item; the next of the same parent (-1: none)
+	n           int32 // how many members or items
+	t           uint8 // a fastjson.Type: fastjson's names of the JSON types
+	idx         int8  // a member's index in its objSpec (set by visit)
+}
+
+// span is bytes of the tree's text: the document, then its buffer.
+type span struct{ from, to int32 }
+
+// jv is a value of a tree, as the reader sees it; the zero jv is no value.
+// Its bytes are valid until the tree parses the next document.
+type jv struct {
+	t *tree
+	i int32
 }
 
 var errType = errors.New("wrong JSON type")
 
+func (v jv) val() *value { return &v.t.vals[v.i] }
+
+// exists reports whether v is a value (not a missing member or item).
+func (v jv) exists() bool { return v.t != nil && v.i >= 0 }
+
 // Type is the value's JSON type.
-func (v *value) Type() fastjson.Type { return v.t }
+func (v jv) Type() fastjson.Type { return fastjson.Type(v.val().t) }
 
 // StringBytes returns a string's bytes, or an error for another type.
-func (v *value) StringBytes() ([]byte, error) {
-	if v.t != fastjson.TypeString {
+func (v jv) StringBytes() ([]byte, error) {
+	if v.Type() != fastjson.TypeString {
 		return nil, errType
 	}
-	return v.s, nil
+	return v.t.text(v.val().s), nil
 }
 
 // GetStringBytes returns a string's bytes, nil for another type.
-func (v *value) GetStringBytes() []byte {
-	if v.t != fastjson.TypeString {
-		return nil
-	}
-	return v.s
+func (v jv) GetStringBytes() []byte {
+	b, _ := v.StringBytes()
+	return b
 }
 
 // Object returns v when it is an object, or an error.
-func (v *value) Object() (*value, error) {
-	if v.t != fastjson.TypeObject {
-		return nil, errType
+func (v jv) Object() (jv, error) {
+	if v.Type() != fastjson.TypeObject {
+		return jv{}, errType
 	}
 	return v, nil
+}
+
+// number is a number's text.
+func (v jv) number() []byte { return v.t.text(v.val().s) }
+
+// key is a member's key, unescaped.
+func (v jv) key() []byte { return v.t.text(v.val().key) }
+
+// first is the first member or item of an object or array.
+func (v jv) first() jv { return jv{v.t, v.val().first} }
+
+// next is the next member or item of v's object or array.
+func (v jv) next() jv { return jv{v.t, v.val().next} }
+
+// len is how many members or items an object or array has.
+func (v jv) len() int { return int(v.val().n) }
+
+// text returns the bytes of a span.
+func (t *tree) text(s span) []byte {
+	if n := int32(len(t.doc)); s.from >= n {
+		return t.buf[s.from-n : s.to-n]
+	}
+	return t.doc[s.from:s.to]
 }
 
 // tree parses documents into values, reusing its memory from one
@@ -60,55 +95,33 @@ func (v *value) Object() (*value, error) {
 // it refuses is refused again by the path that explains why
 // (Decoder.refusal).
 type tree struct {
-	chunks [][]value // values, in chunks so that pointers stay valid
-	chunk  int       // the chunk in use
-	used   int       // values used in it
-	buf    []byte    // strings with escapes, unescaped (never longer than escaped)
-	doc    []byte
-	i      int
-	depth  int
+	// vals are the document's values, kept for the next document: at most
+	// MaxDocumentBytes/2+1 of them, as a value takes at least two bytes
+	// but the last.
+	vals  []value
+	buf   []byte // strings with escapes, unescaped
+	doc   []byte
+	i     int
+	depth int
 }
 
-// The first chunk holds what a complaint needs (a one-off Decoder
-// allocates no more); the next ones are larger. A document of
-// MaxDocumentBytes cannot have more than MaxDocumentBytes/2+1 values, which
-// bounds what the chunks hold.
-const firstChunk, nextChunks = 64, 512
-
-func (t *tree) alloc(typ fastjson.Type) *value {
-	if t.chunk < len(t.chunks) && t.used == len(t.chunks[t.chunk]) {
-		t.chunk++
-		t.used = 0
-	}
-	if t.chunk == len(t.chunks) {
-		n := nextChunks
-		if t.chunk == 0 {
-			n = firstChunk
-		}
-		t.chunks = append(t.chunks, make([]value, n))
-	}
-	v := &t.chunks[t.chunk][t.used]
-	t.used++
-	*v = value{t: typ}
-	return v
+func (t *tree) alloc(typ fastjson.Type) int32 {
+	t.vals = append(t.vals, value{t: uint8(typ), first: -1, next: -1})
+	return int32(len(t.vals) - 1)
 }
 
 // parse parses doc and returns its root value, or nil when doc is not one
 // JSON value nested at most MaxDepth deep with no raw control character in
 // a string. Bytes over 0x7F are taken as they are: the caller checks UTF-8.
-func (t *tree) parse(doc []byte) *value {
-	t.chunk, t.used, t.doc, t.i, t.depth = 0, 0, doc, 0, 0
-	if cap(t.buf) < len(doc) {
-		t.buf = make([]byte, 0, len(doc))
-	}
-	t.buf = t.buf[:0]
+func (t *tree) parse(doc []byte) (jv, bool) {
+	t.vals, t.buf, t.doc, t.i, t.depth = t.vals[:0], t.buf[:0], doc, 0, 0
 	t.ws()
 	v := t.value()
 	t.ws()
-	if v == nil || t.i != len(doc) {
-		return nil
+	if v < 0 || t.i != len(doc) {
+		return jv{}, false
 	}
-	return v
+	return jv{t, v}, true
 }
 
 func (t *tree) ws() {
@@ -122,9 +135,10 @@ func (t *tree) ws() {
 	}
 }
 
-func (t *tree) value() *value {
+// value parses a value and returns its index (-1 when it is not JSON).
+func (t *tree) value() int32 {
 	if t.i >= len(t.doc) {
-		return nil
+		return -1
 	}
 	switch c := t.doc[t.i]; c {
 	case '{', '[':
@@ -132,10 +146,10 @@ func (t *tree) value() *value {
 	case '"':
 		s, ok := t.str()
 		if !ok {
-			return nil
+			return -1
 		}
 		v := t.alloc(fastjson.TypeString)
-		v.s = s
+		t.vals[v].s = s
 		return v
 	case 't':
 		return t.literal("true", fastjson.TypeTrue)
@@ -146,34 +160,33 @@ func (t *tree) value() *value {
 	}
 	n := numberLen(t.doc[t.i:])
 	if n == 0 {
-		return nil
+		return -1
 	}
 	v := t.alloc(fastjson.TypeNumber)
-	v.s = t.doc[t.i : t.i+n]
+	t.vals[v].s = span{int32(t.i), int32(t.i + n)}
 	t.i += n
 	return v
 }
 
-func (t *tree) literal(lit string, typ fastjson.Type) *value {
+func (t *tree) literal(lit string, typ fastjson.Type) int32 {
 	if len(t.doc)-t.i < len(lit) || string(t.doc[t.i:t.i+len(lit)]) != lit {
-		return nil
+		return -1
 	}
 	t.i += len(lit)
 	return t.alloc(typ)
 }
 
 // container parses an object or an array, from its opening bracket.
-func (t *tree) container(open byte) *value {
+func (t *tree) container(open byte) int32 {
 	if t.depth++; t.depth > MaxDepth {
-		return nil
+		return -1
 	}
 	object := open == '{'
-	closing := byte(']')
-	v := t.alloc(fastjson.TypeArray)
+	closing, typ := byte(']'), fastjson.TypeArray
 	if object {
-		closing = '}'
-		v.t = fastjson.TypeObject
+		closing, typ = '}', fastjson.TypeObject
 	}
+	v := t.alloc(typ)
 	t.i++
 	t.ws()
 	if t.i < len(t.doc) && t.doc[t.i] == closing {
@@ -181,39 +194,39 @@ func (t *tree) container(open byte) *value {
 		t.depth--
 		return v
 	}
-	var last *value
+	last := int32(-1)
 	for {
-		var key []byte
+		var key span
 		if object {
 			if t.i >= len(t.doc) || t.doc[t.i] != '"' {
-				return nil
+				return -1
 			}
 			var ok bool
 			if key, ok = t.str(); !ok {
-				return nil
+				return -1
 			}
 			t.ws()
 			if t.i >= len(t.doc) || t.doc[t.i] != ':' {
-				return nil
+				return -1
 			}
 			t.i++
 			t.ws()
 		}
 		item := t.value()
-		if item == nil {
-			return nil
+		if item < 0 {
+			return -1
 		}
-		item.key = key
-		if last == nil {
-			v.first = item
+		t.vals[item].key = key
+		if last < 0 {
+			t.vals[v].first = item
 		} else {
-			last.next = item
+			t.vals[last].next = item
 		}
 		last = item
-		v.n++
+		t.vals[v].n++
 		t.ws()
 		if t.i >= len(t.doc) {
-			return nil
+			return -1
 		}
 		switch t.doc[t.i] {
 		case ',':
@@ -225,12 +238,12 @@ func (t *tree) container(open byte) *value {
 			t.depth--
 			return v
 		}
-		return nil
+		return -1
 	}
 }
 
 // str parses a string from its opening quote and returns it unescaped.
-func (t *tree) str() ([]byte, bool) {
+func (t *tree) str() (span, bool) {
 	t.i++
 	start := t.i
 	doc := t.doc
@@ -247,22 +260,22 @@ func (t *tree) str() ([]byte, bool) {
 			i++
 		}
 		if i >= len(doc) {
-			return nil, false
+			return span{}, false
 		}
 		switch doc[i] {
 		case '"':
 			t.i = i + 1
-			return doc[start:i], true
+			return span{int32(start), int32(i)}, true
 		case '\\':
 			return t.unescape(start, i)
 		}
-		return nil, false // a raw control character
+		return span{}, false // a raw control character
 	}
 }
 
 // unescape reads the rest of a string from its first escape (at i),
 // writing it unescaped into the buffer.
-func (t *tree) unescape(start, i int) ([]byte, bool) {
+func (t *tree) unescape(start, i int) (span, bool) {
 	doc := t.doc
 	from := len(t.buf)
 	t.buf = append(t.buf, doc[start:i]...)
@@ -271,16 +284,17 @@ func (t *tree) unescape(start, i int) ([]byte, bool) {
 		switch {
 		case c == '"':
 			t.i = i + 1
-			return t.buf[from:len(t.buf):len(t.buf)], true
+			n := len(doc)
+			return span{int32(n + from), int32(n + len(t.buf))}, true
 		case c < 0x20:
-			return nil, false
+			return span{}, false
 		case c != '\\':
 			t.buf = append(t.buf, c)
 			i++
 			continue
 		}
 		if i+1 >= len(doc) {
-			return nil, false
+			return span{}, false
 		}
 		i += 2
 		switch doc[i-1] {
@@ -302,11 +316,11 @@ func (t *tree) unescape(start, i int) ([]byte, bool) {
 			t.buf = append(t.buf, '\t')
 		case 'u':
 			if i+4 > len(doc) {
-				return nil, false
+				return span{}, false
 			}
 			r, ok := hexVal(doc[i : i+4])
 			if !ok {
-				return nil, false
+				return span{}, false
 			}
 			i += 4
 			if utf16.IsSurrogate(r) {
@@ -328,10 +342,10 @@ func (t *tree) unescape(start, i int) ([]byte, bool) {
 			}
 			t.buf = utf8.AppendRune(t.buf, r)
 		default:
-			return nil, false
+			return span{}, false
 		}
 	}
-	return nil, false
+	return span{}, false
 }
 
 // numberLen is the length of the JSON number (RFC 8259's grammar) at the

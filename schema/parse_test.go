@@ -80,46 +80,46 @@ func referenceParse(p *fastjson.Parser, mode Mode, b []byte) (*fastjson.Value, e
 // sameTree reports where the tree's value and fastjson's differ ("" when
 // they do not): type, string (unescaped), number text, keys (unescaped)
 // and their order.
-func sameTree(got *value, want *fastjson.Value, at string) string {
+func sameTree(got jv, want *fastjson.Value, at string) string {
 	if got.Type() != want.Type() {
 		return fmt.Sprintf("%s: %s, fastjson %s", at, got.Type(), want.Type())
 	}
 	switch got.Type() {
 	case fastjson.TypeString:
-		if !bytes.Equal(got.s, want.GetStringBytes()) {
-			return fmt.Sprintf("%s: %q, fastjson %q", at, got.s, want.GetStringBytes())
+		if !bytes.Equal(got.GetStringBytes(), want.GetStringBytes()) {
+			return fmt.Sprintf("%s: %q, fastjson %q", at, got.GetStringBytes(), want.GetStringBytes())
 		}
 	case fastjson.TypeNumber:
-		if w := want.MarshalTo(nil); !bytes.Equal(got.s, w) {
-			return fmt.Sprintf("%s: number %s, fastjson %s", at, got.s, w)
+		if w := want.MarshalTo(nil); !bytes.Equal(got.number(), w) {
+			return fmt.Sprintf("%s: number %s, fastjson %s", at, got.number(), w)
 		}
 	case fastjson.TypeArray:
 		items, _ := want.Array()
-		if got.n != len(items) {
-			return fmt.Sprintf("%s: %d items, fastjson %d", at, got.n, len(items))
+		if got.len() != len(items) {
+			return fmt.Sprintf("%s: %d items, fastjson %d", at, got.len(), len(items))
 		}
-		g := got.first
+		g := got.first()
 		for i, w := range items {
 			if d := sameTree(g, w, fmt.Sprintf("%s/%d", at, i)); d != "" {
 				return d
 			}
-			g = g.next
+			g = g.next()
 		}
 	case fastjson.TypeObject:
 		o, _ := want.Object()
-		if got.n != o.Len() {
-			return fmt.Sprintf("%s: %d members, fastjson %d", at, got.n, o.Len())
+		if got.len() != o.Len() {
+			return fmt.Sprintf("%s: %d members, fastjson %d", at, got.len(), o.Len())
 		}
-		g := got.first
+		g := got.first()
 		diff := ""
 		o.Visit(func(key []byte, w *fastjson.Value) {
-			if diff == "" && !bytes.Equal(g.key, key) {
-				diff = fmt.Sprintf("%s: key %q, fastjson %q", at, g.key, key)
+			if diff == "" && !bytes.Equal(g.key(), key) {
+				diff = fmt.Sprintf("%s: key %q, fastjson %q", at, g.key(), key)
 			}
 			if diff == "" {
 				diff = sameTree(g, w, at+"/"+string(key))
 			}
-			g = g.next
+			g = g.next()
 		})
 		return diff
 	}
@@ -171,7 +171,7 @@ func parseCorpus(tb testing.TB) [][]byte {
 	for _, s := range parseSeeds {
 		out = append(out, []byte(s), []byte(`{"complaint_id":`+s+`}`), []byte(`[`+s+`,`+s+`]`), []byte(`{`+s+`:1}`))
 	}
-	// More values than the tree's first chunk holds, and than the next.
+	// Many values, strings unescaped into the tree's buffer among them.
 	many := []byte(`{"a":[`)
 	for i := range 1200 {
 		if i > 0 {

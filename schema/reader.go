@@ -109,7 +109,7 @@ func has(seen uint32, i int) bool { return seen&(1<<i) != 0 }
 // modes. Unknown keys are refused (Strict) or counted and noted once per
 // object (Tolerant). In Strict mode the first missing required key is
 // refused.
-func (r *reader) visit(o *value, path string, s *objSpec, f func(i int, v *value, at ptr)) uint32 {
+func (r *reader) visit(o jv, path string, s *objSpec, f func(i int, v jv, at ptr)) uint32 {
 	var seen uint32
 	if r.err != nil {
 		return seen
@@ -117,25 +117,25 @@ func (r *reader) visit(o *value, path string, s *objSpec, f func(i int, v *value
 	// Duplicates first, whatever else is wrong: which of two values a
 	// consumer takes depends on its parser, so none is read. The index of
 	// each member is kept for the second pass.
-	for m := o.first; m != nil; m = m.next {
-		i := s.index(m.key)
-		m.idx = int8(i)
+	for m := o.first(); m.exists(); m = m.next() {
+		i := s.index(m.key())
+		m.val().idx = int8(i)
 		if i < 0 {
 			continue
 		}
 		if has(seen, i) {
-			r.fail(refuse(ReasonDuplicateKey, ptr{parent: path, key: m.key}.String(), "duplicate key"))
+			r.fail(refuse(ReasonDuplicateKey, ptr{parent: path, key: m.key()}.String(), "duplicate key"))
 			return seen
 		}
 		seen |= 1 << i
 	}
 	unknown := 0
 	var keys []byte
-	for m := o.first; m != nil && r.err == nil; m = m.next {
-		i := int(m.idx)
+	for m := o.first(); m.exists() && r.err == nil; m = m.next() {
+		i := int(m.val().idx)
 		if i < 0 {
 			if r.strict() {
-				r.fail(violation(ptr{parent: path, key: m.key}.String(), "unknown property"))
+				r.fail(violation(ptr{parent: path, key: m.key()}.String(), "unknown property"))
 				break
 			}
 			r.read.Unknown[s.obj]++
@@ -143,12 +143,12 @@ func (r *reader) visit(o *value, path string, s *objSpec, f func(i int, v *value
 				if unknown > 0 {
 					keys = append(keys, ", "...)
 				}
-				keys = append(keys, m.key...)
+				keys = append(keys, m.key()...)
 			}
 			unknown++
 			continue
 		}
-		at := ptr{parent: path, key: m.key}
+		at := ptr{parent: path, key: m.key()}
 		if path == "" {
 			at.known = s.roots[i]
 		}
@@ -182,7 +182,7 @@ const (
 
 // absentish notes null and "" as absent in Tolerant mode, and reports
 // whether v was one of them. In Strict mode it refuses null with msg.
-func (r *reader) absentish(v *value, at ptr, field string, emptyIsAbsent bool, msg string) bool {
+func (r *reader) absentish(v jv, at ptr, field string, emptyIsAbsent bool, msg string) bool {
 	switch v.Type() {
 	case fastjson.TypeNull:
 		if r.strict() {
@@ -201,7 +201,7 @@ func (r *reader) absentish(v *value, at ptr, field string, emptyIsAbsent bool, m
 }
 
 // wrongType refuses (Strict) or notes (Tolerant) a value of the wrong type.
-func (r *reader) wrongType(v *value, at ptr, field, msg string) {
+func (r *reader) wrongType(v jv, at ptr, field, msg string) {
 	if r.strict() {
 		r.fail(violation(at.String(), "%s", msg))
 		return

@@ -74,7 +74,7 @@ var statusSpec = newSpec(ObjStatus, "", []string{"complaint_id", "status", "at",
 // statusEvent reads a status event. Tolerant: complaint_id, a known status
 // and a readable at are needed; queue and actor are optional and unusable
 // ones are read as absent.
-func (r *reader) statusEvent(v *value, s *StatusEvent) {
+func (r *reader) statusEvent(v jv, s *StatusEvent) {
 	o, err := v.Object()
 	if err != nil {
 		if r.strict() {
@@ -85,7 +85,7 @@ func (r *reader) statusEvent(v *value, s *StatusEvent) {
 		return
 	}
 	var idErr, statusErr, timeErr *Error
-	seen := r.visit(o, "", statusSpec, func(i int, v *value, at ptr) {
+	seen := r.visit(o, "", statusSpec, func(i int, v jv, at ptr) {
 		field := statusSpec.fields[i]
 		switch i {
 		case kStatusID:
