@@ -35,7 +35,12 @@ func (r *reader) textBytes(v jv, at ptr, field string, minLen, maxLen int, cut b
 		r.wrongType(v, at, field, "must be a string")
 		return nil
 	}
-	n := utf8.RuneCount(b)
+	// A character takes one to four bytes: count them only when the length
+	// in bytes does not settle both limits.
+	n := len(b)
+	if n > maxLen || (n+3)/4 < minLen {
+		n = utf8.RuneCount(b)
+	}
 	if n < minLen {
 		r.fail(violation(at.String(), "must be at least %d characters", minLen)) // Strict only: "" is absent when tolerant
 		return nil
