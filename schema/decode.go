@@ -130,7 +130,7 @@ func (d *Decoder) parse(b []byte, r *reader, root Object) (jv, error) {
 	}
 	v, ok := d.t.parse(b)
 	if !ok {
-		return jv{}, d.refusal(b)
+		return jv{}, d.refusal(b, r, root, false)
 	}
 	if utf8.Valid(b) {
 		return v, nil
@@ -141,15 +141,17 @@ func (d *Decoder) parse(b []byte, r *reader, root Object) (jv, error) {
 	d.buf = repairUTF8(d.buf[:0], b)
 	r.note("", root.String(), ActUTF8Repaired, "")
 	if v, ok = d.t.parse(d.buf); !ok {
-		return jv{}, d.refusal(b)
+		return jv{}, d.refusal(b, r, root, true)
 	}
 	return v, nil
 }
 
 // refusal explains why a document the tree refused is refused: too deep,
 // a raw control character, or what fastjson's validator (or, when it has
-// nothing to say, its parser) says of the repaired document.
-func (d *Decoder) refusal(b []byte) error {
+// nothing to say, its parser) says of the repaired document. Like the
+// decoder before the tree, it notes a repair of UTF-8 (unless noted) before
+// it refuses.
+func (d *Decoder) refusal(b []byte, r *reader, root Object, noted bool) error {
 	sc := prescan(b)
 	if sc.tooDeep {
 		return refuse(ReasonTooDeep, "", "arrays and objects nest deeper than %d levels", MaxDepth)
@@ -163,6 +165,9 @@ func (d *Decoder) refusal(b []byte) error {
 			return refuse(ReasonMalformedJSON, "", "invalid UTF-8")
 		}
 		doc = repairUTF8(nil, b)
+		if !noted {
+			r.note("", root.String(), ActUTF8Repaired, "")
+		}
 	}
 	if sc.surrogates {
 		doc = append([]byte(nil), doc...)

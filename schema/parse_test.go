@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"unicode/utf8"
 
@@ -45,7 +46,7 @@ func referencePrescan(b []byte) (tooDeep, surrogates, control bool) {
 
 // referenceParse is Decoder.parse as it was: scan, repair, validate, then
 // parse with fastjson.
-func referenceParse(p *fastjson.Parser, mode Mode, b []byte) (*fastjson.Value, error) {
+func referenceParse(p *fastjson.Parser, mode Mode, b []byte, read *Read) (*fastjson.Value, error) {
 	if len(b) > MaxDocumentBytes {
 		return nil, refuse(ReasonTooLarge, "", "document is %d bytes, limit %d", len(b), MaxDocumentBytes)
 	}
@@ -62,6 +63,7 @@ func referenceParse(p *fastjson.Parser, mode Mode, b []byte) (*fastjson.Value, e
 			return nil, refuse(ReasonMalformedJSON, "", "invalid UTF-8")
 		}
 		doc = repairUTF8(nil, b)
+		read.add(Note{Field: "complaint", Action: ActUTF8Repaired})
 	}
 	if surrogates {
 		doc = bytes.Clone(doc)
@@ -140,7 +142,11 @@ func checkParse(t *testing.T, d *Decoder, ref *fastjson.Parser, doc []byte) {
 	var notes Read
 	r := reader{mode: d.Mode, read: &notes}
 	got, err := d.parse(doc, &r, ObjComplaint)
-	want, wantErr := referenceParse(ref, d.Mode, doc)
+	var wantNotes Read
+	want, wantErr := referenceParse(ref, d.Mode, doc, &wantNotes)
+	if !reflect.DeepEqual(notes, wantNotes) {
+		t.Fatalf("%s parse noted %+v, reference %+v\n%q", d.Mode, notes, wantNotes, doc)
+	}
 	if !bytes.Equal(doc, orig) {
 		t.Fatalf("parse modified its input")
 	}
