@@ -45,8 +45,38 @@ func BenchmarkDecodeComplaint(b *testing.B) {
 	}
 }
 
-// BenchmarkRefuseDeep: deeply nested arrays are refused by the depth scan,
-// which stops at level MaxDepth+1, whatever the depth. "parse-first" is what
+// BenchmarkDecodeSample decodes the sample stream's complaints
+// (testdata/complaints.jsonl) in turn, as the worker does: what decoding
+// costs on realistic complaints rather than on one fixture. Tolerant is the
+// worker's mode, Strict is `worker validate`'s.
+func BenchmarkDecodeSample(b *testing.B) {
+	lines := bytes.Split(bytes.TrimSpace(readFixture(b, "complaints.jsonl")), []byte("\n"))
+	size := 0
+	for _, l := range lines {
+		size += len(l)
+	}
+	for _, mode := range []schema.Mode{schema.Tolerant, schema.Strict} {
+		b.Run(mode.String(), func(b *testing.B) {
+			d := schema.NewDecoder(schema.Options{Mode: mode})
+			var c schema.Complaint
+			b.ReportAllocs()
+			b.SetBytes(int64(size / len(lines)))
+			i := 0
+			for b.Loop() {
+				if err := d.Complaint(lines[i], &c); err != nil {
+					b.Fatalf("line %d: %v", i+1, err)
+				}
+				if i++; i == len(lines) {
+					i = 0
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRefuseDeep: deeply nested arrays are refused at level
+// MaxDepth+1, by the parser and then the scan that explains it, whatever
+// the depth. "parse-first" is what
 // the decoder did before (validate the JSON, then look), on 1,000 to 4,000
 // levels only: its cost grows with the square of the depth (500,000 levels
 // do not finish in minutes).

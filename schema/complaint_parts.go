@@ -8,7 +8,7 @@ import (
 
 // notObject refuses (Strict) a value that must be an object, or reports
 // (Tolerant) that it is null or of another type.
-func (r *reader) notObject(v *fastjson.Value, path string) {
+func (r *reader) notObject(v jv, path string) {
 	if r.strict() {
 		r.fail(violation(path, "must be an object"))
 	}
@@ -17,7 +17,7 @@ func (r *reader) notObject(v *fastjson.Value, path string) {
 // complainant reads who filed the complaint. Tolerant: without a usable
 // complainant, or without a usable user_id for a named one, the buyer is
 // read as anonymous: their identity cannot be verified.
-func (r *reader) complainant(v *fastjson.Value, path string, c *Complainant) {
+func (r *reader) complainant(v jv, path string, c *Complainant) {
 	o, err := v.Object()
 	if err != nil {
 		r.notObject(v, path)
@@ -25,10 +25,10 @@ func (r *reader) complainant(v *fastjson.Value, path string, c *Complainant) {
 		r.note(path, "complainant", ActMissingDefaulted, v.Type().String())
 		return
 	}
-	var user *fastjson.Value
+	var user jv
 	var userAt ptr
 	anon := stAbsent
-	seen := r.visit(o, path, complainantSpec, func(i int, v *fastjson.Value, at ptr) {
+	seen := r.visit(o, path, complainantSpec, func(i int, v jv, at ptr) {
 		field := complainantSpec.fields[i]
 		switch i {
 		case kUserID:
@@ -99,8 +99,8 @@ func (r *reader) complainant(v *fastjson.Value, path string, c *Complainant) {
 
 // userID classifies a user_id (nil when absent) without noting it: the
 // action is what Tolerant reading did with it ("" when nothing).
-func (r *reader) userID(v *fastjson.Value) (string, state, Action) {
-	if v == nil {
+func (r *reader) userID(v jv) (string, state, Action) {
+	if !v.exists() {
 		return "", stAbsent, ""
 	}
 	switch v.Type() {
@@ -121,8 +121,8 @@ func (r *reader) userID(v *fastjson.Value) (string, state, Action) {
 
 // strictUser applies the schema's rule: user_id is "" exactly when the
 // complaint is anonymous, and required unless it is.
-func (r *reader) strictUser(v *fastjson.Value, at ptr, path string, c *Complainant) {
-	if v != nil {
+func (r *reader) strictUser(v jv, at ptr, path string, c *Complainant) {
+	if v.exists() {
 		b, err := v.StringBytes()
 		switch {
 		case err != nil:
@@ -137,7 +137,7 @@ func (r *reader) strictUser(v *fastjson.Value, at ptr, path string, c *Complaina
 	switch {
 	case c.Anonymous && c.UserID != "":
 		r.fail(violation(path+"/user_id", "must be empty when anonymous is true"))
-	case !c.Anonymous && v == nil:
+	case !c.Anonymous && !v.exists():
 		r.fail(violation(path, "missing required property user_id (required unless anonymous)"))
 	case !c.Anonymous && c.UserID == "":
 		r.fail(violation(path+"/user_id", "must not be empty unless anonymous is true"))
@@ -146,14 +146,14 @@ func (r *reader) strictUser(v *fastjson.Value, at ptr, path string, c *Complaina
 
 // merchant reads who the complaint is about. Tolerant: without a usable
 // merchant the complaint is read as about the platform (merchant_id "").
-func (r *reader) merchant(v *fastjson.Value, path string, m *Merchant) {
+func (r *reader) merchant(v jv, path string, m *Merchant) {
 	o, err := v.Object()
 	if err != nil {
 		r.notObject(v, path)
 		r.note(path, "merchant", ActMissingDefaulted, v.Type().String())
 		return
 	}
-	seen := r.visit(o, path, merchantSpec, func(i int, v *fastjson.Value, at ptr) {
+	seen := r.visit(o, path, merchantSpec, func(i int, v jv, at ptr) {
 		field := merchantSpec.fields[i]
 		switch i {
 		case kMerchantID:
@@ -168,7 +168,7 @@ func (r *reader) merchant(v *fastjson.Value, path string, m *Merchant) {
 }
 
 // merchantID reads "" (the platform) or an identifier.
-func (r *reader) merchantID(v *fastjson.Value, at ptr, field string) string {
+func (r *reader) merchantID(v jv, at ptr, field string) string {
 	if r.err != nil {
 		return ""
 	}
@@ -195,7 +195,7 @@ func (r *reader) merchantID(v *fastjson.Value, at ptr, field string) string {
 // order reads the order. Tolerant: an order without a usable order_id is
 // no order at all, whatever else it carries (noted as dropped when it
 // carried something).
-func (r *reader) order(v *fastjson.Value, path string) *Order {
+func (r *reader) order(v jv, path string) *Order {
 	if r.err != nil {
 		return nil
 	}
@@ -214,7 +214,7 @@ func (r *reader) order(v *fastjson.Value, path string) *Order {
 	ord := new(Order)
 	id := stAbsent
 	content := false
-	r.visit(o, path, orderSpec, func(i int, v *fastjson.Value, at ptr) {
+	r.visit(o, path, orderSpec, func(i int, v jv, at ptr) {
 		field := orderSpec.fields[i]
 		switch i {
 		case kOrderID:
@@ -223,7 +223,7 @@ func (r *reader) order(v *fastjson.Value, path string) *Order {
 			ord.AmountMinor, _ = r.amount(v, at, field)
 			content = content || ord.AmountMinor != 0
 		case kCurrency:
-			ord.Currency = r.code(v, at, field, "must be an ISO 4217 code of three capital letters", isCurrency, foldCurrency)
+			ord.Currency = r.code(v, at, field, "must be an ISO 4217 code of three capital letters", isCurrency, foldCurrency, true)
 			content = content || ord.Currency != ""
 		case kPaidAt:
 			ord.PaidAt, _ = r.dateTime(v, at, field)
@@ -246,12 +246,11 @@ func (r *reader) order(v *fastjson.Value, path string) *Order {
 
 // evidenceList reads the evidence. Tolerant: items past MaxEvidence are
 // cut (noted), unusable items are dropped (noted).
-func (r *reader) evidenceList(v *fastjson.Value, path string) []Evidence {
+func (r *reader) evidenceList(v jv, path string) []Evidence {
 	if r.err != nil {
 		return nil
 	}
-	items, err := v.Array()
-	if err != nil {
+	if v.Type() != fastjson.TypeArray {
 		switch {
 		case r.strict():
 			r.fail(violation(path, "must be an array"))
@@ -262,17 +261,21 @@ func (r *reader) evidenceList(v *fastjson.Value, path string) []Evidence {
 		}
 		return nil
 	}
-	if len(items) > MaxEvidence {
+	n := v.len()
+	if n > MaxEvidence {
 		if r.strict() {
 			r.fail(violation(path, "must have at most %d items", MaxEvidence))
 			return nil
 		}
-		r.note(path, "evidence", ActTruncated, strconv.Itoa(len(items))+" items")
-		items = items[:MaxEvidence]
+		r.note(path, "evidence", ActTruncated, strconv.Itoa(n)+" items")
+		n = MaxEvidence
 	}
-	out := make([]Evidence, 0, len(items))
-	for i, item := range items {
-		if e, ok := r.evidence(item, path+"/"+string(indexKey(i))); ok {
+	out := make([]Evidence, 0, n)
+	r.showsRoom = nil
+	item := v.first()
+	for i := 0; i < n; i, item = i+1, item.next() {
+		r.itemsLeft = n - i
+		if e, ok := r.evidence(item, i); ok {
 			out = append(out, e)
 		}
 	}
@@ -282,7 +285,19 @@ func (r *reader) evidenceList(v *fastjson.Value, path string) []Evidence {
 	return out
 }
 
-func (r *reader) evidence(v *fastjson.Value, path string) (Evidence, bool) {
+// evidencePaths are the JSON pointers of each evidence item and of its
+// shows, made once.
+var evidencePaths = func() (out [MaxEvidence]struct{ item, shows string }) {
+	for i := range out {
+		out[i].item = "/evidence/" + strconv.Itoa(i)
+		out[i].shows = out[i].item + "/shows"
+	}
+	return out
+}()
+
+// evidence reads the n-th item (n < MaxEvidence) of /evidence.
+func (r *reader) evidence(v jv, n int) (Evidence, bool) {
+	path := evidencePaths[n].item
 	var e Evidence
 	o, err := v.Object()
 	if err != nil {
@@ -296,7 +311,7 @@ func (r *reader) evidence(v *fastjson.Value, path string) (Evidence, bool) {
 		}
 		return e, false
 	}
-	seen := r.visit(o, path, evidenceSpec, func(i int, v *fastjson.Value, at ptr) {
+	seen := r.visit(o, path, evidenceSpec, func(i int, v jv, at ptr) {
 		field := evidenceSpec.fields[i]
 		switch i {
 		case kKind:
@@ -304,9 +319,9 @@ func (r *reader) evidence(v *fastjson.Value, path string) (Evidence, bool) {
 		case kURI:
 			e.URI = r.text(v, at, field, 1, MaxURILen, false)
 		case kSHA256:
-			e.SHA256 = r.code(v, at, field, "must be 64 lower-case hexadecimal digits", isSHA256, foldSHA256)
+			e.SHA256 = r.code(v, at, field, "must be 64 lower-case hexadecimal digits", isSHA256, foldSHA256, false)
 		case kShows:
-			e.Shows = r.shows(v, at.String())
+			e.Shows = r.shows(v, evidencePaths[n].shows)
 		case kComplete:
 			if b, st := r.boolean(v, at, field, false); st == stOK {
 				e.Complete = &b
@@ -332,12 +347,11 @@ func (r *reader) evidence(v *fastjson.Value, path string) (Evidence, bool) {
 
 // shows reads what a piece of evidence shows. Tolerant: unknown, repeated
 // and unusable items are dropped (noted).
-func (r *reader) shows(v *fastjson.Value, path string) []string {
+func (r *reader) shows(v jv, path string) []string {
 	if r.err != nil {
 		return nil
 	}
-	items, err := v.Array()
-	if err != nil {
+	if v.Type() != fastjson.TypeArray {
 		switch {
 		case r.strict():
 			r.fail(violation(path, "must be an array"))
@@ -348,9 +362,15 @@ func (r *reader) shows(v *fastjson.Value, path string) []string {
 		}
 		return nil
 	}
-	out := make([]string, 0, len(items))
-	for i, item := range items {
-		s := r.enum(item, ptr{path, indexKey(i)}, "evidence.shows", ShowsValues, "", false)
+	// At most one of each value is kept: the items of every shows of the
+	// complaint share one array, each with its own capacity.
+	if len(r.showsRoom) < len(ShowsValues) {
+		r.showsRoom = make([]string, len(ShowsValues)*r.itemsLeft)
+	}
+	out := r.showsRoom[:0:len(ShowsValues)]
+	defer func() { r.showsRoom = r.showsRoom[len(out):] }()
+	for i, item := 0, v.first(); item.exists(); i, item = i+1, item.next() {
+		s := r.enum(item, ptr{parent: path, key: indexKey(i)}, "evidence.shows", ShowsValues, "", false)
 		if r.err != nil {
 			return nil
 		}
@@ -372,5 +392,5 @@ func (r *reader) shows(v *fastjson.Value, path string) []string {
 			out = append(out, s)
 		}
 	}
-	return out
+	return out[:len(out):len(out)]
 }

@@ -66,7 +66,7 @@ const (
 var evidenceSpec = newSpec(ObjEvidence, "evidence.", []string{"kind", "uri", "sha256", "shows", "complete"}, kKind, kURI)
 
 // complaint reads a complaint document.
-func (r *reader) complaint(v *fastjson.Value, c *Complaint) {
+func (r *reader) complaint(v jv, c *Complaint) {
 	o, err := v.Object()
 	if err != nil {
 		if r.strict() {
@@ -80,7 +80,7 @@ func (r *reader) complaint(v *fastjson.Value, c *Complaint) {
 	// is read, in a fixed order (version, id, time), whatever the order of
 	// the members.
 	var versionErr, idErr, timeErr *Error
-	seen := r.visit(o, "", complaintSpec, func(i int, v *fastjson.Value, at ptr) {
+	seen := r.visit(o, "", complaintSpec, func(i int, v jv, at ptr) {
 		field := complaintSpec.fields[i]
 		switch i {
 		case kVersion:
@@ -94,7 +94,7 @@ func (r *reader) complaint(v *fastjson.Value, c *Complaint) {
 		case kCategory:
 			c.Category = r.enum(v, at, field, Categories, "unknown", true)
 		case kSubcategory:
-			c.Subcategory = r.text(v, at, field, 0, MaxSubcategoryLen, true)
+			c.Subcategory = r.word(v, at, field, 0, MaxSubcategoryLen, true)
 		case kComplainant:
 			r.complainant(v, at.String(), &c.Complainant)
 		case kMerchant:
@@ -152,13 +152,13 @@ func (r *reader) complaint(v *fastjson.Value, c *Complaint) {
 // version reads schema_version. Strict: the integer 1. Tolerant: a number
 // from 1 up to 2 (1.2 is 1), a string "1", "1.N" or "1.N.N", or null
 // (read as 1); anything else cannot be read by this worker.
-func (r *reader) version(v *fastjson.Value, at ptr) (int, *Error) {
+func (r *reader) version(v jv, at ptr) (int, *Error) {
 	unsupported := func(s string) *Error {
 		return refuse(ReasonUnsupportedVersion, at.String(), "schema_version %s is not supported (want 1)", cutString(s, 40))
 	}
 	switch v.Type() {
 	case fastjson.TypeNumber:
-		r.num = v.MarshalTo(r.num[:0])
+		r.num = append(r.num[:0], v.number()...)
 		d, ok := parseDecimal(r.num)
 		if r.strict() {
 			if !ok || d.frac || d.overflow {
@@ -225,7 +225,7 @@ func minorOfCurrent(b []byte) bool {
 }
 
 // complaintID reads complaint_id: without it nothing can be decided.
-func (r *reader) complaintID(v *fastjson.Value, at ptr) (string, *Error) {
+func (r *reader) complaintID(v jv, at ptr) (string, *Error) {
 	if r.strict() {
 		s, _ := r.id(v, at, "complaint_id")
 		return s, nil
@@ -244,7 +244,7 @@ func (r *reader) complaintID(v *fastjson.Value, at ptr) (string, *Error) {
 
 // eventTime reads submitted_at (a status event's at): without it nothing
 // can be decided.
-func (r *reader) eventTime(v *fastjson.Value, at ptr, field string) (time.Time, *Error) {
+func (r *reader) eventTime(v jv, at ptr, field string) (time.Time, *Error) {
 	if r.strict() {
 		if v.Type() != fastjson.TypeString {
 			r.fail(violation(at.String(), "must be a string"))

@@ -50,9 +50,9 @@ type Options struct {
 // a Strict decoder; set Options before the first use.
 type Decoder struct {
 	Options
-	p   fastjson.Parser
+	t   tree
 	buf []byte // the document after repairs, when it needed any
-	num []byte // scratch for number text
+	scratch
 }
 
 // NewDecoder returns a Decoder with the given options.
@@ -85,13 +85,12 @@ func DecodeStatusEvent(b []byte) (*StatusEvent, error) {
 // retained.
 func (d *Decoder) Complaint(b []byte, c *Complaint) error {
 	*c = Complaint{}
-	r := reader{mode: d.Mode, zone: d.Zone, read: &c.Read, num: d.num}
+	r := reader{mode: d.Mode, zone: d.Zone, read: &c.Read, scratch: &d.scratch}
 	v, err := d.parse(b, &r, ObjComplaint)
 	if err != nil {
 		return err
 	}
 	r.complaint(v, c)
-	d.num = r.num
 	return r.result()
 }
 
@@ -107,63 +106,100 @@ func (d *Decoder) ComplaintAt(b []byte, receivedAt time.Time, c *Complaint) erro
 // StatusEvent decodes b into s, which it overwrites.
 func (d *Decoder) StatusEvent(b []byte, s *StatusEvent) error {
 	*s = StatusEvent{}
-	r := reader{mode: d.Mode, zone: d.Zone, read: &s.Read, num: d.num}
+	r := reader{mode: d.Mode, zone: d.Zone, read: &s.Read, scratch: &d.scratch}
 	v, err := d.parse(b, &r, ObjStatus)
 	if err != nil {
 		return err
 	}
 	r.statusEvent(v, s)
-	d.num = r.num
 	return r.result()
 }
 
 // parse bounds, repairs and parses a document. Size and depth are checked
 // before anything that costs more than one pass over the bytes.
-func (d *Decoder) parse(b []byte, r *reader, root Object) (*fastjson.Value, error) {
+//
+// The tree parses the document at once: it accepts only JSON that
+// fastjson's validator accepts, nested at most MaxDepth deep (it stops at
+// the level over), without raw control characters, and reads it as
+// fastjson reads it once surrogates are repaired. Whatever it refuses
+// takes the path that explains the refusal (refusal); bytes that are not
+// UTF-8 are refused (Strict) or repaired and parsed again.
+func (d *Decoder) parse(b []byte, r *reader, root Object) (jv, error) {
 	if len(b) > MaxDocumentBytes {
-		return nil, refuse(ReasonTooLarge, "", "document is %d bytes, limit %d", len(b), MaxDocumentBytes)
+		return jv{}, refuse(ReasonTooLarge, "", "document is %d bytes, limit %d", len(b), MaxDocumentBytes)
 	}
+	v, ok := d.t.parse(b)
+	if !ok {
+		return jv{}, d.refusal(b, r, root, false)
+	}
+	if utf8.Valid(b) {
+		return v, nil
+	}
+	if d.Mode == Strict {
+		return jv{}, refuse(ReasonMalformedJSON, "", "invalid UTF-8")
+	}
+	d.buf = repairUTF8(d.buf[:0], b)
+	r.note("", root.String(), ActUTF8Repaired, "")
+	if v, ok = d.t.parse(d.buf); !ok {
+		return jv{}, d.refusal(b, r, root, true)
+	}
+	return v, nil
+}
+
+// refusal explains why a document the tree refused is refused: too deep,
+// a raw control character, or what fastjson's validator (or, when it has
+// nothing to say, its parser) says of the repaired document. Like the
+// decoder before the tree, it notes a repair of UTF-8 (unless noted) before
+// it refuses.
+func (d *Decoder) refusal(b []byte, r *reader, root Object, noted bool) error {
 	sc := prescan(b)
 	if sc.tooDeep {
-		return nil, refuse(ReasonTooDeep, "", "arrays and objects nest deeper than %d levels", MaxDepth)
+		return refuse(ReasonTooDeep, "", "arrays and objects nest deeper than %d levels", MaxDepth)
 	}
 	if sc.control {
-		return nil, refuse(ReasonMalformedJSON, "", "a string holds a raw control character (JSON requires \\u escapes)")
+		return refuse(ReasonMalformedJSON, "", "a string holds a raw control character (JSON requires \\u escapes)")
 	}
 	doc := b // the caller's bytes are never modified
 	if !utf8.Valid(b) {
 		if d.Mode == Strict {
-			return nil, refuse(ReasonMalformedJSON, "", "invalid UTF-8")
+			return refuse(ReasonMalformedJSON, "", "invalid UTF-8")
 		}
-		d.buf = repairUTF8(d.buf[:0], b)
-		doc = d.buf
-		r.note("", root.String(), ActUTF8Repaired, "")
+		doc = repairUTF8(nil, b)
+		if !noted {
+			r.note("", root.String(), ActUTF8Repaired, "")
+		}
 	}
 	if sc.surrogates {
-		if len(doc) == len(b) && len(b) > 0 && &doc[0] == &b[0] {
-			d.buf = append(d.buf[:0], b...)
-			doc = d.buf
-		}
+		doc = append([]byte(nil), doc...)
 		repairSurrogates(doc)
 	}
 	if err := fastjson.ValidateBytes(doc); err != nil {
-		return nil, refuse(ReasonMalformedJSON, "", "%s", cutString(err.Error(), 120))
+		return malformed(err)
 	}
-	v, err := d.p.ParseBytes(doc)
-	if err != nil {
-		return nil, refuse(ReasonMalformedJSON, "", "%s", cutString(err.Error(), 120))
+	var p fastjson.Parser
+	if _, err := p.ParseBytes(doc); err != nil {
+		return malformed(err)
 	}
-	return v, nil
+	// Not reached while the tree and fastjson agree (FuzzTree).
+	return refuse(ReasonMalformedJSON, "", "cannot parse JSON")
+}
+
+func malformed(err error) *Error {
+	return refuse(ReasonMalformedJSON, "", "%s", cutString(err.Error(), 120))
 }
 
 // ptr is a JSON pointer to a member, rendered only when needed.
 type ptr struct {
 	parent string
 	key    []byte
+	known  string // the pointer, when it was made ahead (a known member of the root)
 }
 
 // String renders the pointer, cutting a long key to 64 bytes.
 func (p ptr) String() string {
+	if p.known != "" {
+		return p.known
+	}
 	k := p.key
 	if len(k) > 64 {
 		k = []byte(cutString(string(k), 64))

@@ -11,9 +11,13 @@
 // offset when a zone is configured); what it read leniently is in
 // Complaint.Read, as bounded Notes. Both modes also refuse what JSON Schema
 // cannot express: documents over MaxDocumentBytes or nested deeper than
-// MaxDepth (checked before parsing), duplicate keys, and (Strict) invalid
-// UTF-8. Tests and fuzz targets hold each mode to its schema in both
-// directions.
+// MaxDepth (the size before parsing, the depth as soon as the level over it
+// is met), duplicate keys, and (Strict) invalid UTF-8. Tests and fuzz
+// targets hold each mode to its schema in both directions.
+//
+// Documents are parsed by a JSON parser of this package (json.go), in one
+// pass and without copying the document; fastjson only explains what it
+// refuses, and FuzzTree holds the two to the same refusals and readings.
 //
 // Every refusal is an *Error whose Reason is one of Reasons: a short,
 // bounded code fit for a dead-letter header or a metric label, and whose

@@ -8,8 +8,9 @@ const MaxDocumentBytes = 1 << 20
 
 // MaxDepth bounds how deep arrays and objects nest. A complaint needs 4
 // (complaint, evidence, item, shows); the rest is room for producers'
-// unknown properties. Deeper documents are refused with ReasonTooDeep by a
-// linear scan, before parsing.
+// unknown properties. Deeper documents are refused with ReasonTooDeep as
+// soon as the parser (or, for bytes that are not UTF-8, a linear scan
+// before it) meets the level over MaxDepth.
 const MaxDepth = 32
 
 // Limits of the schemas (the JSON Schemas state the same numbers).
@@ -27,51 +28,6 @@ const (
 	// it is exact in a float64, so every JSON consumer reads it alike).
 	MaxAmountMinor = 1 << 53
 )
-
-// scan is what the linear pre-scan found.
-type scan struct {
-	tooDeep bool
-	// surrogates: some \u escape names a UTF-16 surrogate, which must be
-	// paired as encoding/json pairs it (see repairSurrogates).
-	surrogates bool
-	// control: a string holds a raw control character (JSON requires it
-	// escaped; fastjson lets it through in strings with escapes).
-	control bool
-}
-
-// prescan walks the document once, tracking strings, and stops at the
-// first nesting level over MaxDepth. It never allocates.
-func prescan(b []byte) scan {
-	var s scan
-	depth := 0
-	for i := 0; i < len(b); i++ {
-		switch b[i] {
-		case '"':
-			// Skip the string, noting surrogate escapes.
-			for i++; i < len(b) && b[i] != '"'; i++ {
-				if b[i] < 0x20 {
-					s.control = true
-				}
-				if b[i] != '\\' {
-					continue
-				}
-				i++
-				if i < len(b) && b[i] == 'u' && i+4 < len(b) && isSurrogateEscape(b[i+1:i+5]) {
-					s.surrogates = true
-				}
-			}
-		case '[', '{':
-			depth++
-			if depth > MaxDepth {
-				s.tooDeep = true
-				return s
-			}
-		case ']', '}':
-			depth--
-		}
-	}
-	return s
-}
 
 // isSurrogateEscape reports whether 4 hex digits name D800 to DFFF.
 func isSurrogateEscape(h []byte) bool {

@@ -1,10 +1,6 @@
 package schema
 
-import (
-	"time"
-
-	"github.com/valyala/fastjson"
-)
+import "time"
 
 // StatusEvent is a change in a complaint's handling, emitted by the review
 // tools (status.schema.json). The SLA measurements are computed from these.
@@ -78,7 +74,7 @@ var statusSpec = newSpec(ObjStatus, "", []string{"complaint_id", "status", "at",
 // statusEvent reads a status event. Tolerant: complaint_id, a known status
 // and a readable at are needed; queue and actor are optional and unusable
 // ones are read as absent.
-func (r *reader) statusEvent(v *fastjson.Value, s *StatusEvent) {
+func (r *reader) statusEvent(v jv, s *StatusEvent) {
 	o, err := v.Object()
 	if err != nil {
 		if r.strict() {
@@ -89,7 +85,7 @@ func (r *reader) statusEvent(v *fastjson.Value, s *StatusEvent) {
 		return
 	}
 	var idErr, statusErr, timeErr *Error
-	seen := r.visit(o, "", statusSpec, func(i int, v *fastjson.Value, at ptr) {
+	seen := r.visit(o, "", statusSpec, func(i int, v jv, at ptr) {
 		field := statusSpec.fields[i]
 		switch i {
 		case kStatusID:
@@ -111,14 +107,14 @@ func (r *reader) statusEvent(v *fastjson.Value, s *StatusEvent) {
 		case kAt:
 			s.At, timeErr = r.eventTime(v, at, field)
 		case kQueue:
-			s.Queue = r.text(v, at, field, 1, MaxQueueLen, false)
+			s.Queue = r.word(v, at, field, 1, MaxQueueLen, false)
 		case kActor:
 			s.Actor = r.text(v, at, field, 1, MaxActorLen, false)
 		case kOutcome:
 			s.Outcome = r.enum(v, at, field, Outcomes, "", false)
 		case kReason:
 			s.Reason = r.code(v, at, field, "must be a reason code: 1 to 64 of A-Z a-z 0-9 . _ : - starting with a letter or digit",
-				validReason, func([]byte) string { return "" })
+				validReason, func([]byte) string { return "" }, true)
 		}
 	})
 	if r.err == nil {

@@ -14,33 +14,50 @@ import (
 // text reads an optional string of minLen to maxLen characters. Tolerant:
 // null (and "" when minLen > 0) is absent, a longer string is cut to
 // maxLen characters when cut is set and absent otherwise.
-func (r *reader) text(v *fastjson.Value, at ptr, field string, minLen, maxLen int, cut bool) string {
+func (r *reader) text(v jv, at ptr, field string, minLen, maxLen int, cut bool) string {
+	return string(r.textBytes(v, at, field, minLen, maxLen, cut))
+}
+
+// word is text for a value of a small vocabulary (a subcategory, a
+// queue): a value seen before is not allocated again (see words).
+func (r *reader) word(v jv, at ptr, field string, minLen, maxLen int, cut bool) string {
+	return r.words.get(r.textBytes(v, at, field, minLen, maxLen, cut))
+}
+
+// textBytes is text before it is made a string: it is only valid until
+// the next document is parsed.
+func (r *reader) textBytes(v jv, at ptr, field string, minLen, maxLen int, cut bool) []byte {
 	if r.err != nil || r.absentish(v, at, field, minLen > 0, "must be a string") {
-		return ""
+		return nil
 	}
 	b, err := v.StringBytes()
 	if err != nil {
 		r.wrongType(v, at, field, "must be a string")
-		return ""
+		return nil
 	}
-	n := utf8.RuneCount(b)
+	// A character takes one to four bytes: count them only when the length
+	// in bytes does not settle both limits.
+	n := len(b)
+	if n > maxLen || (n+3)/4 < minLen {
+		n = utf8.RuneCount(b)
+	}
 	if n < minLen {
 		r.fail(violation(at.String(), "must be at least %d characters", minLen)) // Strict only: "" is absent when tolerant
-		return ""
+		return nil
 	}
 	if n > maxLen {
 		if r.strict() {
 			r.fail(violation(at.String(), "must be at most %d characters", maxLen))
-			return ""
+			return nil
 		}
 		if !cut {
 			r.note(at.String(), field, ActInvalid, "")
-			return ""
+			return nil
 		}
 		r.note(at.String(), field, ActTruncated, "")
-		return string(cutRunes(b, maxLen))
+		return cutRunes(b, maxLen)
 	}
-	return string(b)
+	return b
 }
 
 // cutRunes returns the first n runes of b.
@@ -57,7 +74,7 @@ const idRule = "must be an identifier: 1 to 128 of A-Z a-z 0-9 . _ : - starting 
 
 // id reads an optional identifier. Tolerant: null and "" are absent, a
 // wrong type or a malformed id is noted and absent.
-func (r *reader) id(v *fastjson.Value, at ptr, field string) (string, state) {
+func (r *reader) id(v jv, at ptr, field string) (string, state) {
 	if r.err != nil {
 		return "", stBad
 	}
@@ -95,7 +112,7 @@ func validID(b []byte) bool {
 // wrong type is noted and absent, an unknown value is noted (with its raw
 // text) and read as unrecognised. For a required value (required set),
 // absent reads as unrecognised and is noted as a missing value.
-func (r *reader) enum(v *fastjson.Value, at ptr, field string, allowed []string, unrecognised string, required bool) string {
+func (r *reader) enum(v jv, at ptr, field string, allowed []string, unrecognised string, required bool) string {
 	if r.err != nil {
 		return ""
 	}
@@ -137,7 +154,7 @@ func (r *reader) enum(v *fastjson.Value, at ptr, field string, allowed []string,
 
 // boolean reads a boolean. Tolerant: null and a wrong type read as false
 // and are noted (as missing when required).
-func (r *reader) boolean(v *fastjson.Value, at ptr, field string, required bool) (bool, state) {
+func (r *reader) boolean(v jv, at ptr, field string, required bool) (bool, state) {
 	if r.err != nil {
 		return false, stBad
 	}
@@ -162,7 +179,7 @@ func (r *reader) boolean(v *fastjson.Value, at ptr, field string, required bool)
 
 // amount reads amount_minor: an integer from 0 to MaxAmountMinor, read
 // exactly from its text. Tolerant: anything else is noted and absent.
-func (r *reader) amount(v *fastjson.Value, at ptr, field string) (int64, state) {
+func (r *reader) amount(v jv, at ptr, field string) (int64, state) {
 	if r.err != nil || r.absentish(v, at, field, false, "must be an integer") {
 		return 0, stAbsent
 	}
@@ -170,7 +187,7 @@ func (r *reader) amount(v *fastjson.Value, at ptr, field string) (int64, state) 
 		r.wrongType(v, at, field, "must be an integer")
 		return 0, stBad
 	}
-	r.num = v.MarshalTo(r.num[:0])
+	r.num = append(r.num[:0], v.number()...)
 	d, ok := parseDecimal(r.num)
 	switch {
 	case !ok || d.frac:
@@ -188,7 +205,7 @@ func (r *reader) amount(v *fastjson.Value, at ptr, field string) (int64, state) 
 // dateTime reads an optional date-time. Tolerant: null and "" are absent;
 // Go's zero time is absent; without an offset it is read in the zone when
 // one is set; anything else is noted and absent.
-func (r *reader) dateTime(v *fastjson.Value, at ptr, field string) (time.Time, state) {
+func (r *reader) dateTime(v jv, at ptr, field string) (time.Time, state) {
 	if r.err != nil || r.absentish(v, at, field, true, "must be a string") {
 		return time.Time{}, stAbsent
 	}
@@ -219,7 +236,8 @@ func (r *reader) dateTime(v *fastjson.Value, at ptr, field string) (time.Time, s
 // code reads an optional fixed-format string (currency, sha256): ok says
 // whether it is valid as is; fold, in Tolerant mode, returns the accepted
 // spelling of a near miss ("" when there is none).
-func (r *reader) code(v *fastjson.Value, at ptr, field, msg string, ok func([]byte) bool, fold func([]byte) string) string {
+// A code of a small vocabulary (a currency) is interned (see words).
+func (r *reader) code(v jv, at ptr, field, msg string, ok func([]byte) bool, fold func([]byte) string, intern bool) string {
 	if r.err != nil || r.absentish(v, at, field, true, "must be a string") {
 		return ""
 	}
@@ -229,6 +247,9 @@ func (r *reader) code(v *fastjson.Value, at ptr, field, msg string, ok func([]by
 		return ""
 	}
 	if ok(b) {
+		if intern {
+			return r.words.get(b)
+		}
 		return string(b)
 	}
 	if !r.strict() {
