@@ -1,0 +1,188 @@
+package rules_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/trustsafety/complaintd/rules"
+	"github.com/trustsafety/complaintd/rules/history"
+	"github.com/trustsafety/complaintd/schema"
+)
+
+// recordStream is n complaints alike the ones `worker bench` decides: a
+// minute apart in event time, one in fifty submitted up to six hours
+// before its place (late), from a population that grows with n. They are
+// the sample's complaints, copy k of each with ids (complaint, merchant,
+// buyer, order) of its own, copies interleaved; each is the document a
+// producer sends and the complaint it decodes to.
+type recordStream struct {
+	cs  []*schema.Complaint
+	raw [][]byte
+}
+
+// recordDecidedAt is after the stream's last complaint.
+var recordDecidedAt = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+
+func newRecordStream(b *testing.B, n int) recordStream {
+	b.Helper()
+	f, err := os.ReadFile("../testdata/complaints.jsonl")
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSpace(f), []byte("\n"))
+	copies := (n + len(lines) - 1) / len(lines)
+	r := rand.New(rand.NewPCG(14, 14))
+	start := recordDecidedAt.Add(-time.Duration(n+60) * time.Minute)
+	var s recordStream
+	for i := range n {
+		k, l := i%copies, lines[i/copies]
+		c, err := schema.DecodeComplaint(l)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := fmt.Sprintf("K%d", k)
+		c.ComplaintID = p + c.ComplaintID
+		if c.AppealOf != "" {
+			c.AppealOf = p + c.AppealOf
+		}
+		if c.Merchant.MerchantID != "" {
+			c.Merchant.MerchantID = p + c.Merchant.MerchantID
+		}
+		if c.Complainant.UserID != "" {
+			c.Complainant.UserID = p + c.Complainant.UserID
+		}
+		at := start.Add(time.Duration(i)*time.Minute + time.Duration(r.Int64N(int64(time.Minute))))
+		if r.IntN(50) == 0 {
+			at = at.Add(-time.Duration(r.Int64N(int64(6 * time.Hour))))
+		}
+		at = at.Truncate(time.Second)
+		shift := at.Sub(c.SubmittedAt)
+		c.SubmittedAt = at
+		if c.Order != nil {
+			c.Order.OrderID = p + c.Order.OrderID
+			if !c.Order.PaidAt.IsZero() {
+				c.Order.PaidAt = c.Order.PaidAt.Add(shift)
+			}
+		}
+		raw, err := json.Marshal(c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if c, err = schema.DecodeComplaint(raw); err != nil {
+			b.Fatal(err)
+		}
+		s.cs = append(s.cs, c)
+		s.raw = append(s.raw, raw)
+	}
+	return s
+}
+
+// partitioned is s as a consumer of six partitions keyed by complaint id
+// reads it: chunks of 64 from each partition in turn, so complaints
+// arrive up to a few hundred places out of order.
+func (s recordStream) partitioned() recordStream {
+	const parts, chunk = 6, 64
+	var by [parts][]int
+	for i, c := range s.cs {
+		p := history.WhoHash(c.ComplaintID) % parts
+		by[p] = append(by[p], i)
+	}
+	var out recordStream
+	for off := 0; len(out.cs) < len(s.cs); off += chunk {
+		for p := range by {
+			for _, i := range by[p][min(off, len(by[p])):min(off+chunk, len(by[p]))] {
+				out.cs = append(out.cs, s.cs[i])
+				out.raw = append(out.raw, s.raw[i])
+			}
+		}
+	}
+	return out
+}
+
+// BenchmarkRecord decides a 20,000-complaint stream per op, in a fresh
+// history each time, and reports the cost per complaint:
+//
+//   - worker: as `worker run` decides (the shipped rules, an in-process
+//     history with confirmed facts, each complaint's decisions recorded
+//     as written once decided);
+//   - replay: as `worker score` decides (NewReplay);
+//   - history: the history alone (no rules: a decision is its facts).
+//
+// Each in stream order and as six partitions read in chunks (-6p), where
+// complaints arrive late and revise others.
+func BenchmarkRecord(b *testing.B) {
+	rs := shippedRules(b)
+	ordered := newRecordStream(b, 20_000)
+	streams := []struct {
+		name string
+		s    recordStream
+	}{{"", ordered}, {"-6p", ordered.partitioned()}}
+	ctx := context.Background()
+	for _, st := range streams {
+		s := st.s
+		b.Run("worker"+st.name, func(b *testing.B) {
+			revisions := 0
+			perComplaint(b, len(s.cs), func() {
+				scorer := rules.NewScorer(rs, history.NewMemory(history.Config{}).Confirming())
+				revisions = 0
+				for i, c := range s.cs {
+					res, err := scorer.Decide(ctx, c, s.raw[i], recordDecidedAt)
+					if err != nil {
+						b.Fatal(err)
+					}
+					revisions += len(res.Revisions)
+					if err := scorer.Written(ctx, res.Acks); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.ReportMetric(float64(revisions)/float64(len(s.cs)), "revisions/complaint")
+		})
+		b.Run("replay"+st.name, func(b *testing.B) {
+			perComplaint(b, len(s.cs), func() {
+				r := rules.NewReplay(rs)
+				for i, c := range s.cs {
+					if err := r.Add(ctx, c, s.raw[i], recordDecidedAt); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+		b.Run("history"+st.name, func(b *testing.B) {
+			perComplaint(b, len(s.cs), func() {
+				h := history.NewMemory(history.Config{})
+				for i, c := range s.cs {
+					obs, err := h.Record(ctx, history.Input{Complaint: c, Raw: s.raw[i]}, nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := h.Written(ctx, obs.Acks); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}
+
+// perComplaint runs pass once per op and reports time and allocations per
+// complaint of the n it decides.
+func perComplaint(b *testing.B, n int, pass func()) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for b.Loop() {
+		pass()
+	}
+	runtime.ReadMemStats(&after)
+	total := float64(b.N * n)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/total, "ns/complaint")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/total, "allocs/complaint")
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/total, "B/complaint")
+}
