@@ -114,7 +114,10 @@ func (s recordStream) partitioned() recordStream {
 //     history with confirmed facts, each complaint's decisions recorded
 //     as written once decided);
 //   - replay: as `worker score` decides (NewReplay);
-//   - history: the history alone (no rules: a decision is its facts).
+//   - history: the history alone (no rules: a decision is its facts);
+//   - history-worker: the history alone as the worker records (with
+//     confirmed facts, the decisions recorded as written once decided),
+//     the facts for an outcome.
 //
 // Each in stream order and as six partitions read in chunks (-6p), where
 // complaints arrive late and revise others.
@@ -170,7 +173,28 @@ func BenchmarkRecord(b *testing.B) {
 				}
 			})
 		})
+		b.Run("history-worker"+st.name, func(b *testing.B) {
+			perComplaint(b, len(s.cs), func() {
+				h := history.NewMemory(history.Config{}).Confirming()
+				for i, c := range s.cs {
+					obs, err := h.Record(ctx, history.Input{Complaint: c, Raw: s.raw[i]}, factsJudge{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := h.Written(ctx, obs.Acks); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
 	}
+}
+
+// factsJudge decides a complaint by its facts alone.
+type factsJudge struct{}
+
+func (factsJudge) Outcome(_ string, _ int64, _ []byte, f history.Facts) (uint64, bool) {
+	return uint64(f.MerchantComplaints30d)<<32 | uint64(f.MerchantComplainants30d)<<16 | uint64(f.ComplainantComplaints24h), true
 }
 
 // cpuTime is the CPU time this process used so far.

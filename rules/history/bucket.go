@@ -21,36 +21,91 @@ type entry struct {
 	v  []byte
 }
 
-// parts splits b into its lengths, ids and values.
-func (b bucket) parts() (lens, ids, vals []byte) {
+// layout is where a bucket's parts start.
+type layout struct {
+	n, hl, kl       int // records, bytes of lengths, bytes of ids
+	lens, ids, vals int // offsets of the lengths, ids and values
+}
+
+func (b bucket) layout() layout {
 	if len(b) == 0 {
-		return nil, nil, nil
+		return layout{}
 	}
-	_, w := binary.Uvarint(b)
+	var l layout
+	n, w := binary.Uvarint(b)
 	p := w
 	hl, w := binary.Uvarint(b[p:])
 	p += w
 	kl, w := binary.Uvarint(b[p:])
 	p += w
-	lens = b[p : p+int(hl)]
-	p += int(hl)
-	return lens, b[p : p+int(kl)], b[p+int(kl):]
+	l.n, l.hl, l.kl = int(n), int(hl), int(kl)
+	l.lens, l.ids, l.vals = p, p+l.hl, p+l.hl+l.kl
+	return l
 }
 
-// find returns the place of id's record and its value; -1 and nil when
-// absent.
-func (b bucket) find(id string) (int, []byte) {
-	lens, ids, vals := b.parts()
-	for i := 0; len(lens) > 0; i++ {
-		kn, w := binary.Uvarint(lens)
-		vn, w2 := binary.Uvarint(lens[w:])
-		lens = lens[w+w2:]
-		if int(kn) == len(id) && string(ids[:kn]) == id {
-			return i, vals[:vn:vn]
+// parts splits b into its lengths, ids and values.
+func (b bucket) parts() (lens, ids, vals []byte) {
+	l := b.layout()
+	return b[l.lens:l.ids], b[l.ids:l.vals], b[l.vals:]
+}
+
+// slot is where a record is in a bucket: its place, and the offsets of
+// its lengths and of its value.
+type slot struct {
+	i            int // -1: absent
+	lens0, lens1 int
+	val0, val1   int
+}
+
+// find returns id's slot and its value (nil when absent).
+func (b bucket) find(id string) (slot, []byte) {
+	l := b.layout()
+	p, k, v := l.lens, l.ids, l.vals
+	for i := 0; p < l.ids; i++ {
+		kn, w := binary.Uvarint(b[p:])
+		vn, w2 := binary.Uvarint(b[p+w:])
+		if int(kn) == len(id) && string(b[k:k+int(kn)]) == id {
+			end := v + int(vn)
+			return slot{i: i, lens0: p, lens1: p + w + w2, val0: v, val1: end}, b[v:end:end]
 		}
-		ids, vals = ids[kn:], vals[vn:]
+		p += w + w2
+		k += int(kn)
+		v += int(vn)
 	}
-	return -1, nil
+	return slot{i: -1}, nil
+}
+
+// with returns a new bucket: b with the record at s (find) set to id and
+// v, or added when s is absent. b is left as it is.
+func (b bucket) with(s slot, id string, v []byte) bucket {
+	l := b.layout()
+	var lb [2 * binary.MaxVarintLen64]byte
+	lens := binary.AppendUvarint(binary.AppendUvarint(lb[:0], uint64(len(id))), uint64(len(v)))
+	n, hl, kl := l.n, l.hl+len(lens), l.kl
+	size := len(b) - l.lens + len(lens) + len(v)
+	if s.i >= 0 {
+		hl -= s.lens1 - s.lens0
+		size -= s.lens1 - s.lens0 + s.val1 - s.val0
+	} else {
+		n++
+		kl += len(id)
+		size += len(id)
+	}
+	size += uvarintLen(n) + uvarintLen(hl) + uvarintLen(kl)
+	out := make([]byte, 0, size)
+	out = binary.AppendUvarint(out, uint64(n))
+	out = binary.AppendUvarint(out, uint64(hl))
+	out = binary.AppendUvarint(out, uint64(kl))
+	if s.i >= 0 {
+		out = append(out, b[l.lens:s.lens0]...)
+		out = append(out, lens...)
+		out = append(out, b[s.lens1:s.val0]...)
+		out = append(out, v...)
+		return append(out, b[s.val1:]...)
+	}
+	out = append(append(out, b[l.lens:l.ids]...), lens...)
+	out = append(append(out, b[l.ids:l.vals]...), id...)
+	return append(append(out, b[l.vals:]...), v...)
 }
 
 // entries appends b's records to es, in order.

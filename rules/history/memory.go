@@ -143,20 +143,16 @@ func (t *memTable) sweep(k uint64, cut uint32) {
 	b.mu.Unlock()
 }
 
-// put publishes a new slice for b with id set to v; at is id's place in
-// it (find), -1 when absent.
-func (t *memTable) put(b *memBucket, at int, id string, v []byte) {
-	var buf [16]entry
-	es := bucket(b.blob).entries(buf[:0])
+// put publishes a new slice for b with id set to v; at is id's slot in
+// it (find).
+func (t *memTable) put(b *memBucket, at slot, id string, v []byte) {
 	size := len(id) + len(v)
-	if at >= 0 {
-		size -= len(es[at].k) + len(es[at].v)
-		es[at].v = v
+	if at.i >= 0 {
+		size -= len(id) + at.val1 - at.val0
 	} else {
-		es = append(es, entry{id: id, v: v})
 		t.entries.Add(1)
 	}
-	b.blob = appendBucket(nil, es)
+	b.blob = bucket(b.blob).with(at, id, v)
 	t.bytes.Add(int64(size))
 }
 
