@@ -3,6 +3,7 @@ package history
 import (
 	"bytes"
 	"context"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 )
@@ -49,6 +50,29 @@ type memStorage struct {
 	mu     sync.RWMutex // held for writing while a table grows
 	tables [numTables]memTable
 	sweep  atomic.Uint64
+}
+
+// bucketOf is the bucket of record id among n (a power of two) of a
+// table: the low bits of a hash of id that reads it eight bytes at a
+// time. It is this store's own (BucketOf is the one shared by processes)
+// and the same in every run, so that the store expires records alike.
+func (s *memStorage) bucketOf(id string, n int) int {
+	const m1, m2 = 0x9e3779b97f4a7c15, 0xbf58476d1ce4e5b9
+	h := uint64(len(id)) * m1
+	for ; len(id) >= 8; id = id[8:] {
+		w := uint64(id[0]) | uint64(id[1])<<8 | uint64(id[2])<<16 | uint64(id[3])<<24 |
+			uint64(id[4])<<32 | uint64(id[5])<<40 | uint64(id[6])<<48 | uint64(id[7])<<56
+		h = bits.RotateLeft64((h^w)*m2, 31)
+	}
+	var w uint64
+	for i := range len(id) {
+		w |= uint64(id[i]) << (8 * i)
+	}
+	h = (h ^ w) * m2
+	h ^= h >> 29
+	h *= m1
+	h ^= h >> 32
+	return int(h & uint64(n-1))
 }
 
 type memTable struct {
@@ -106,7 +130,7 @@ func (s *memStorage) Exec(_ context.Context, ops []Op, cut uint32) error {
 	for i := range ops {
 		op := &ops[i]
 		t := &s.tables[tableIndex(op.Key.Table)]
-		b := &t.buckets[BucketOf(op.Key, len(t.buckets))]
+		b := &t.buckets[s.bucketOf(op.Key.ID, len(t.buckets))]
 		b.mu.Lock()
 		at, cur := bucket(b.blob).find(op.Key.ID)
 		op.Cur, op.Done = cur, false
@@ -173,7 +197,7 @@ func (t *memTable) expire(b *memBucket, cut uint32) {
 }
 
 // grow doubles a table's buckets. A record of bucket i goes to bucket i
-// or i+n of the 2n (BucketOf keeps the low bits of one hash), so each
+// or i+n of the 2n (bucketOf keeps the low bits of one hash), so each
 // bucket is split in two.
 func (s *memStorage) grow(ti int, cut uint32) {
 	s.mu.Lock()
@@ -182,7 +206,6 @@ func (s *memStorage) grow(ti int, cut uint32) {
 	if t.entries.Load() <= int64(memMaxLoad*len(t.buckets)) {
 		return
 	}
-	tb := Tables[ti]
 	n := len(t.buckets)
 	nb := make([]memBucket, 2*n)
 	var buf, lo, hi [16]entry
@@ -194,7 +217,7 @@ func (s *memStorage) grow(ti int, cut uint32) {
 				t.bytes.Add(-int64(len(e.k) + len(e.v)))
 				continue
 			}
-			if BucketOf(RecordKey{tb, string(e.k)}, 2*n) == i {
+			if s.bucketOf(string(e.k), 2*n) == i {
 				low = append(low, e)
 			} else {
 				high = append(high, e)

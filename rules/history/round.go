@@ -431,7 +431,7 @@ func (r *round) insertStep(s *step, key uint64, n int, facts func([]event, int) 
 	if !inserted {
 		return nil, nil
 	}
-	return appendEvents(nil, rec, n), nil
+	return appendEvents(make([]byte, 0, len(s.cur)+len(x.id)+32+4*n), rec, n), nil
 }
 
 // appealStep registers an appeal with the complaint it names, or finds
