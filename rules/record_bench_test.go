@@ -86,22 +86,24 @@ func newRecordStream(b *testing.B, n int) recordStream {
 }
 
 // partitioned is s as a consumer of six partitions keyed by complaint id
-// reads it: chunks of 64 from each partition in turn, so complaints
-// arrive up to a few hundred places out of order.
-func (s recordStream) partitioned() recordStream {
-	const parts, chunk = 6, 64
+// reads it: in turn, chunk(p) complaints of partition p, so complaints
+// arrive out of order, late by up to the skew between the partitions.
+func (s recordStream) partitioned(chunk func(p int) int) recordStream {
+	const parts = 6
 	var by [parts][]int
 	for i, c := range s.cs {
 		p := history.WhoHash(c.ComplaintID) % parts
 		by[p] = append(by[p], i)
 	}
 	var out recordStream
-	for off := 0; len(out.cs) < len(s.cs); off += chunk {
+	for len(out.cs) < len(s.cs) {
 		for p := range by {
-			for _, i := range by[p][min(off, len(by[p])):min(off+chunk, len(by[p]))] {
+			n := min(chunk(p), len(by[p]))
+			for _, i := range by[p][:n] {
 				out.cs = append(out.cs, s.cs[i])
 				out.raw = append(out.raw, s.raw[i])
 			}
+			by[p] = by[p][n:]
 		}
 	}
 	return out
@@ -119,15 +121,22 @@ func (s recordStream) partitioned() recordStream {
 //     confirmed facts, the decisions recorded as written once decided),
 //     the facts for an outcome.
 //
-// Each in stream order and as six partitions read in chunks (-6p), where
-// complaints arrive late and revise others.
+// Each in stream order, as six partitions read in chunks (-6p), where
+// complaints arrive late and revise others, and as six partitions read at
+// different speeds (-uneven), where they arrive days late.
 func BenchmarkRecord(b *testing.B) {
 	rs := shippedRules(b)
 	ordered := newRecordStream(b, 20_000)
 	streams := []struct {
 		name string
 		s    recordStream
-	}{{"", ordered}, {"-6p", ordered.partitioned()}}
+	}{
+		{"", ordered},
+		{"-6p", ordered.partitioned(func(int) int { return 64 })},
+		// A backlog drained unevenly: partition p read at (p+1)/6 of the
+		// speed of the fastest.
+		{"-uneven", ordered.partitioned(func(p int) int { return 16 * (p + 1) })},
+	}
 	ctx := context.Background()
 	for _, st := range streams {
 		s := st.s
