@@ -161,19 +161,19 @@ func (r *round) record(ctx context.Context, in Input, j Judge) (Observation, err
 	if !(own.redelivery && rec.done) {
 		// Round 2: the merchant's, buyer's and original's records.
 		n := 0
-		step := func(op *Op, kind Table) {
+		addStep := func(op *Op, kind Table) {
 			s := &r.steps[n]
 			*s = step{key: op.Key, cur: op.Cur, kind: kind, parts: s.parts[:0]}
 			n++
 		}
 		if im >= 0 {
-			step(&ops[im], Merchants)
+			addStep(&ops[im], Merchants)
 		}
 		if iu >= 0 {
-			step(&ops[iu], Buyers)
+			addStep(&ops[iu], Buyers)
 		}
 		if ia >= 0 {
-			step(&ops[ia], Complaints)
+			addStep(&ops[ia], Complaints)
 		}
 		if err := r.run(ctx, r.steps[:n]); err != nil {
 			return Observation{}, err
