@@ -72,7 +72,7 @@ func (s *Scorer) Decide(ctx context.Context, c *schema.Complaint, raw []byte, no
 		res.Decision.Revision = 1
 		return res, nil
 	}
-	obs, err := s.store.Record(ctx, history.Input{Complaint: c, Raw: raw, Rule: packInput(nil, in), Final: s.final}, j)
+	obs, err := s.store.Record(ctx, history.Input{Complaint: c, Raw: raw, Rule: j.packed(in), Final: s.final}, j)
 	if err != nil {
 		return Result{}, fmt.Errorf("history: %w", err)
 	}
@@ -119,6 +119,7 @@ type judge struct {
 	decided []judged // in the order decided
 	byID    map[string]int
 	errs    []RuleError
+	pack    []byte // the rule input of the complaint being decided (the history copies it)
 }
 
 type judged struct {
@@ -164,6 +165,15 @@ func (j *judge) keep(x judged) {
 	}
 }
 
+// packed packs in into j's buffer.
+func (j *judge) packed(in *input) []byte {
+	if j.pack == nil {
+		j.pack = make([]byte, 0, 128) // most rule inputs: about 30 bytes, more with free text
+	}
+	j.pack = packInput(j.pack[:0], in)
+	return j.pack
+}
+
 // release returns j to s's pool, holding nothing of its use.
 func (s *Scorer) release(j *judge) {
 	clear(j.decided)
@@ -171,7 +181,11 @@ func (s *Scorer) release(j *judge) {
 	if cap(decided) > 4*manyJudged {
 		decided = nil
 	}
-	*j = judge{decided: decided, errs: j.errs[:0:0]}
+	pack := j.pack[:0]
+	if cap(pack) > 1024 {
+		pack = nil
+	}
+	*j = judge{decided: decided, errs: j.errs[:0:0], pack: pack}
 	s.judges.Put(j)
 }
 
