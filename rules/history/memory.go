@@ -41,7 +41,7 @@ func (m *Memory) Stats() Stats { return m.st.stats() }
 
 // memStorage keeps records packed in buckets: one byte slice per bucket
 // holding its records (see bucket), so that a record costs its bytes plus
-// about ten. A bucket's slice is never changed once published, so a read
+// 10 to 20 (two lengths, and its share of the bucket). A bucket's slice is never changed once published, so a read
 // returns a slice into it without copying; a swap publishes a new slice
 // with the new record. Buckets double when they hold 4 records on
 // average. Expiry is incremental: every 8 calls of Exec, a cursor visits
