@@ -90,7 +90,7 @@ func TestMemStorageAgreesWithAMap(t *testing.T) {
 				if !bytes.Equal(want[k], e.v) {
 					t.Fatalf("%v holds %x, want %x", k, e.v, want[k])
 				}
-				if s.bucketOf(k.ID, len(tb.buckets)) != i {
+				if bucketOf(k.Table, k.ID, len(tb.buckets)) != i {
 					t.Fatalf("%v in bucket %d of %d", k, i, len(tb.buckets))
 				}
 				size += int64(len(e.k) + len(e.v))

@@ -3,7 +3,6 @@ package history
 import (
 	"bytes"
 	"context"
-	"math/bits"
 	"sync"
 	"sync/atomic"
 )
@@ -52,28 +51,12 @@ type memStorage struct {
 	sweep  atomic.Uint64
 }
 
-// bucketOf is the bucket of record id among n (a power of two) of a
-// table: the low bits of a hash of id that reads it eight bytes at a
-// time. It is this store's own (BucketOf is the one shared by processes)
-// and the same in every run, so that the store expires records alike.
-func (s *memStorage) bucketOf(id string, n int) int {
-	const m1, m2 = 0x9e3779b97f4a7c15, 0xbf58476d1ce4e5b9
-	h := uint64(len(id)) * m1
-	for ; len(id) >= 8; id = id[8:] {
-		w := uint64(id[0]) | uint64(id[1])<<8 | uint64(id[2])<<16 | uint64(id[3])<<24 |
-			uint64(id[4])<<32 | uint64(id[5])<<40 | uint64(id[6])<<48 | uint64(id[7])<<56
-		h = bits.RotateLeft64((h^w)*m2, 31)
-	}
-	var w uint64
-	for i := range len(id) {
-		w |= uint64(id[i]) << (8 * i)
-	}
-	h = (h ^ w) * m2
-	h ^= h >> 29
-	h *= m1
-	h ^= h >> 32
-	return int(h & uint64(n-1))
-}
+// bucketOf is the bucket of record id among n (a power of two) of table
+// tb. It is BucketOf, as before the buckets' layout changed, so that the
+// cursor meets and expires the same records at the same moments: a
+// complaint later than the retention allows is decided with what is left,
+// and what is left stays what it was.
+func bucketOf(tb Table, id string, n int) int { return BucketOf(RecordKey{tb, id}, n) }
 
 type memTable struct {
 	buckets []memBucket
@@ -130,7 +113,7 @@ func (s *memStorage) Exec(_ context.Context, ops []Op, cut uint32) error {
 	for i := range ops {
 		op := &ops[i]
 		t := &s.tables[tableIndex(op.Key.Table)]
-		b := &t.buckets[s.bucketOf(op.Key.ID, len(t.buckets))]
+		b := &t.buckets[bucketOf(op.Key.Table, op.Key.ID, len(t.buckets))]
 		b.mu.Lock()
 		at, cur := bucket(b.blob).find(op.Key.ID)
 		op.Cur, op.Done = cur, false
@@ -217,7 +200,7 @@ func (s *memStorage) grow(ti int, cut uint32) {
 				t.bytes.Add(-int64(len(e.k) + len(e.v)))
 				continue
 			}
-			if s.bucketOf(string(e.k), 2*n) == i {
+			if bucketOf(Tables[ti], string(e.k), 2*n) == i {
 				low = append(low, e)
 			} else {
 				high = append(high, e)
