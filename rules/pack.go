@@ -42,20 +42,28 @@ type packField struct {
 
 type packPlan struct {
 	bools, others []packField
-	facts         [][2][]int // Env field index, history.Facts field index
+	facts         []factField // the history facts in Env
 	dict          []string
 	dictIndex     map[string]int
 	layout        uint16
+}
+
+// factField is a history fact's field in Env and in history.Facts.
+type factField struct {
+	env, facts []int   // field indexes
+	envOff     uintptr // offsets, when the two fields have one type, an int or a bool
+	factsOff   uintptr
+	kind       reflect.Kind // reflect.Invalid: set by reflection
 }
 
 var plan = newPackPlan()
 
 func newPackPlan() *packPlan {
 	p := &packPlan{dictIndex: map[string]int{}}
-	factTags := map[string][]int{}
+	factTags := map[string]reflect.StructField{}
 	ft := reflect.TypeFor[history.Facts]()
 	for i := range ft.NumField() {
-		factTags[tagName(ft.Field(i).Tag.Get("json"))] = ft.Field(i).Index
+		factTags[tagName(ft.Field(i).Tag.Get("json"))] = ft.Field(i)
 	}
 	var walk func(t reflect.Type, index []int, base uintptr, prefix string)
 	walk = func(t reflect.Type, index []int, base uintptr, prefix string) {
@@ -65,8 +73,12 @@ func newPackPlan() *packPlan {
 			off := base + sf.Offset
 			name := prefix + sf.Name
 			if len(index) == 0 {
-				if fi, ok := factTags[tagName(sf.Tag.Get("expr"))]; ok {
-					p.facts = append(p.facts, [2][]int{idx, fi})
+				if fs, ok := factTags[tagName(sf.Tag.Get("expr"))]; ok {
+					f := factField{env: idx, facts: fs.Index, envOff: off, factsOff: fs.Offset}
+					if k := sf.Type.Kind(); sf.Type == fs.Type && (k == reflect.Int || k == reflect.Bool) {
+						f.kind = k
+					}
+					p.facts = append(p.facts, f)
 					continue
 				}
 			}
@@ -243,18 +255,32 @@ func unpackInput(b []byte, at int64) (input, error) {
 	}
 	in.submitted = time.Unix(at, int64(nanos)).In(loc)
 	in.eventOK = true // the history keeps only plausible event times
+	// Fields are set at their offsets, as packEnv reads them, but for the
+	// kinds packEnv reads by reflection: a revision unpacks its input.
+	base := unsafe.Pointer(&in.env)
 	v := reflect.ValueOf(&in.env).Elem()
 	for i := 0; i < len(p.bools); i += 63 {
 		bits := r.uvarint()
 		for k, f := range p.bools[i:min(i+63, len(p.bools))] {
-			v.FieldByIndex(f.index).SetBool(bits&(1<<k) != 0)
+			*(*bool)(unsafe.Add(base, f.offset)) = bits&(1<<k) != 0
 		}
 	}
-	for _, f := range p.others {
-		fv := v.FieldByIndex(f.index)
+	for i := range p.others {
+		f := &p.others[i]
+		at := unsafe.Add(base, f.offset)
 		switch f.kind {
 		case reflect.String:
-			fv.SetString(r.str(p))
+			*(*string)(at) = r.str(p)
+			continue
+		case reflect.Int:
+			*(*int)(at) = int(r.varint())
+			continue
+		case reflect.Int64:
+			*(*int64)(at) = r.varint()
+			continue
+		}
+		fv := v.FieldByIndex(f.index)
+		switch f.kind {
 		case reflect.Slice:
 			n := r.uvarint()
 			if n > uint64(len(r.b)) {
@@ -293,9 +319,17 @@ func unpackInput(b []byte, at int64) (input, error) {
 // setFacts puts a complaint's history facts in its environment, as NewEnv
 // does.
 func (e *Env) setFacts(f history.Facts) {
-	v, fv := reflect.ValueOf(e).Elem(), reflect.ValueOf(f)
-	for _, m := range plan.facts {
-		v.FieldByIndex(m[0]).Set(fv.FieldByIndex(m[1]))
+	base, from := unsafe.Pointer(e), unsafe.Pointer(&f)
+	for i := range plan.facts {
+		m := &plan.facts[i]
+		switch m.kind {
+		case reflect.Int:
+			*(*int)(unsafe.Add(base, m.envOff)) = *(*int)(unsafe.Add(from, m.factsOff))
+		case reflect.Bool:
+			*(*bool)(unsafe.Add(base, m.envOff)) = *(*bool)(unsafe.Add(from, m.factsOff))
+		default:
+			reflect.ValueOf(e).Elem().FieldByIndex(m.env).Set(reflect.ValueOf(f).FieldByIndex(m.facts))
+		}
 	}
 }
 

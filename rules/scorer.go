@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,11 +21,14 @@ type Scorer struct {
 	store history.Store
 	rules atomic.Pointer[Ruleset]
 	final bool // decisions are final once returned (a replay): nothing to record as written later
+
+	judges sync.Pool // *judge
 }
 
 // NewScorer returns a Scorer using rs and store.
 func NewScorer(rs *Ruleset, store history.Store) *Scorer {
 	s := &Scorer{store: store}
+	s.judges.New = func() any { return new(judge) }
 	s.rules.Store(rs)
 	return s
 }
@@ -56,35 +60,37 @@ type Result struct {
 // whose outcome changed. The error is the store's.
 func (s *Scorer) Decide(ctx context.Context, c *schema.Complaint, raw []byte, now time.Time) (Result, error) {
 	rs := s.rules.Load()
-	in := rs.prepare(c, history.Facts{}, now)
+	j := s.judges.Get().(*judge)
+	defer s.release(j)
+	j.rs, j.now, j.in = rs, now, rs.prepare(c, history.Facts{}, now)
+	in := &j.in
 	var res Result
 	if !in.eventOK {
 		// An implausible event time stays out of the history: it can
 		// neither move event time nor be counted (decided with no history).
-		res.Decision, res.Errors = rs.evaluate(&in, now)
+		res.Decision, res.Errors = rs.evaluate(in, now)
 		res.Decision.Revision = 1
 		return res, nil
 	}
-	j := &judge{rs: rs, now: now, in: &in}
-	obs, err := s.store.Record(ctx, history.Input{Complaint: c, Raw: raw, Rule: packInput(nil, &in), Final: s.final}, j)
+	obs, err := s.store.Record(ctx, history.Input{Complaint: c, Raw: raw, Rule: j.packed(in), Final: s.final}, j)
 	if err != nil {
 		return Result{}, fmt.Errorf("history: %w", err)
 	}
-	if x, ok := j.decided[c.ComplaintID]; ok && x.f == obs.Facts {
+	if x := j.find(c.ComplaintID); x != nil && x.f == obs.Facts {
 		res.Decision, res.Errors = x.d, x.errs
 	} else {
 		res.Decision, res.Errors = j.evaluate(obs.Facts)
 	}
 	res.Decision.Revision = obs.Revision
 	for _, rv := range obs.Revised {
-		x, ok := j.decided[rv.ComplaintID]
-		if !ok || x.f != rv.Facts {
+		x := j.find(rv.ComplaintID)
+		if x == nil || x.f != rv.Facts {
 			// The history returns what it asked the judge about; this is
 			// a safety net, not a path.
 			if _, ok := j.Outcome(rv.ComplaintID, rv.At, rv.Rule, rv.Facts); !ok {
 				continue
 			}
-			x = j.decided[rv.ComplaintID]
+			x = j.find(rv.ComplaintID)
 		}
 		d := x.d
 		d.Revision = rv.Revision
@@ -104,28 +110,91 @@ func (s *Scorer) Written(ctx context.Context, acks []history.Ack) error {
 }
 
 // judge decides complaints for the history during one Decide and keeps
-// what it decided, so that no complaint is evaluated twice.
+// what it decided, so that no complaint is evaluated twice. Judges are
+// pooled by their Scorer: what one keeps between uses is only capacity.
 type judge struct {
 	rs      *Ruleset
 	now     time.Time
-	in      *input // the complaint being decided, without facts
-	decided map[string]judged
+	in      input    // the complaint being decided, without facts
+	decided []judged // in the order decided
+	byID    map[string]int
 	errs    []RuleError
+	pack    []byte // the rule input of the complaint being decided (the history copies it)
 }
 
 type judged struct {
+	id   string
 	f    history.Facts
 	d    schema.Decision
 	errs []RuleError
 }
 
+// manyJudged is where a judge looks its decisions up in a map rather than
+// in turn (a late complaint can revise a merchant's whole month).
+const manyJudged = 8
+
+func (j *judge) find(id string) *judged {
+	if j.byID != nil {
+		if i, ok := j.byID[id]; ok {
+			return &j.decided[i]
+		}
+		return nil
+	}
+	for i := range j.decided {
+		if j.decided[i].id == id {
+			return &j.decided[i]
+		}
+	}
+	return nil
+}
+
+func (j *judge) keep(x judged) {
+	if y := j.find(x.id); y != nil {
+		*y = x
+		return
+	}
+	j.decided = append(j.decided, x)
+	switch {
+	case j.byID != nil:
+		j.byID[x.id] = len(j.decided) - 1
+	case len(j.decided) > manyJudged:
+		j.byID = make(map[string]int, 2*len(j.decided))
+		for i := range j.decided {
+			j.byID[j.decided[i].id] = i
+		}
+	}
+}
+
+// packed packs in into j's buffer.
+func (j *judge) packed(in *input) []byte {
+	if j.pack == nil {
+		j.pack = make([]byte, 0, 128) // most rule inputs: about 30 bytes, more with free text
+	}
+	j.pack = packInput(j.pack[:0], in)
+	return j.pack
+}
+
+// release returns j to s's pool, holding nothing of its use.
+func (s *Scorer) release(j *judge) {
+	clear(j.decided)
+	decided := j.decided[:0]
+	if cap(decided) > 4*manyJudged {
+		decided = nil
+	}
+	pack := j.pack[:0]
+	if cap(pack) > 1024 {
+		pack = nil
+	}
+	*j = judge{decided: decided, errs: j.errs[:0:0], pack: pack}
+	s.judges.Put(j)
+}
+
 // Outcome implements history.Judge.
 func (j *judge) Outcome(id string, at int64, rule []byte, f history.Facts) (uint64, bool) {
-	if x, ok := j.decided[id]; ok && x.f == f {
+	if x := j.find(id); x != nil && x.f == f {
 		return outcomeOf(&x.d), true
 	}
-	var x judged
-	x.f = f
+	x := judged{id: id, f: f}
 	if id == j.in.id {
 		x.d, x.errs = j.evaluate(f)
 	} else {
@@ -140,16 +209,13 @@ func (j *judge) Outcome(id string, at int64, rule []byte, f history.Facts) (uint
 		in.env.setFacts(f)
 		x.d, x.errs = j.rs.evaluate(&in, j.now)
 	}
-	if j.decided == nil {
-		j.decided = map[string]judged{}
-	}
-	j.decided[id] = x
+	j.keep(x)
 	return outcomeOf(&x.d), true
 }
 
 // evaluate decides the complaint being decided with facts f.
 func (j *judge) evaluate(f history.Facts) (schema.Decision, []RuleError) {
-	in := *j.in
+	in := j.in
 	in.env.setFacts(f)
 	return j.rs.evaluate(&in, j.now)
 }

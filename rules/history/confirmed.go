@@ -69,33 +69,33 @@ func (c confirmedCounts) fill(f *Facts) {
 
 // Record implements Store.
 func (c *Confirming) Record(ctx context.Context, in Input, j Judge) (Observation, error) {
+	r := c.h.round()
+	defer c.h.release(r)
 	x := in.Complaint
 	var snap confirmedCounts
 	if m := x.Merchant.MerchantID; m != "" {
-		ops := []Op{{Key: RecordKey{Verdicts, m}}}
+		ops := append(r.ops[:0], Op{Key: RecordKey{Verdicts, m}})
+		r.ops = ops
 		if err := c.h.st.Exec(ctx, ops, Basis(c.h.newest.Load()-c.h.ret)); err != nil {
 			return Observation{}, err
 		}
-		var rec verdicts
-		if err := decodeVerdicts(ops[0].Cur, &rec); err != nil {
+		if err := decodeVerdicts(ops[0].Cur, &r.verdicts); err != nil {
 			return Observation{}, fmt.Errorf("verdicts of %s: %w", m, err)
 		}
-		sc := c.h.pool.Get().(*scratch)
-		snap = confirmedAt(rec.evs, x.SubmittedAt.Unix(), x.ComplaintID, &sc.seen)
-		c.h.pool.Put(sc)
+		snap = confirmedAt(r.verdicts.evs, x.SubmittedAt.Unix(), x.ComplaintID, &r.sc.seen)
 	}
 	in.Rule = append(appendSnap(make([]byte, 0, 8+len(in.Rule)), snap), in.Rule...)
-	var cj Judge
-	if j != nil {
-		cj = confirmingJudge{j}
-	}
-	obs, err := c.h.Record(ctx, in, cj)
+	// The judge, if any, gets the confirmed facts and the caller's rule
+	// input (round.outcome).
+	r.snap = j != nil
+	obs, err := r.record(ctx, in, j)
 	if err != nil {
 		return Observation{}, err
 	}
 	if obs.Redelivery || obs.Facts.SeenComplaint {
 		// Recorded before: decide with the snapshot it was recorded with.
-		ops := []Op{{Key: ck(x.ComplaintID)}}
+		ops := append(r.ops[:0], Op{Key: ck(x.ComplaintID)})
+		r.ops = ops
 		if err := c.h.st.Exec(ctx, ops, Basis(c.h.newest.Load()-c.h.ret)); err != nil {
 			return Observation{}, err
 		}
@@ -119,13 +119,3 @@ func (c *Confirming) Record(ctx context.Context, in Input, j Judge) (Observation
 
 // Written implements Store.
 func (c *Confirming) Written(ctx context.Context, acks []Ack) error { return c.h.Written(ctx, acks) }
-
-// confirmingJudge gives the caller's Judge the confirmed facts and its own
-// rule input.
-type confirmingJudge struct{ j Judge }
-
-func (cj confirmingJudge) Outcome(id string, at int64, rule []byte, f Facts) (uint64, bool) {
-	s, rule := splitSnap(rule)
-	s.fill(&f)
-	return cj.j.Outcome(id, at, rule, f)
-}

@@ -3,7 +3,6 @@ package history
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"sync"
 	"sync/atomic"
 )
@@ -40,18 +39,24 @@ type Stats struct {
 func (m *Memory) Stats() Stats { return m.st.stats() }
 
 // memStorage keeps records packed in buckets: one byte slice per bucket
-// holding its records one after the other (uvarint len(id) id uvarint
-// len(value) value). A bucket's slice is never changed once published, so
-// a read returns a slice into it without copying; a swap copies the
-// bucket with the new record. Buckets double when they hold 4 records on
+// holding its records (see bucket), so that a record costs its bytes plus
+// 10 to 20 (two lengths, and its share of the bucket). A bucket's slice is never changed once published, so a read
+// returns a slice into it without copying; a swap publishes a new slice
+// with the new record. Buckets double when they hold 4 records on
 // average. Expiry is incremental: every 8 calls of Exec, a cursor visits
-// one more bucket and leaves out its records expired by the cut. A record
-// costs its bytes plus about twelve.
+// one more bucket and leaves out its records expired by the cut.
 type memStorage struct {
 	mu     sync.RWMutex // held for writing while a table grows
 	tables [numTables]memTable
 	sweep  atomic.Uint64
 }
+
+// bucketOf is the bucket of record id among n (a power of two) of table
+// tb. It is BucketOf, as before the buckets' layout changed, so that the
+// cursor meets and expires the same records at the same moments: a
+// complaint later than the retention allows is decided with what is left,
+// and what is left stays what it was.
+func bucketOf(tb Table, id string, n int) int { return BucketOf(RecordKey{tb, id}, n) }
 
 type memTable struct {
 	buckets []memBucket
@@ -108,12 +113,12 @@ func (s *memStorage) Exec(_ context.Context, ops []Op, cut uint32) error {
 	for i := range ops {
 		op := &ops[i]
 		t := &s.tables[tableIndex(op.Key.Table)]
-		b := &t.buckets[BucketOf(op.Key, len(t.buckets))]
+		b := &t.buckets[bucketOf(op.Key.Table, op.Key.ID, len(t.buckets))]
 		b.mu.Lock()
-		cur := lookup(b.blob, op.Key.ID)
+		at, cur := bucket(b.blob).find(op.Key.ID)
 		op.Cur, op.Done = cur, false
 		if op.Swap && (cur == nil) == (op.Old == nil) && bytes.Equal(cur, op.Old) {
-			t.put(b, op.Key.ID, op.New)
+			t.put(b, at, op.Key.ID, op.New)
 			op.Cur, op.Done = op.New, true
 			if t.entries.Load() > int64(memMaxLoad*len(t.buckets)) {
 				grow = tableIndex(op.Key.Table)
@@ -139,91 +144,44 @@ func (s *memStorage) Exec(_ context.Context, ops []Op, cut uint32) error {
 func (t *memTable) sweep(k uint64, cut uint32) {
 	b := &t.buckets[k%uint64(len(t.buckets))]
 	b.mu.Lock()
-	if hasExpired(b.blob, cut) {
+	if bucket(b.blob).hasExpired(cut) {
 		t.expire(b, cut)
 	}
 	b.mu.Unlock()
 }
 
-// lookup finds id's value in a bucket; nil when absent.
-func lookup(blob []byte, id string) []byte {
-	_, _, v := find(blob, id)
-	return v
-}
-
-// find returns where id's record is in a bucket ([from, to)) and its value.
-func find(blob []byte, id string) (from, to int, v []byte) {
-	for off := 0; off < len(blob); {
-		k, val, rest := next(blob[off:])
-		end := len(blob) - len(rest)
-		if string(k) == id {
-			return off, end, val
-		}
-		off = end
-	}
-	return -1, -1, nil
-}
-
-func next(blob []byte) (k, v, rest []byte) {
-	n, w := binary.Uvarint(blob)
-	k = blob[w : w+int(n)]
-	blob = blob[w+int(n):]
-	n, w = binary.Uvarint(blob)
-	v = blob[w : w+int(n) : w+int(n)]
-	return k, v, blob[w+int(n):]
-}
-
-func hasExpired(blob []byte, cut uint32) bool {
-	for len(blob) > 0 {
-		_, v, rest := next(blob)
-		if Expired(v, cut) {
-			return true
-		}
-		blob = rest
-	}
-	return false
-}
-
-// put publishes a new slice for b with id set to v.
-func (t *memTable) put(b *memBucket, id string, v []byte) {
-	from, to, old := find(b.blob, id)
+// put publishes a new slice for b with id set to v; at is id's slot in
+// it (find).
+func (t *memTable) put(b *memBucket, at slot, id string, v []byte) {
 	size := len(id) + len(v)
-	out := make([]byte, 0, len(b.blob)+size+4)
-	if from >= 0 {
-		out = append(append(out, b.blob[:from]...), b.blob[to:]...)
-		size -= len(id) + len(old)
+	if at.i >= 0 {
+		size -= len(id) + at.val1 - at.val0
 	} else {
-		out = append(out, b.blob...)
 		t.entries.Add(1)
 	}
-	b.blob = appendEntry(out, []byte(id), v)
+	b.blob = bucket(b.blob).with(at, id, v)
 	t.bytes.Add(int64(size))
 }
 
 // expire publishes a new slice for b without the records expired by cut.
 func (t *memTable) expire(b *memBucket, cut uint32) {
-	out := make([]byte, 0, len(b.blob))
-	for blob := b.blob; len(blob) > 0; {
-		k, val, rest := next(blob)
-		if Expired(val, cut) {
+	var buf [16]entry
+	es := bucket(b.blob).entries(buf[:0])
+	kept := es[:0]
+	for _, e := range es {
+		if Expired(e.v, cut) {
 			t.entries.Add(-1)
-			t.bytes.Add(-int64(len(k) + len(val)))
+			t.bytes.Add(-int64(len(e.k) + len(e.v)))
 		} else {
-			out = append(out, blob[:len(blob)-len(rest)]...)
+			kept = append(kept, e)
 		}
-		blob = rest
 	}
-	b.blob = out
+	b.blob = appendBucket(nil, kept)
 }
 
-func appendEntry(dst, k, v []byte) []byte {
-	dst = binary.AppendUvarint(dst, uint64(len(k)))
-	dst = append(dst, k...)
-	dst = binary.AppendUvarint(dst, uint64(len(v)))
-	return append(dst, v...)
-}
-
-// grow doubles a table's buckets.
+// grow doubles a table's buckets. A record of bucket i goes to bucket i
+// or i+n of the 2n (bucketOf keeps the low bits of one hash), so each
+// bucket is split in two.
 func (s *memStorage) grow(ti int, cut uint32) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -231,37 +189,25 @@ func (s *memStorage) grow(ti int, cut uint32) {
 	if t.entries.Load() <= int64(memMaxLoad*len(t.buckets)) {
 		return
 	}
-	tb := Tables[ti]
-	nb := make([]memBucket, 2*len(t.buckets))
-	where := func(k []byte) *memBucket { return &nb[BucketOf(RecordKey{tb, string(k)}, len(nb))] }
-	// Two passes, so that every bucket is allocated at its size.
-	sizes := make([]int, len(nb))
+	n := len(t.buckets)
+	nb := make([]memBucket, 2*n)
+	var buf, lo, hi [16]entry
 	for i := range t.buckets {
-		for blob := t.buckets[i].blob; len(blob) > 0; {
-			k, v, rest := next(blob)
-			if !Expired(v, cut) {
-				sizes[BucketOf(RecordKey{tb, string(k)}, len(nb))] += len(blob) - len(rest)
-			}
-			blob = rest
-		}
-	}
-	for i := range nb {
-		if sizes[i] > 0 {
-			nb[i].blob = make([]byte, 0, sizes[i])
-		}
-	}
-	for i := range t.buckets {
-		for blob := t.buckets[i].blob; len(blob) > 0; {
-			k, v, rest := next(blob)
-			blob = rest
-			if Expired(v, cut) {
+		low, high := lo[:0], hi[:0]
+		for _, e := range bucket(t.buckets[i].blob).entries(buf[:0]) {
+			if Expired(e.v, cut) {
 				t.entries.Add(-1)
-				t.bytes.Add(-int64(len(k) + len(v)))
+				t.bytes.Add(-int64(len(e.k) + len(e.v)))
 				continue
 			}
-			d := where(k)
-			d.blob = appendEntry(d.blob, k, v)
+			if bucketOf(Tables[ti], string(e.k), 2*n) == i {
+				low = append(low, e)
+			} else {
+				high = append(high, e)
+			}
 		}
+		nb[i].blob = appendBucket(nil, low)
+		nb[i+n].blob = appendBucket(nil, high)
 	}
 	t.buckets = nb
 }

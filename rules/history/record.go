@@ -37,12 +37,15 @@ type History struct {
 	newest atomic.Int64 // the newest submitted_at recorded here: the event-time clock
 	stats  counters
 	pool   sync.Pool // *scratch
+	rounds sync.Pool // *round
 }
 
 // New returns the history kept in st.
 func New(st Storage, cfg Config) *History {
 	cfg = cfg.WithDefaults()
-	return &History{st: st, ret: int64(cfg.Retention / time.Second), pool: sync.Pool{New: func() any { return new(scratch) }}}
+	h := &History{st: st, ret: int64(cfg.Retention / time.Second), pool: sync.Pool{New: func() any { return new(scratch) }}}
+	h.rounds.New = func() any { return &round{h: h} }
+	return h
 }
 
 type scratch struct {
@@ -65,6 +68,7 @@ type subject struct {
 	who, order                   uint64
 	fp                           uint64
 	rule                         []byte
+	idBytes                      []byte // id, once an event needs it
 }
 
 func subjectOf(in Input) subject {
@@ -92,15 +96,23 @@ func (h *History) advance(at int64) int64 {
 
 // Record implements Store.
 func (h *History) Record(ctx context.Context, in Input, j Judge) (Observation, error) {
-	x := subjectOf(in)
+	r := h.round()
+	defer h.release(r)
+	return r.record(ctx, in, j)
+}
+
+// record records in (see History's doc for its three rounds).
+func (r *round) record(ctx context.Context, in Input, j Judge) (Observation, error) {
+	h := r.h
+	r.x = subjectOf(in)
+	x := &r.x
 	cut := h.advance(x.at)
 	bcut := Basis(cut)
 	fresh := complaint{at: x.at, full: true, fp: x.fp, input: x.rule,
 		mset: x.merchant == "", bset: x.user == "", aset: x.appealOf == ""}
 
 	// Round 1: claim the complaint's record; read the others.
-	ops := make([]Op, 1, 4)
-	ops[0] = Op{Key: ck(x.id), Swap: true, New: fresh.append(nil)}
+	ops := append(r.ops[:0], Op{Key: ck(x.id), Swap: true, New: fresh.append(nil)})
 	im, iu, ia := -1, -1, -1
 	if x.merchant != "" {
 		im = len(ops)
@@ -114,6 +126,7 @@ func (h *History) Record(ctx context.Context, in Input, j Judge) (Observation, e
 		ia = len(ops)
 		ops = append(ops, Op{Key: ck(x.appealOf)})
 	}
+	r.ops = ops
 	if err := h.st.Exec(ctx, ops, bcut); err != nil {
 		return Observation{}, err
 	}
@@ -133,25 +146,36 @@ func (h *History) Record(ctx context.Context, in Input, j Judge) (Observation, e
 		return Observation{Facts: rec.facts(), Revision: int(rec.rev()), Redelivery: true}, nil
 	}
 
-	r := &round{h: h, x: &x, cut: cut, bcut: bcut, j: j, final: in.Final || j == nil}
-	r.target(x.id, own.cur).own = true
+	r.cut, r.bcut, r.j, r.final = cut, bcut, j, in.Final || j == nil
+	t := r.target(x.id, own.cur)
+	t.own = true
+	// What pass would decode from own.cur, decoded once.
+	t.dec, t.decFrom, t.decoded = rec, own.cur, true
+	if t.dec.input == nil {
+		t.dec.input = []byte{} // as decoded
+	}
 	// An original arriving after its appeals: they now know it.
 	for _, a := range rec.appeals {
 		r.add(part{id: a.id, kind: Complaints, ver: 1, a: appealKnown(x.at, a.at)})
 	}
 	if !(own.redelivery && rec.done) {
 		// Round 2: the merchant's, buyer's and original's records.
-		var steps []*step
+		n := 0
+		addStep := func(op *Op, kind Table) {
+			s := &r.steps[n]
+			*s = step{key: op.Key, cur: op.Cur, kind: kind, parts: s.parts[:0]}
+			n++
+		}
 		if im >= 0 {
-			steps = append(steps, &step{key: ops[im].Key, cur: ops[im].Cur, apply: r.merchantStep})
+			addStep(&ops[im], Merchants)
 		}
 		if iu >= 0 {
-			steps = append(steps, &step{key: ops[iu].Key, cur: ops[iu].Cur, apply: r.buyerStep})
+			addStep(&ops[iu], Buyers)
 		}
 		if ia >= 0 {
-			steps = append(steps, &step{key: ops[ia].Key, cur: ops[ia].Cur, apply: r.appealStep})
+			addStep(&ops[ia], Complaints)
 		}
-		if err := r.run(ctx, steps); err != nil {
+		if err := r.run(ctx, r.steps[:n]); err != nil {
 			return Observation{}, err
 		}
 	}

@@ -7,17 +7,55 @@ import (
 
 // round is the work of recording one complaint: the steps on its merchant's,
 // buyer's and original's records, then the complaints whose facts they
-// change (targets).
+// change (targets). Rounds are pooled (History.round): what a round keeps
+// between uses is only capacity.
 type round struct {
 	h     *History
-	x     *subject
+	x     subject
 	cut   int64
 	bcut  uint32
 	j     Judge
+	snap  bool // rule inputs start with confirmed counts (Confirming): the judge gets them as facts
 	final bool // decisions are written once returned
 
-	order []*target          // in the order met, so that results are deterministic
-	byID  map[string]*target // once there are many
+	targets []target       // in the order met, so that results are deterministic
+	byID    map[string]int // index of targets, once there are many
+	indexed bool           // byID holds every target
+
+	steps     [3]step
+	ops       []Op
+	idx, pend []int // indexes of targets or steps
+	sc        scratch
+	verdicts  verdicts
+}
+
+// manyTargets is where targets are looked up in a map rather than in turn.
+const manyTargets = 16
+
+func (h *History) round() *round { return h.rounds.Get().(*round) }
+
+// release returns r to the pool, holding no record or complaint of its
+// use, so that the pool keeps nothing alive.
+func (h *History) release(r *round) {
+	for i := range r.targets {
+		r.targets[i] = target{parts: r.targets[i].parts[:0]}
+	}
+	r.targets = r.targets[:0]
+	if r.indexed {
+		if len(r.byID) > 4*manyTargets {
+			r.byID = nil
+		} else {
+			clear(r.byID)
+		}
+		r.indexed = false
+	}
+	for i := range r.steps {
+		r.steps[i] = step{parts: r.steps[i].parts[:0]}
+	}
+	clear(r.ops[:cap(r.ops)])
+	r.ops = r.ops[:0]
+	r.x, r.j, r.snap, r.final = subject{}, nil, false, false
+	h.rounds.Put(r)
 }
 
 // target is a complaint's record to merge parts into, and maybe decide.
@@ -28,6 +66,12 @@ type target struct {
 	cur    []byte // the record as last read
 	loaded bool
 
+	// dec is what decoding decFrom gives (when decoded): a record decoded
+	// or encoded here already is not decoded again.
+	dec     complaint
+	decFrom []byte
+	decoded bool
+
 	// Results of the last pass.
 	rec   complaint
 	out   uint64
@@ -35,34 +79,49 @@ type target struct {
 	gone  bool // no such complaint (expired): nothing to merge into
 }
 
+// target returns id's target, met first now if it was not; cur, when not
+// nil, is its record as read. The pointer is valid until the next target
+// is met.
 func (r *round) target(id string, cur []byte) *target {
-	var t *target
-	if r.byID != nil {
-		t = r.byID[id]
-	} else {
-		for _, x := range r.order {
-			if x.id == id {
-				t = x
-				break
-			}
-		}
-	}
-	if t == nil {
-		t = &target{id: id}
-		r.order = append(r.order, t)
-		if r.byID != nil {
-			r.byID[id] = t
-		} else if len(r.order) > 16 {
-			r.byID = make(map[string]*target, 64)
-			for _, x := range r.order {
-				r.byID[x.id] = x
-			}
-		}
-	}
+	t := &r.targets[r.targetIndex(id)]
 	if cur != nil {
 		t.cur, t.loaded = cur, true
 	}
 	return t
+}
+
+func (r *round) targetIndex(id string) int {
+	if r.indexed {
+		if i, ok := r.byID[id]; ok {
+			return i
+		}
+	} else {
+		for i := range r.targets {
+			if r.targets[i].id == id {
+				return i
+			}
+		}
+	}
+	i := len(r.targets)
+	if i < cap(r.targets) {
+		r.targets = r.targets[:i+1]
+		r.targets[i] = target{id: id, parts: r.targets[i].parts[:0]}
+	} else {
+		r.targets = append(r.targets, target{id: id})
+	}
+	switch {
+	case r.indexed:
+		r.byID[id] = i
+	case len(r.targets) > manyTargets:
+		if r.byID == nil {
+			r.byID = make(map[string]int, 4*manyTargets)
+		}
+		for k := range r.targets {
+			r.byID[r.targets[k].id] = k
+		}
+		r.indexed = true
+	}
+	return i
 }
 
 func (r *round) add(p part) {
@@ -71,60 +130,78 @@ func (r *round) add(p part) {
 }
 
 // step is a compare-and-swap on one record, redone from the current value
-// until it applies.
+// until it applies: the complaint's insertion in its merchant's record
+// (kind Merchants) or its buyer's (Buyers), or its registration with the
+// complaint it appeals (Complaints).
 type step struct {
 	key   RecordKey
+	kind  Table
 	cur   []byte
-	apply func(cur []byte) (next []byte, parts []part, err error) // next nil: nothing to write
-	parts []part
+	parts []part // the parts it found, as of its last application
 	done  bool
+}
+
+// apply applies s to its current record: the record to write (nil:
+// nothing to write), and s.parts.
+func (r *round) apply(s *step) ([]byte, error) {
+	s.parts = s.parts[:0]
+	switch s.kind {
+	case Merchants:
+		return r.insertStep(s, r.x.who, merchantParts, func(evs []event, i int) counts { return merchantFacts(evs, i, &r.sc.seen) })
+	case Buyers:
+		return r.insertStep(s, r.x.order, buyerParts, buyerFacts)
+	default:
+		return r.appealStep(s)
+	}
 }
 
 // run applies the steps, each atomically on its record, and collects the
 // parts they found. On the first pass it also reads the records of the
 // complaints they will change, in the same round trip.
-func (r *round) run(ctx context.Context, steps []*step) error {
+func (r *round) run(ctx context.Context, steps []step) error {
 	for attempt := 0; ; attempt++ {
 		if attempt == maxAttempts {
 			return ErrContention
 		}
-		var ops []Op
-		var owners []*step
-		for _, s := range steps {
+		ops, idx := r.ops[:0], r.idx[:0] // idx: the steps swapped, then the targets read
+		for k := range steps {
+			s := &steps[k]
 			if s.done {
 				continue
 			}
-			next, parts, err := s.apply(s.cur)
+			next, err := r.apply(s)
 			if err != nil {
 				return fmt.Errorf("%c %s: %w", s.key.Table, s.key.ID, err)
 			}
-			s.parts = parts
 			if next == nil {
 				s.done = true
 				continue
 			}
 			ops = append(ops, Op{Key: s.key, Swap: true, Old: s.cur, New: next})
-			owners = append(owners, s)
+			idx = append(idx, k)
 		}
-		var reads []*target
+		swaps := len(ops)
 		if attempt == 0 {
-			for _, s := range steps {
-				for i := range s.parts {
-					if t := r.target(s.parts[i].id, nil); !t.loaded {
+			for k := range steps {
+				for i := range steps[k].parts {
+					ti := r.targetIndex(steps[k].parts[i].id)
+					if t := &r.targets[ti]; !t.loaded {
 						t.loaded = true // read below
-						reads = append(reads, t)
+						idx = append(idx, ti)
 						ops = append(ops, Op{Key: ck(t.id)})
 					}
 				}
 			}
 		}
+		r.ops, r.idx = ops, idx
 		if len(ops) == 0 {
 			break
 		}
 		if err := r.h.st.Exec(ctx, ops, r.bcut); err != nil {
 			return err
 		}
-		for i, s := range owners {
+		for i, k := range idx[:swaps] {
+			s := &steps[k]
 			if ops[i].Done {
 				s.done = true
 			} else {
@@ -132,16 +209,17 @@ func (r *round) run(ctx context.Context, steps []*step) error {
 				r.h.stats.conflicts.Add(1)
 			}
 		}
-		for i, t := range reads {
-			op := &ops[len(owners)+i]
+		for i, ti := range idx[swaps:] {
+			op := &ops[swaps+i]
+			t := &r.targets[ti]
 			t.cur, t.loaded = op.Cur, true
 		}
-		if len(owners) == 0 {
+		if swaps == 0 {
 			break
 		}
 	}
-	for _, s := range steps {
-		for _, p := range s.parts {
+	for k := range steps {
+		for _, p := range steps[k].parts {
 			r.add(p)
 		}
 	}
@@ -152,54 +230,64 @@ func (r *round) run(ctx context.Context, steps []*step) error {
 // whose facts changed and claims the writes whose outcome changed, each
 // record atomically; it returns the observation of the complaint recorded.
 func (r *round) settle(ctx context.Context) (Observation, error) {
-	var reads []Op
-	var readers []*target
-	for _, t := range r.order {
-		if !t.loaded {
-			reads = append(reads, Op{Key: ck(t.id)})
-			readers = append(readers, t)
+	ops, idx := r.ops[:0], r.idx[:0]
+	for i := range r.targets {
+		if t := &r.targets[i]; !t.loaded {
+			ops = append(ops, Op{Key: ck(t.id)})
+			idx = append(idx, i)
 		}
 	}
-	if len(reads) > 0 {
-		if err := r.h.st.Exec(ctx, reads, r.bcut); err != nil {
+	r.ops, r.idx = ops, idx
+	if len(ops) > 0 {
+		if err := r.h.st.Exec(ctx, ops, r.bcut); err != nil {
 			return Observation{}, err
 		}
-		for i, t := range readers {
-			t.cur, t.loaded = reads[i].Cur, true
+		for i, ti := range idx {
+			t := &r.targets[ti]
+			t.cur, t.loaded = ops[i].Cur, true
 		}
 	}
-	pending := r.order
+	pending := r.pend[:0]
+	for i := range r.targets {
+		pending = append(pending, i)
+	}
 	for attempt := 0; len(pending) > 0; attempt++ {
 		if attempt == maxAttempts {
+			r.pend = pending
 			return Observation{}, ErrContention
 		}
-		var ops []Op
-		var owners []*target
-		for _, t := range pending {
+		ops, owners := r.ops[:0], r.idx[:0]
+		for _, ti := range pending {
+			t := &r.targets[ti]
 			next, err := r.pass(t)
 			if err != nil {
+				r.pend = pending
 				return Observation{}, fmt.Errorf("complaint %s: %w", t.id, err)
 			}
 			if next != nil {
 				ops = append(ops, Op{Key: ck(t.id), Swap: true, Old: t.cur, New: next})
-				owners = append(owners, t)
+				owners = append(owners, ti)
 			}
 		}
+		r.ops, r.idx = ops, owners
 		if len(ops) == 0 {
 			break
 		}
 		if err := r.h.st.Exec(ctx, ops, r.bcut); err != nil {
+			r.pend = pending
 			return Observation{}, err
 		}
-		pending = pending[:0:0]
-		for i, t := range owners {
+		pending = pending[:0]
+		for i, ti := range owners {
+			t := &r.targets[ti]
 			t.cur = ops[i].Cur
 			if !ops[i].Done {
 				r.h.stats.conflicts.Add(1)
-				pending = append(pending, t)
+				pending = append(pending, ti)
 			}
 		}
 	}
+	r.pend = pending
 	return r.observation(), nil
 }
 
@@ -211,9 +299,14 @@ func (r *round) pass(t *target) ([]byte, error) {
 		t.gone = true
 		return nil, nil
 	}
-	rec, err := decodeComplaint(t.cur)
-	if err != nil {
-		return nil, err
+	var rec complaint
+	if t.decoded && sameBytes(t.cur, t.decFrom) {
+		rec = t.dec
+	} else {
+		var err error
+		if rec, err = decodeComplaint(t.cur); err != nil {
+			return nil, err
+		}
 	}
 	if !rec.full || (!t.own && rec.at <= r.cut) {
 		t.gone = true
@@ -247,16 +340,30 @@ func (r *round) pass(t *target) ([]byte, error) {
 	return rec.append(nil), nil
 }
 
+// sameBytes reports whether a and b are the same bytes in memory (records
+// are never changed in place: then they hold the same record).
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
 func (r *round) outcome(id string, rec *complaint) (uint64, bool) {
+	f := rec.facts()
 	if r.j == nil {
-		return factsOutcome(rec.facts()), true
+		return factsOutcome(f), true
 	}
-	return r.j.Outcome(id, rec.at, rec.input, rec.facts())
+	rule := rec.input
+	if r.snap {
+		var s confirmedCounts
+		s, rule = splitSnap(rule)
+		s.fill(&f)
+	}
+	return r.j.Outcome(id, rec.at, rule, f)
 }
 
 func (r *round) observation() Observation {
 	var obs Observation
-	for _, t := range r.order {
+	for i := range r.targets {
+		t := &r.targets[i]
 		if t.gone {
 			continue
 		}
@@ -284,35 +391,19 @@ func (r *round) observation() Observation {
 	return obs
 }
 
-// merchantStep inserts the complaint in its merchant's record.
-func (r *round) merchantStep(cur []byte) ([]byte, []part, error) {
-	sc := r.h.pool.Get().(*scratch)
-	defer r.h.pool.Put(sc)
-	return insertStep(r, cur, sc, Merchants, r.x.who, merchantParts,
-		func(evs []event, i int) counts { return merchantFacts(evs, i, &sc.seen) })
-}
-
-// buyerStep inserts the complaint in its complainant's record.
-func (r *round) buyerStep(cur []byte) ([]byte, []part, error) {
-	sc := r.h.pool.Get().(*scratch)
-	defer r.h.pool.Put(sc)
-	return insertStep(r, cur, sc, Buyers, r.x.order, buyerParts, buyerFacts)
-}
-
 // insertStep inserts the complaint in a merchant's or buyer's record and
-// returns its part and the parts of the later complaints it changed; or,
+// finds its part and the parts of the later complaints it changed; or,
 // when it is there already (a redelivery after a crash), its part and those
 // of every later complaint it may have changed, as the record keeps them.
 // The record forgets what is more than the retention behind its newest
 // complaint, so that every worker writes it alike; a record whose newest
 // complaint is expired is forgotten as a whole, as a store may already
 // have done.
-func insertStep(r *round, cur []byte, sc *scratch, kind Table, key uint64, n int,
-	facts func([]event, int) counts) ([]byte, []part, error) {
-	x := r.x
-	rec := &sc.rec
-	if err := decodeEvents(cur, rec, n); err != nil {
-		return nil, nil, err
+func (r *round) insertStep(s *step, key uint64, n int, facts func([]event, int) counts) ([]byte, error) {
+	x := &r.x
+	rec := &r.sc.rec
+	if err := decodeEvents(s.cur, rec, n); err != nil {
+		return nil, err
 	}
 	newest := x.at
 	if last := len(rec.evs) - 1; last >= 0 {
@@ -325,47 +416,49 @@ func insertStep(r *round, cur []byte, sc *scratch, kind Table, key uint64, n int
 		}
 	}
 	rec.prune(newest - r.h.ret)
-	evs, i, inserted := insertEvent(rec.evs, event{at: x.at, id: []byte(x.id), key: key}, rec.forgot, facts)
+	if x.idBytes == nil {
+		x.idBytes = []byte(x.id)
+	}
+	evs, i, inserted := insertEvent(rec.evs, event{at: x.at, id: x.idBytes, key: key}, rec.forgot, facts)
 	rec.evs = evs
-	parts := make([]part, 1, 4)
-	parts[0] = part{id: x.id, kind: kind, ver: evs[i].ver, v: evs[i].part}
+	s.parts = append(s.parts, part{id: x.id, kind: s.kind, ver: evs[i].ver, v: evs[i].part})
 	for j := i + 1; j < len(evs) && evs[j].at < x.at+reach; j++ {
 		if inserted && !evs[j].bumped {
 			continue
 		}
-		parts = append(parts, part{id: string(evs[j].id), kind: kind, ver: evs[j].ver, v: evs[j].part})
+		s.parts = append(s.parts, part{id: string(evs[j].id), kind: s.kind, ver: evs[j].ver, v: evs[j].part})
 	}
-	var next []byte
-	if inserted {
-		next = appendEvents(nil, rec, n)
+	if !inserted {
+		return nil, nil
 	}
-	return next, parts, nil
+	return appendEvents(make([]byte, 0, len(s.cur)+len(x.id)+32+4*n), rec, n), nil
 }
 
 // appealStep registers an appeal with the complaint it names, or finds
 // that complaint.
-func (r *round) appealStep(cur []byte) ([]byte, []part, error) {
-	x := r.x
+func (r *round) appealStep(s *step) ([]byte, error) {
+	x := &r.x
 	var orig complaint
-	if cur != nil {
+	if s.cur != nil {
 		var err error
-		if orig, err = decodeComplaint(cur); err != nil {
-			return nil, nil, err
+		if orig, err = decodeComplaint(s.cur); err != nil {
+			return nil, err
 		}
 		if orig.at <= r.cut {
 			orig = complaint{}
 		}
 	}
-	own := []part{{id: x.id, kind: Complaints}}
+	s.parts = append(s.parts, part{id: x.id, kind: Complaints})
+	own := &s.parts[len(s.parts)-1]
 	if orig.full {
-		own[0].a = appealKnown(orig.at, x.at)
+		own.a = appealKnown(orig.at, x.at)
 		if orig.hasAppeal(x.id) {
-			own[0].ver = 1 // registered before its original arrived
+			own.ver = 1 // registered before its original arrived
 		}
-		return nil, own, nil
+		return nil, nil
 	}
 	if orig.hasAppeal(x.id) {
-		return nil, own, nil
+		return nil, nil
 	}
 	kept := orig.appeals[:0:0]
 	for _, a := range orig.appeals {
@@ -377,5 +470,5 @@ func (r *round) appealStep(cur []byte) ([]byte, []part, error) {
 	for _, a := range stub.appeals {
 		stub.at = max(stub.at, a.at)
 	}
-	return stub.append(nil), own, nil
+	return stub.append(nil), nil
 }

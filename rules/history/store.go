@@ -27,7 +27,7 @@ type Store interface {
 type Input struct {
 	Complaint *schema.Complaint
 	Raw       []byte // the document it was decoded from: its fingerprint tells a redelivery from a resubmission
-	Rule      []byte // what deciding it again needs besides its facts, packed by the caller; kept, never read here
+	Rule      []byte // what deciding it again needs besides its facts, packed by the caller; stored (a copy: the caller may reuse it once Record returns), never read here
 	// Final: the decisions are final once returned (an offline replay
 	// writes nothing downstream): they are recorded as written at once,
 	// and Acks is empty.

@@ -13,31 +13,57 @@ func (h *History) Written(ctx context.Context, acks []Ack) error {
 	if len(acks) == 0 {
 		return nil
 	}
+	// The complaints, in the order first acked, each with its acks
+	// (acks[k] for k in its list) and its record as last seen. Most calls
+	// ack one or two complaints: a map only for many.
 	type pending struct {
-		id   string
-		acks []Ack
-		cur  []byte
+		id    string
+		first int   // its first ack
+		more  []int // its other acks
+		cur   []byte
 	}
-	byID := map[string]*pending{}
-	var todo []*pending
-	for _, a := range acks {
-		p := byID[a.id]
-		if p == nil {
-			p = &pending{id: a.id}
-			byID[a.id] = p
-			todo = append(todo, p)
+	var few [4]pending
+	todo := few[:0]
+	var byID map[string]int
+	for k, a := range acks {
+		i := -1
+		if byID != nil {
+			if j, ok := byID[a.id]; ok {
+				i = j
+			}
+		} else {
+			for j := range todo {
+				if todo[j].id == a.id {
+					i = j
+					break
+				}
+			}
 		}
-		p.acks = append(p.acks, a)
-		p.cur = a.cur
+		if i < 0 {
+			todo = append(todo, pending{id: a.id, first: k, cur: a.cur})
+			if byID != nil {
+				byID[a.id] = len(todo) - 1
+			} else if len(todo) > 16 {
+				byID = make(map[string]int, 2*len(todo))
+				for j := range todo {
+					byID[todo[j].id] = j
+				}
+			}
+			continue
+		}
+		todo[i].more = append(todo[i].more, k)
+		todo[i].cur = a.cur
 	}
 	bcut := Basis(h.newest.Load() - h.ret)
+	var opsBuf [4]Op
+	var ownersBuf [4]int
 	for attempt := 0; len(todo) > 0; attempt++ {
 		if attempt == maxAttempts {
 			return ErrContention
 		}
-		var ops []Op
-		var owners []*pending
-		for _, p := range todo {
+		ops, owners := opsBuf[:0], ownersBuf[:0]
+		for i := range todo {
+			p := &todo[i]
 			if p.cur == nil {
 				continue // expired meanwhile
 			}
@@ -49,14 +75,18 @@ func (h *History) Written(ctx context.Context, acks []Ack) error {
 				continue
 			}
 			changed := false
-			for _, a := range p.acks {
+			for k := -1; k < len(p.more); k++ {
+				a := &acks[p.first]
+				if k >= 0 {
+					a = &acks[p.more[k]]
+				}
 				if rec.ack(a.rev, a.out, a.done) {
 					changed = true
 				}
 			}
 			if changed {
 				ops = append(ops, Op{Key: ck(p.id), Swap: true, Old: p.cur, New: rec.append(nil)})
-				owners = append(owners, p)
+				owners = append(owners, i)
 			}
 		}
 		if len(ops) == 0 {
@@ -65,14 +95,17 @@ func (h *History) Written(ctx context.Context, acks []Ack) error {
 		if err := h.st.Exec(ctx, ops, bcut); err != nil {
 			return err
 		}
-		todo = todo[:0:0]
-		for i, p := range owners {
+		next := todo[:0]
+		for i, k := range owners {
 			if !ops[i].Done {
 				h.stats.conflicts.Add(1)
+				p := todo[k]
 				p.cur = ops[i].Cur
-				todo = append(todo, p)
+				next = append(next, p)
 			}
 		}
+		todo = next
+		byID = nil // not needed once grouped
 	}
 	return nil
 }
