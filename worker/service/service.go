@@ -64,6 +64,7 @@ func Start(ctx context.Context, opts Options, log zerolog.Logger, reload <-chan 
 		return nil, err
 	}
 	opts = opts.Resolved()
+	setRuntime(&opts)
 	rs, err := cli.Ruleset(opts.RulesDir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: rules: %w", ErrConfig, err)
