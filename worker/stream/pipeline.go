@@ -67,10 +67,14 @@ func (w *Worker) consume(ctx context.Context) error {
 		}
 		if err := fl.room(); err != nil {
 			d.cancel()
+			fl.wait() // the batches after the failed one give up at once
 			return fmt.Errorf("%w; the batches after it (the last of %d messages) neither written nor committed", err, d.len())
 		}
-		fl.start(func() error {
+		fl.start(func(after bool) error {
 			defer d.cancel()
+			if !after {
+				return errNotAfterFailure
+			}
 			return w.finishBatch(d.ctx, p)
 		})
 		n++
@@ -104,23 +108,24 @@ type inFlight struct {
 // before it could not be.
 var errNotAfterFailure = errors.New("not written: a batch before it could not be")
 
-func (f *flight) start(finish func() error) {
+// start runs finish once the batch started before it, if any, is
+// finished; after says whether every batch before it was (false: finish
+// gives up).
+func (f *flight) start(finish func(after bool) error) {
 	b := &inFlight{done: make(chan struct{})}
 	var prev *inFlight
 	if len(f.queue) > 0 {
 		prev = f.queue[len(f.queue)-1]
 	}
 	f.queue = append(f.queue, b)
+	after := f.failed == nil
 	go func() {
 		defer close(b.done)
-		if prev != nil {
+		if prev != nil { // always: done is closed after prev's
 			<-prev.done
-			if prev.err != nil {
-				b.err = errNotAfterFailure
-				return
-			}
+			after = after && prev.err == nil
 		}
-		b.err = finish()
+		b.err = finish(after)
 	}()
 }
 
