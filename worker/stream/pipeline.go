@@ -67,14 +67,10 @@ func (w *Worker) consume(ctx context.Context) error {
 		}
 		if err := fl.room(); err != nil {
 			d.cancel()
-			fl.wait() // the batches after the failed one give up at once
 			return fmt.Errorf("%w; the batches after it (the last of %d messages) neither written nor committed", err, d.len())
 		}
-		fl.start(func(after bool) error {
+		fl.start(func() error {
 			defer d.cancel()
-			if !after {
-				return errNotAfterFailure
-			}
 			return w.finishBatch(d.ctx, p)
 		})
 		n++
@@ -108,24 +104,23 @@ type inFlight struct {
 // before it could not be.
 var errNotAfterFailure = errors.New("not written: a batch before it could not be")
 
-// start runs finish once the batch started before it, if any, is
-// finished; after says whether every batch before it was (false: finish
-// gives up).
-func (f *flight) start(finish func(after bool) error) {
+func (f *flight) start(finish func() error) {
 	b := &inFlight{done: make(chan struct{})}
 	var prev *inFlight
 	if len(f.queue) > 0 {
 		prev = f.queue[len(f.queue)-1]
 	}
 	f.queue = append(f.queue, b)
-	after := f.failed == nil
 	go func() {
 		defer close(b.done)
-		if prev != nil { // always: done is closed after prev's
+		if prev != nil {
 			<-prev.done
-			after = after && prev.err == nil
+			if prev.err != nil {
+				b.err = errNotAfterFailure
+				return
+			}
 		}
-		b.err = finish(after)
+		b.err = finish()
 	}()
 }
 
