@@ -24,7 +24,7 @@ type Config struct {
 	// one merchant always in one lane, in order; 0 is GOMAXPROCS.
 	Lanes           int
 	BatchWait       time.Duration // wait for more messages once one arrived
-	ShutdownTimeout time.Duration // to finish the batches in flight on shutdown
+	ShutdownTimeout time.Duration // to finish the batch in flight on shutdown
 	BackoffMin      time.Duration // retry backoff
 	BackoffMax      time.Duration
 

@@ -8,19 +8,18 @@
 // nothing connects before the worker runs.
 //
 // The loop is a pipeline of batches (pipeline.go). While batch N is
-// written and committed in a goroutine of its own, and batch N+1, decided,
-// waits its turn, batch N+2 is fetched, each complaint decoded as it
-// arrives and decided in one of Lanes goroutines (lanes.go: a merchant's
-// complaints in one lane, in order). A batch goes when it has BatchSize
-// messages, after BatchWait, or once nothing is being written and it is a
-// couple of milliseconds old (fetch.go), so batches grow with the load.
-// Its output is built in batch order, written in one call (retried with
-// backoff until written), recorded as written in the history, and only
-// then committed. Batches are written and committed one after the other;
-// commits take the highest offset per partition and a batch is committed
-// only once all of it is written, so no offset is ever committed past an
-// unwritten message, and a batch after one that could not be written is
-// neither written nor committed.
+// written and committed in a goroutine of its own, batch N+1 is fetched,
+// each complaint decoded as it arrives and decided in one of Lanes
+// goroutines (lanes.go: a merchant's complaints in one lane, in order). A
+// batch goes when it has BatchSize messages, after BatchWait, or once
+// batch N is written and it is a couple of milliseconds old (fetch.go), so
+// batches grow with the load. Its output is built in batch order, written
+// in one call (retried with backoff until written), recorded as written in
+// the history, and only then committed. Batches are written and committed
+// one after the other; commits take the highest offset per partition and a
+// batch is committed only once all of it is written, so no offset is ever
+// committed past an unwritten message, and a batch after one that could
+// not be written is neither written nor committed.
 //
 // No single message stops the loop (handle.go, output.go): a complaint
 // that cannot be decoded, decided or encoded is dead-lettered with its

@@ -44,7 +44,7 @@ var errRejoined = errors.New("rejoined the group")
 // fetchOrRejoin is fetch, which the watchdog can end to have the worker
 // leave the group and join again as a new member (a rebalance, which drops
 // members that are gone). Messages already fetched are handled first, and
-// the batches in flight (fl) are finished before the reader they were fetched
+// the batch in flight (fl) is finished before the reader it was fetched
 // from is closed.
 func (w *Worker) fetchOrRejoin(ctx context.Context, fl *flight, d *deciding) error {
 	fctx, cancel := context.WithCancel(ctx)

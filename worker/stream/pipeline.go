@@ -29,15 +29,15 @@ type producer interface {
 func (w *Worker) consume(ctx context.Context) error {
 	bo := backoff{min: w.cfg.BackoffMin, max: w.cfg.BackoffMax}
 	// The pipeline: while batch N is written and committed (finishBatch, in
-	// a goroutine of its own) and batch N+1, decided, waits its turn, batch
-	// N+2 is fetched and decided, each complaint as it arrives (fetch.go,
-	// lanes.go). Batches are written one after the other and committed in
-	// order, each only once written, so order within a partition holds and
-	// no offset is committed past an unwritten message; when batch N cannot
-	// be written, the batches after it are neither written nor committed.
+	// a goroutine of its own), batch N+1 is fetched and decided, each
+	// complaint as it arrives (fetch.go, lanes.go). Batches are written one
+	// after the other and committed in order, each only once written, so
+	// order within a partition holds and no offset is committed past an
+	// unwritten message; when batch N cannot be written, batch N+1 is
+	// neither written nor committed.
 	var fl flight
 	for n := 0; ; {
-		d := w.newDeciding(ctx, &w.bufs[n%len(w.bufs)]) // not one in flight
+		d := w.newDeciding(ctx, &w.bufs[n%2]) // not the one in flight
 		err := w.fetchOrRejoin(ctx, &fl, d)
 		if fl.failed != nil { // finished before a rejoin, and not written
 			d.abandon()
@@ -65,9 +65,9 @@ func (w *Worker) consume(ctx context.Context) error {
 			d.cancel()
 			return errors.Join(fl.wait(), fmt.Errorf("stream: batch not finished, %d messages left uncommitted for redelivery: %w", d.len(), err))
 		}
-		if err := fl.room(); err != nil {
+		if err := fl.wait(); err != nil {
 			d.cancel()
-			return fmt.Errorf("%w; the batches after it (the last of %d messages) neither written nor committed", err, d.len())
+			return fmt.Errorf("%w; the next batch (%d messages) neither written nor committed", err, d.len())
 		}
 		fl.start(func() error {
 			defer d.cancel()
@@ -80,87 +80,43 @@ func (w *Worker) consume(ctx context.Context) error {
 	}
 }
 
-// flightDepth is how many decided batches may be in flight: one being
-// written and committed, one waiting its turn. The loop decides the next
-// batch meanwhile, so that a slow write (a broker's acknowledgement
-// late) does not stop the deciding at once; it waits when both are
-// taken. Worker.bufs has one buffer more, for the batch being decided.
-const flightDepth = 2
-
-// flight is the batches being written and committed, in order, while the
-// next one is decided: at most flightDepth at a time. Each is finished
-// only once the one before it was, and not at all if that one failed.
+// flight is the batch being written and committed while the next one is
+// decided: at most one at a time.
 type flight struct {
-	queue  []*inFlight // oldest first
-	failed error       // the first batch that could not be finished; no batch after it is
+	done   chan struct{} // closed once the batch in flight is finished; nil: none was started since the last wait
+	err    error
+	failed error // the first batch that could not be finished; no batch after it is
 }
-
-type inFlight struct {
-	done chan struct{} // closed once finished, or given up because the one before it failed
-	err  error
-}
-
-// errNotAfterFailure is the error of a batch not written because the one
-// before it could not be.
-var errNotAfterFailure = errors.New("not written: a batch before it could not be")
 
 func (f *flight) start(finish func() error) {
-	b := &inFlight{done: make(chan struct{})}
-	var prev *inFlight
-	if len(f.queue) > 0 {
-		prev = f.queue[len(f.queue)-1]
-	}
-	f.queue = append(f.queue, b)
+	f.done = make(chan struct{})
 	go func() {
-		defer close(b.done)
-		if prev != nil {
-			<-prev.done
-			if prev.err != nil {
-				b.err = errNotAfterFailure
-				return
-			}
-		}
-		b.err = finish()
+		defer close(f.done)
+		f.err = finish()
 	}()
 }
 
 // idle is closed once no batch is in flight.
 func (f *flight) idle() <-chan struct{} {
-	if len(f.queue) == 0 {
+	if f.done == nil {
 		return closed
 	}
-	return f.queue[len(f.queue)-1].done // finished after every batch before it
+	return f.done
 }
 
 var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-// room waits until one more batch may start, and returns the error of the
-// first batch that could not be finished.
-func (f *flight) room() error {
-	for len(f.queue) >= flightDepth {
-		f.pop()
-	}
-	return f.failed
-}
-
-// wait waits for every batch in flight, and returns the error of the
-// first batch that could not be finished.
+// wait waits for the batch in flight, if any, and returns the error of
+// the first batch that could not be finished.
 func (f *flight) wait() error {
-	for len(f.queue) > 0 {
-		f.pop()
+	if f.done != nil {
+		<-f.done
+		f.done = nil
+		if f.failed == nil {
+			f.failed = f.err
+		}
 	}
 	return f.failed
-}
-
-// pop waits for the oldest batch in flight and forgets it.
-func (f *flight) pop() {
-	b := f.queue[0]
-	<-b.done
-	f.queue[0] = nil
-	f.queue = f.queue[1:]
-	if f.failed == nil {
-		f.failed = b.err
-	}
 }
 
 // finishContext is not cancelled with parent; once parent is done it has

@@ -408,65 +408,6 @@ func TestPipelineShutdownFinishesBothBatches(t *testing.T) {
 	}
 }
 
-// While batch 1's write waits for the broker, batch 2 is decided and
-// waits its turn and batch 3 is decided too: the loop waits for the write
-// only with two batches in flight. Once the broker answers, the batches
-// are written and committed one after the other, in order.
-func TestPipelineDecidesAheadOfASlowWrite(t *testing.T) {
-	h := newPipeline(t, 4, 1, 1)
-	writing, releaseWrite := make(chan struct{}), make(chan struct{})
-	h.wr.hook = func(ctx context.Context, call int) error {
-		if call == 0 {
-			close(writing)
-			<-releaseWrite
-		}
-		return nil
-	}
-	third := string(h.msgs[2].Key)
-	decided3 := make(chan struct{})
-	h.store.record = func(ctx context.Context, id string) error {
-		if id == third {
-			close(decided3)
-		}
-		return nil
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	wait := h.run(ctx)
-	go h.send(ctx, h.msgs)
-	<-writing
-	select {
-	case <-decided3:
-	case <-time.After(10 * time.Second):
-		t.Fatal("batch 3 was not decided while batch 1 was being written")
-	}
-	if ev := h.log.events(); len(ev) > 0 { // the write in progress is logged once it returns
-		t.Fatalf("%s %v before batch 1 was written", ev[0].kind, ev[0].keys)
-	}
-	close(releaseWrite)
-	waitFor(t, "every offset committed", func() bool { return committed(h.log.events(), 1)[0] == 3 })
-	cancel()
-	if err := wait(); err != nil {
-		t.Fatalf("consume: %v", err)
-	}
-	var kinds []string
-	var written []string
-	for _, e := range h.log.events() {
-		kinds = append(kinds, e.kind)
-		if e.kind == "write" {
-			written = append(written, e.keys...)
-		}
-	}
-	if got, want := strings.Join(kinds, " "), strings.TrimSpace(strings.Repeat("write written commit ", 4)); got != want {
-		t.Errorf("events %q, want %q", got, want)
-	}
-	for i, m := range h.msgs {
-		if k := "a/" + string(m.Key) + "#1"; len(written) < 2*(i+1) || !slicesContain(written[2*i:2*i+2], k) {
-			t.Errorf("decision %d (%s) not written in its turn: %v", i, k, written)
-		}
-	}
-}
-
 // The same shutdown when batch 1 cannot be written within the shutdown
 // timeout: neither batch is committed, and batch 2 is not written.
 func TestPipelineShutdownCommitsNeitherWhenTheWriteHangs(t *testing.T) {

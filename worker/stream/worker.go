@@ -33,7 +33,7 @@ type Worker struct {
 	maxBytes int
 
 	dec  *schema.Decoder
-	bufs [flightDepth + 1]batchBuf // where the batch being decided and those in flight are built, in turn
+	bufs [2]batchBuf // where the batch being decided and the one being written are built, in turn
 	// headerValues are shared header values (ruleset hashes, queues); used
 	// by the goroutine that decides.
 	headerValues map[string][]byte
@@ -116,9 +116,8 @@ func (w *Worker) CheckTopicsFor(ctx context.Context, rs *rules.Ruleset) error {
 }
 
 // Run consumes until ctx is cancelled, then finishes the batches in flight
-// (the one being decided, the one waiting to be written and the one being
-// written: decide, write, commit) within ShutdownTimeout and closes its
-// clients.
+// (the one being decided and the one being written: decide, write, commit)
+// within ShutdownTimeout and closes its clients.
 func (w *Worker) Run(ctx context.Context) error {
 	w.mu.Lock()
 	if w.started {
