@@ -73,7 +73,8 @@ type Options struct {
 
 	// The Go runtime's garbage collector (runtime.go): GCPercent is GOGC
 	// (0 leaves GOGC, else Go's 100); MemoryLimitMiB is a soft limit on
-	// the process's memory, GOMEMLIMIT (0 leaves GOMEMLIMIT, else none).
+	// the process's memory, GOMEMLIMIT (0 leaves GOMEMLIMIT, else 90% of
+	// the container's memory limit when there is one).
 	GCPercent      int
 	MemoryLimitMiB int
 
@@ -186,7 +187,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.MaxMessageBytes, "max-message-bytes", o.MaxMessageBytes, "the most bytes a message the worker writes may take, dead letters trimmed to fit (0: the smallest max.message.bytes of the topics it writes, else 1048588)")
 
 	fs.IntVar(&o.GCPercent, "gc-percent", o.GCPercent, "collect garbage once the heap has grown this many percent over what the last collection left, as GOGC (0: GOGC, else Go's 100)")
-	fs.IntVar(&o.MemoryLimitMiB, "memory-limit-mib", o.MemoryLimitMiB, "soft limit of the process's memory in MiB, as GOMEMLIMIT: the garbage collector runs more often near it (0: GOMEMLIMIT, else none); set it below the container's limit")
+	fs.IntVar(&o.MemoryLimitMiB, "memory-limit-mib", o.MemoryLimitMiB, "soft limit of the process's memory in MiB, as GOMEMLIMIT: the garbage collector runs more often near it (0: GOMEMLIMIT, else 90% of the container's memory limit when there is one)")
 }
 
 // Resolved returns o with every topic name filled in from the prefix.
