@@ -71,6 +71,13 @@ type Options struct {
 	Zone            string // IANA zone of time stamps without an offset; "" refuses them
 	MaxMessageBytes int    // 0: learn the topics' max.message.bytes
 
+	// The Go runtime's garbage collector (runtime.go): GCPercent is GOGC
+	// (0 leaves GOGC, else Go's 100); MemoryLimitMiB is a soft limit on
+	// the process's memory, GOMEMLIMIT (0 leaves GOMEMLIMIT, else 90% of
+	// the container's memory limit when there is one).
+	GCPercent      int
+	MemoryLimitMiB int
+
 	// Not flags: what a test (or a program embedding the service) sets.
 	// Now is the decision time (nil: the wall clock); Store replaces the
 	// history store --history names.
@@ -107,6 +114,7 @@ func Defaults() Options {
 		HistoryRetention: history.DefaultRetention,
 		RedisPrefix:      "complaintd:",
 		TopicOptions:     DefaultTopicOptions(),
+		GCPercent:        DefaultGCPercent,
 
 		// Group timings that re-form the group on Kafka and on kfake alike
 		// (issue 12, README "The consumer group re-forms after a crash"):
@@ -177,6 +185,9 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 
 	fs.StringVar(&o.Zone, "zone", o.Zone, "read time stamps without an offset in this IANA zone (e.g. Asia/Shanghai); default: dead-letter them as zoneless_time")
 	fs.IntVar(&o.MaxMessageBytes, "max-message-bytes", o.MaxMessageBytes, "the most bytes a message the worker writes may take, dead letters trimmed to fit (0: the smallest max.message.bytes of the topics it writes, else 1048588)")
+
+	fs.IntVar(&o.GCPercent, "gc-percent", o.GCPercent, "collect garbage once the heap has grown this many percent over what the last collection left, as GOGC (0: GOGC, else Go's 100)")
+	fs.IntVar(&o.MemoryLimitMiB, "memory-limit-mib", o.MemoryLimitMiB, "soft limit of the process's memory in MiB, as GOMEMLIMIT: the garbage collector runs more often near it (0: GOMEMLIMIT, else 90% of the container's memory limit when there is one)")
 }
 
 // Resolved returns o with every topic name filled in from the prefix.

@@ -139,6 +139,9 @@ func TestValidateExactErrors(t *testing.T) {
 		{func(o *service.Options) { o.Zone = "Asia/Shanghai" }, ""},
 		{func(o *service.Options) { o.Zone = "Beijing" }, `--zone "Beijing": not an IANA time zone`},
 		{func(o *service.Options) { o.MaxMessageBytes = 1000 }, "--max-message-bytes 1000: want 0 (learn it from the topics) or at least 16384"},
+		{func(o *service.Options) { o.GCPercent = -1 }, "--gc-percent -1: want 0 (GOGC) to 10000"},
+		{func(o *service.Options) { o.GCPercent = 0 }, ""},
+		{func(o *service.Options) { o.MemoryLimitMiB = -1 }, "--memory-limit-mib -1: want 0 (GOMEMLIMIT) or more"},
 		{func(o *service.Options) { o.Brokers, o.BatchSize, o.History = nil, 0, "disk" },
 			"--brokers is required (or --embedded-broker)\n--batch-size 0: want 1 to 10000\n--history \"disk\": want memory or redis"},
 	}

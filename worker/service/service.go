@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -64,6 +65,9 @@ func Start(ctx context.Context, opts Options, log zerolog.Logger, reload <-chan 
 		return nil, err
 	}
 	opts = opts.Resolved()
+	if limit := setRuntime(&opts, os.Getenv, hostCgroups); limit > 0 {
+		log.Info().Int("gc_percent", opts.GCPercent).Int64("memory_limit_mib", limit>>20).Msg("garbage collector")
+	}
 	rs, err := cli.Ruleset(opts.RulesDir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: rules: %w", ErrConfig, err)

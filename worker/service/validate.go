@@ -134,6 +134,12 @@ func (o *Options) validateInput() []error {
 	if o.MaxMessageBytes != 0 && o.MaxMessageBytes < MinMaxMessageBytes {
 		errs = append(errs, fmt.Errorf("--max-message-bytes %d: want 0 (learn it from the topics) or at least %d", o.MaxMessageBytes, MinMaxMessageBytes))
 	}
+	if o.GCPercent < 0 || o.GCPercent > 10000 {
+		errs = append(errs, fmt.Errorf("--gc-percent %d: want 0 (GOGC) to 10000", o.GCPercent))
+	}
+	if o.MemoryLimitMiB < 0 {
+		errs = append(errs, fmt.Errorf("--memory-limit-mib %d: want 0 (GOMEMLIMIT) or more", o.MemoryLimitMiB))
+	}
 	return errs
 }
 

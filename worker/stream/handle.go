@@ -43,7 +43,7 @@ func (w *Worker) decided(d *deciding) (*pending, error) {
 	batch, buf := d.batch(), d.buf
 	w.m.BatchSize.Observe(float64(len(batch)))
 	updateLag(w.m, batch)
-	p := &pending{msgs: batch, reader: w.reader, buf: buf}
+	p := &pending{msgs: batch, reader: w.reader, buf: buf, decided: buf.decided[:0], acks: buf.acks[:0]}
 	out := buf.out
 	for i := range batch {
 		m, v := &batch[i], &d.vs[i]
@@ -78,7 +78,7 @@ func (w *Worker) decided(d *deciding) (*pending, error) {
 			p.decided = append(p.decided, written{d: rv, revision: true})
 		}
 	}
-	buf.out = out
+	buf.out, buf.decided, buf.acks = out, p.decided, p.acks // kept for the next batch built in buf
 	return p, nil
 }
 
@@ -88,7 +88,7 @@ func (w *Worker) decided(d *deciding) (*pending, error) {
 // nothing of the batch is committed.
 func (w *Worker) finishBatch(ctx context.Context, p *pending) error {
 	out := p.buf.out
-	if err := w.write(ctx, out); err != nil {
+	if err := w.write(ctx, p.buf); err != nil {
 		return fmt.Errorf("stream: batch not finished, %d messages left uncommitted for redelivery: %w", len(p.msgs), err)
 	}
 	// Written: a redelivery need not write these again. Failing costs

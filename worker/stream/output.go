@@ -8,6 +8,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/trustsafety/complaintd/rules/history"
 	"github.com/trustsafety/complaintd/schema"
 	"github.com/trustsafety/complaintd/worker/kafkaconn"
 	"github.com/trustsafety/complaintd/worker/metrics"
@@ -78,6 +79,14 @@ type batchBuf struct {
 	out     []outMsg
 	bytes   []byte // decisions' keys and JSON
 	headers []kafka.Header
+	// decided and acks are the batch's decisions and what records them
+	// as written (pending).
+	decided []written
+	acks    []history.Ack
+	// sending and pendingOut are write's: the messages of one call and
+	// the indexes in out of those not written yet.
+	sending    []kafka.Message
+	pendingOut []int
 	// msgs and outcomes are the batch fetched and decided (deciding);
 	// its decisions are read from outcomes until the batch is written.
 	msgs     []kafka.Message
@@ -88,7 +97,11 @@ func (b *batchBuf) reset() {
 	clear(b.out)
 	clear(b.msgs)
 	clear(b.outcomes)
+	clear(b.decided)
+	clear(b.acks)
+	clear(b.sending)
 	b.out, b.bytes, b.headers = b.out[:0], b.bytes[:0], b.headers[:0]
+	b.decided, b.acks, b.sending, b.pendingOut = b.decided[:0], b.acks[:0], b.sending[:0], b.pendingOut[:0]
 }
 
 // Header values the same on every decision.
@@ -132,7 +145,7 @@ func (w *Worker) appendDecision(out []outMsg, buf *batchBuf, src *kafka.Message,
 		kafka.Header{Key: HeaderContentType, Value: contentTypeJSON},
 		kafka.Header{Key: HeaderSchema, Value: schemaDecisionV1})
 	headers := buf.headers[h:len(buf.headers):len(buf.headers)]
-	review := kafka.Message{Topic: w.cfg.ReviewTopic(d.Queue), Key: key, Value: body, Headers: headers}
+	review := kafka.Message{Topic: w.reviewTopic(d.Queue), Key: key, Value: body, Headers: headers}
 	if n := messageSize(&review); n > w.maxBytes {
 		buf.bytes, buf.headers = buf.bytes[:start], buf.headers[:h]
 		return out, fmt.Sprintf("its decision is %d bytes, over the limit of %d", n, w.maxBytes)
@@ -155,8 +168,22 @@ func (w *Worker) shared(s string) []byte {
 	return b
 }
 
-// maxHeaderValues bounds the shared header values kept.
+// maxHeaderValues bounds the shared header values kept, and the review
+// topics' names.
 const maxHeaderValues = 256
+
+// reviewTopic is the review topic of queue, its name made once.
+func (w *Worker) reviewTopic(queue string) string {
+	if t, ok := w.reviewTopics[queue]; ok {
+		return t
+	}
+	if w.reviewTopics == nil || len(w.reviewTopics) >= maxHeaderValues { // rulesets reloaded many times
+		w.reviewTopics = map[string]string{}
+	}
+	t := w.cfg.ReviewTopic(queue)
+	w.reviewTopics[queue] = t
+	return t
+}
 
 // deadLetter is m's dead letter, within the size limit.
 func (w *Worker) deadLetter(m *kafka.Message, reason schema.Reason, detail string) outMsg {
@@ -169,17 +196,20 @@ func (w *Worker) deadLetter(m *kafka.Message, reason schema.Reason, detail strin
 // as too large is never sent again as it was: it is written alone (a
 // batch is refused whole), and, refused alone, a dead letter is trimmed
 // further and a decision replaced by its complaint's dead letter.
-func (w *Worker) write(ctx context.Context, out []outMsg) error {
+func (w *Worker) write(ctx context.Context, buf *batchBuf) error {
+	out := buf.out
 	if len(out) == 0 {
 		return nil
 	}
 	bo := backoff{min: w.cfg.BackoffMin, max: w.cfg.BackoffMax}
-	pending := make([]int, len(out))
-	for i := range pending {
-		pending[i] = i
+	pending := buf.pendingOut[:0]
+	for i := range out {
+		pending = append(pending, i)
 	}
-	msgs := make([]kafka.Message, 0, len(out))
-	lettered := map[*kafka.Message]bool{} // complaints whose decision became a dead letter
+	buf.pendingOut = pending
+	msgs := buf.sending[:0]
+	defer func() { buf.sending = msgs }()
+	var lettered map[*kafka.Message]bool // complaints whose decision became a dead letter
 	for {
 		msgs = msgs[:0]
 		for _, i := range pending {
@@ -206,6 +236,9 @@ func (w *Worker) write(ctx context.Context, out []outMsg) error {
 			tooLarge = pending // kafka-go refused one before sending any
 		} else {
 			failed = pending
+		}
+		if len(tooLarge) > 0 && lettered == nil {
+			lettered = map[*kafka.Message]bool{}
 		}
 		for _, i := range tooLarge {
 			if err := w.writeAlone(ctx, &out[i], lettered); err != nil {

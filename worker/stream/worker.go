@@ -37,7 +37,8 @@ type Worker struct {
 	// headerValues are shared header values (ruleset hashes, queues); used
 	// by the goroutine that decides.
 	headerValues map[string][]byte
-	lanes        int // complaints decided at once (Config.Lanes)
+	reviewTopics map[string]string // queue -> its review topic; used by the goroutine that decides
+	lanes        int               // complaints decided at once (Config.Lanes)
 	// ruleErrLog lets a failing rule be logged once a minute, not once
 	// per complaint.
 	ruleErrLog *rules.ErrorLimiter
