@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 
 	"github.com/rs/zerolog"
@@ -25,6 +26,11 @@ func runChild(ctx context.Context, env cli.Env, o *Options) error {
 		cancel()
 	}()
 	if o.Child == rolePipe {
+		// The worker's garbage collector setting (--gc-percent's
+		// default), so that the two are compared on equal terms.
+		if gc := o.workerOptions(o.Brokers).GCPercent; gc > 0 {
+			debug.SetGCPercent(gc)
+		}
 		kc, err := kafkaconn.New(kafkaconn.Options{Brokers: o.Brokers}, cliLogger(env))
 		if err != nil {
 			return err
