@@ -100,7 +100,8 @@ func setUp(ctx context.Context, o Options, l Launcher, progress io.Writer) (_ *b
 		return nil, err
 	}
 	b.svc = o.workerOptions(nil).Resolved()
-	topics := append(service.EmbeddedTopics(b.svc, rs), embedded.Topic{Name: pipeTopic, Partitions: int32(o.Partitions)})
+	topics := append(service.EmbeddedTopics(b.svc, rs), embedded.Topic{Name: pipeTopic, Partitions: int32(o.Partitions)},
+		embedded.Topic{Name: pipeCopyTopic, Partitions: int32(o.Partitions)})
 	if b.broker, err = embedded.Start("127.0.0.1:0", topics); err != nil {
 		return nil, err
 	}
@@ -180,10 +181,16 @@ func (b *bench) throughput(ctx context.Context) error {
 	if b.report.PipeAfter, err = b.drain(ctx, rolePipe, pipeTopic); err != nil {
 		return err
 	}
+	b.say("the pipe drains the backlog writing two copies of each message")
+	if b.report.PipeTwice, err = b.drain(ctx, rolePipe2, pipeTopic); err != nil {
+		return err
+	}
 	r := b.report
 	r.Ratio = r.Worker.PerSecond / ((r.Pipe.PerSecond + r.PipeAfter.PerSecond) / 2)
+	r.RatioTwice = r.Worker.PerSecond / r.PipeTwice.PerSecond
 	if w := r.Worker.cpuEach(); w > 0 {
 		r.CPURatio = (r.Pipe.cpuEach() + r.PipeAfter.cpuEach()) / 2 / w
+		r.CPURatioTwice = r.PipeTwice.cpuEach() / w
 	}
 	return nil
 }
@@ -203,7 +210,7 @@ func (b *bench) drain(ctx context.Context, role, topic string) (*Drain, error) {
 		b.worker = c
 	}
 	err = waitChild(ctx, c, st.done)
-	if role == rolePipe {
+	if role != roleWorker {
 		if serr := c.stop(stopTimeout); err == nil {
 			err = serr
 		}

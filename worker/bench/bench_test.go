@@ -57,7 +57,7 @@ func TestBenchRuns(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 		t.Fatalf("%v:\n%s", err, out.String())
 	}
-	for name, d := range map[string]*bench.Drain{"pipe": r.Pipe, "worker": r.Worker, "pipe again": r.PipeAfter} {
+	for name, d := range map[string]*bench.Drain{"pipe": r.Pipe, "worker": r.Worker, "pipe again": r.PipeAfter, "pipe writing two copies": r.PipeTwice} {
 		if d == nil || d.Messages != 600 || d.PerSecond <= 0 || d.Cores < 0 {
 			t.Errorf("%s: %+v", name, d)
 		}
@@ -68,6 +68,9 @@ func TestBenchRuns(t *testing.T) {
 	}
 	if r.CPURatio <= 0 {
 		t.Errorf("CPU ratio %v", r.CPURatio)
+	}
+	if r.RatioTwice <= 0 || r.CPURatioTwice <= 0 || r.Worker != nil && r.PipeTwice != nil && r.RatioTwice != r.Worker.PerSecond/r.PipeTwice.PerSecond {
+		t.Errorf("ratios against the two-copy pipe: %v, by CPU %v", r.RatioTwice, r.CPURatioTwice)
 	}
 	if len(r.Steps) != len(bench.Loads) {
 		t.Fatalf("%d latency steps", len(r.Steps))
@@ -97,7 +100,7 @@ func TestBenchRuns(t *testing.T) {
 	if !regexp.MustCompile(`engine, \d+ rules`).MatchString(table.String()) {
 		t.Errorf("the table lacks the shipped ruleset's engine line:\n%s", table.String())
 	}
-	for _, want := range []string{"worker / pipe", "pipe again", "others' cores", "the same by CPU", "decision latency", "25%", "50%", "hand-written Go", "engine, 1000 rules", "offline scorer"} {
+	for _, want := range []string{"worker / pipe", "pipe again", "worker / pipe writing two copies", "others' cores", "the same by CPU", "decision latency", "25%", "50%", "hand-written Go", "engine, 1000 rules", "offline scorer"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("the table lacks %q:\n%s", want, table.String())
 		}

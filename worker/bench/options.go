@@ -28,7 +28,7 @@ type Options struct {
 	MemProfile string // the worker process's allocations, for pprof
 
 	// Child and Brokers are set by the bench for the processes it starts
-	// (`worker bench --child worker|pipe --child-brokers ...`), never by hand.
+	// (`worker bench --child worker|pipe|pipe2 --child-brokers ...`), never by hand.
 	Child   string
 	Brokers []string
 }
@@ -37,6 +37,10 @@ type Options struct {
 const (
 	roleWorker = "worker"
 	rolePipe   = "pipe"
+	// rolePipe2 is the pipe writing each message twice, to two topics, as
+	// the worker writes each decision to its queue's topic and to the
+	// audit topic.
+	rolePipe2 = "pipe2"
 )
 
 // Defaults are the options of `worker bench` with no flag given: the
@@ -69,7 +73,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.JSON, "json", o.JSON, "print the report as JSON")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", o.CPUProfile, "write the worker process's CPU profile to this file (go tool pprof)")
 	fs.StringVar(&o.MemProfile, "memprofile", o.MemProfile, "write the worker process's allocation profile to this file when it stops (go tool pprof)")
-	fs.StringVar(&o.Child, "child", o.Child, "internal: run as the bench's worker or pipe process")
+	fs.StringVar(&o.Child, "child", o.Child, "internal: run as the bench's worker or pipe (pipe2: writing two copies) process")
 	fs.Func("child-brokers", "internal: the bench's broker, for --child", func(s string) error {
 		o.Brokers = kafkaconn.SplitBrokers(s)
 		return nil
@@ -107,12 +111,12 @@ func (o *Options) Validate() error {
 		if len(o.Brokers) > 0 {
 			add("--child-brokers: only for --child (the bench starts its own broker)")
 		}
-	case roleWorker, rolePipe:
+	case roleWorker, rolePipe, rolePipe2:
 		if len(o.Brokers) == 0 {
 			add("--child %s needs --child-brokers", o.Child)
 		}
 	default:
-		add("--child %q: want worker or pipe", o.Child)
+		add("--child %q: want worker, pipe or pipe2", o.Child)
 	}
 	if len(errs) == 0 {
 		return nil

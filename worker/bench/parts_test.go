@@ -41,7 +41,7 @@ func TestOptionsValidate(t *testing.T) {
 	}
 	o.Child = "broker"
 	o.Brokers = []string{"127.0.0.1:9092"}
-	if err := o.Validate(); err == nil || err.Error() != `--child "broker": want worker or pipe` {
+	if err := o.Validate(); err == nil || err.Error() != `--child "broker": want worker, pipe or pipe2` {
 		t.Errorf("got %v", err)
 	}
 }

@@ -11,14 +11,19 @@ import (
 	"github.com/trustsafety/complaintd/worker/stream"
 )
 
-// pipeTopic is where the pipe copies the complaints.
-const pipeTopic = "bench.pipe"
+// pipeTopic is where the pipe copies the complaints; pipeCopyTopic is
+// where the two-copy pipe writes its second copy.
+const (
+	pipeTopic     = "bench.pipe"
+	pipeCopyTopic = "bench.pipe.copy"
+)
 
 // pipeConfig is the pipe's batching, the worker's (workerOptions).
 type pipeConfig struct {
-	group, in, out string
-	batchSize      int
-	batchWait      time.Duration
+	group, in string
+	out       []string // each message is copied to every topic
+	batchSize int
+	batchWait time.Duration
 }
 
 // runPipe is the plain consume-copy-produce-commit loop with the worker's
@@ -38,7 +43,7 @@ func runPipe(ctx context.Context, kc *kafkaconn.Client, cfg pipeConfig) error {
 		StartOffset:    kafka.FirstOffset,
 	})
 	defer r.Close()
-	kw := kc.Writer(cfg.out)
+	kw := kc.Writer("") // messages name their topic
 	kw.MaxAttempts = 3
 	parts, err := kc.Topics(ctx)
 	if err != nil {
@@ -54,9 +59,11 @@ func runPipe(ctx context.Context, kc *kafkaconn.Client, cfg pipeConfig) error {
 			}
 			return fmt.Errorf("pipe: fetch: %w", err)
 		}
-		out := make([]kafka.Message, len(batch))
-		for i, m := range batch {
-			out[i] = kafka.Message{Key: m.Key, Value: m.Value}
+		out := make([]kafka.Message, 0, len(batch)*len(cfg.out))
+		for _, m := range batch {
+			for _, t := range cfg.out {
+				out = append(out, kafka.Message{Topic: t, Key: m.Key, Value: m.Value})
+			}
 		}
 		if err := w.WriteMessages(ctx, out...); err != nil {
 			if ctx.Err() != nil {

@@ -27,11 +27,18 @@ type Report struct {
 	// on a machine other jobs share: the pipes' CPU time per message over
 	// the worker's per complaint, each with the bench process's share (the
 	// broker's work for it).
-	CPURatio float64   `json:"worker_over_pipe_cpu,omitempty"`
-	Steps    []Step    `json:"latency,omitempty"`
-	Engine   []Engine  `json:"engine,omitempty"`
-	Scorer   *Offline  `json:"scorer,omitempty"`
-	Started  time.Time `json:"started"`
+	CPURatio float64 `json:"worker_over_pipe_cpu,omitempty"`
+	// PipeTwice is the pipe writing two copies of each message, to two
+	// topics, as the worker writes each decision twice (its queue's topic
+	// and the audit topic): what the ratios are against a pipe that writes
+	// what the worker writes. It is not the issue's baseline (Pipe is).
+	PipeTwice     *Drain    `json:"pipe_two_copies,omitempty"`
+	RatioTwice    float64   `json:"worker_over_pipe_two_copies,omitempty"`
+	CPURatioTwice float64   `json:"worker_over_pipe_two_copies_cpu,omitempty"`
+	Steps         []Step    `json:"latency,omitempty"`
+	Engine        []Engine  `json:"engine,omitempty"`
+	Scorer        *Offline  `json:"scorer,omitempty"`
+	Started       time.Time `json:"started"`
 }
 
 // Machine names where the figures were taken.
@@ -143,7 +150,15 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		fmt.Fprintf(tw, "worker / pipe (mean of the two)\t%.2f\t\t\t\t\t\t\t\n", r.Ratio)
 		fmt.Fprintf(tw, "the same by CPU, bench's included\t%.2f\t\t\t\t\t\t\t\n", r.CPURatio)
+		if d := r.PipeTwice; d != nil {
+			fmt.Fprintf(tw, "pipe writing two copies (messages)\t%s\t%.2f\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t\n", thousands(d.PerSecond), d.Cores, us(d.CPU),
+				d.BenchCores, d.OtherCores, d.StolenCores, float64(d.Written)/float64(max(1, d.Messages)))
+			fmt.Fprintf(tw, "worker / pipe writing two copies\t%.2f\t\t\t\t\t\t\t\n", r.RatioTwice)
+			fmt.Fprintf(tw, "the same by CPU, bench's included\t%.2f\t\t\t\t\t\t\t\n", r.CPURatioTwice)
+		}
 		tw.Flush()
+		fmt.Fprintln(w, "(out per in: messages read back on the tracked topic per message read; the worker writes each decision")
+		fmt.Fprintln(w, " to its queue's topic and to the audit topic, which is tracked, and a revision is one more decision)")
 	}
 	if len(r.Steps) > 0 {
 		fmt.Fprintln(w, "\ndecision latency: open loop, from the time a complaint is due to be produced to the time its decision can be read")

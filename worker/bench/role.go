@@ -25,7 +25,7 @@ func runChild(ctx context.Context, env cli.Env, o *Options) error {
 		io.Copy(io.Discard, env.Stdin) // the bench closes it to stop us, or exits
 		cancel()
 	}()
-	if o.Child == rolePipe {
+	if o.Child == rolePipe || o.Child == rolePipe2 {
 		// The worker's garbage collector setting (--gc-percent's
 		// default), so that the two are compared on equal terms.
 		if gc := o.workerOptions(o.Brokers).GCPercent; gc > 0 {
@@ -37,7 +37,11 @@ func runChild(ctx context.Context, env cli.Env, o *Options) error {
 		}
 		defer kc.Close()
 		// A group of its own: each pipe drains the backlog from its start.
-		return runPipe(ctx, kc, pipeConfig{group: fmt.Sprintf("bench-pipe-%d", os.Getpid()), in: complaintsTopic(o), out: pipeTopic,
+		out := []string{pipeTopic}
+		if o.Child == rolePipe2 {
+			out = append(out, pipeCopyTopic)
+		}
+		return runPipe(ctx, kc, pipeConfig{group: fmt.Sprintf("bench-pipe-%d", os.Getpid()), in: complaintsTopic(o), out: out,
 			batchSize: o.BatchSize, batchWait: o.BatchWait})
 	}
 	if o.CPUProfile != "" {
