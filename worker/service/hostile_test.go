@@ -90,8 +90,13 @@ func TestHostileMessagesThroughKafka(t *testing.T) {
 	// One message a batch: kafka-go's queue holds one, the batch one, a
 	// partition's reader one: memory for three of the largest.
 	const batch = 1
+	// Go's collector at its own 100 (the heap twice what is live at
+	// most), so that the bound below is less than what is sent: with the
+	// worker's default --gc-percent 400 it would be five times, bounded
+	// in a container by the soft memory limit instead (README, Limits).
 	w := startWorker(t, buildWorker(t), "--brokers", strings.Join(b.Addrs(), ","), "--group", "g-hostile",
-		"--metrics-addr", metricsAddr, "--sla=false", "--log-level", "warn", "--batch-size", strconv.Itoa(batch))
+		"--metrics-addr", metricsAddr, "--sla=false", "--log-level", "warn", "--batch-size", strconv.Itoa(batch),
+		"--gc-percent", "100")
 	ready := func() error {
 		resp, err := http.Get("http://" + metricsAddr + "/readyz")
 		if err != nil {
