@@ -185,7 +185,7 @@ func (s *Scorer) release(j *judge) {
 	if cap(pack) > 1024 {
 		pack = nil
 	}
-	*j = judge{decided: decided, errs: j.errs[:0:0], pack: pack}
+	*j = judge{decided: decided, pack: pack} // errs went to the caller
 	s.judges.Put(j)
 }
 

@@ -84,6 +84,7 @@ func DecodeStatusEvent(b []byte) (*StatusEvent, error) {
 // Complaint decodes b into c, which it overwrites. b is not modified or
 // retained.
 func (d *Decoder) Complaint(b []byte, c *Complaint) error {
+	defer d.forget()
 	*c = Complaint{}
 	r := reader{mode: d.Mode, zone: d.Zone, read: &c.Read, scratch: &d.scratch}
 	v, err := d.parse(b, &r, ObjComplaint)
@@ -105,6 +106,7 @@ func (d *Decoder) ComplaintAt(b []byte, receivedAt time.Time, c *Complaint) erro
 
 // StatusEvent decodes b into s, which it overwrites.
 func (d *Decoder) StatusEvent(b []byte, s *StatusEvent) error {
+	defer d.forget()
 	*s = StatusEvent{}
 	r := reader{mode: d.Mode, zone: d.Zone, read: &s.Read, scratch: &d.scratch}
 	v, err := d.parse(b, &r, ObjStatus)
@@ -113,6 +115,30 @@ func (d *Decoder) StatusEvent(b []byte, s *StatusEvent) error {
 	}
 	r.statusEvent(v, s)
 	return r.result()
+}
+
+// keepValues and keepBytes bound what a Decoder keeps from one document
+// to the next: a complaint takes a few hundred values and bytes, a hostile
+// 1 MiB document up to half a million values (some 12 MiB), which a
+// long-lived Decoder would otherwise hold until the process ends.
+const (
+	keepValues = 4096
+	keepBytes  = 64 << 10
+)
+
+// forget lets go of the caller's document, and of the buffers a large
+// document grew, once it is decoded.
+func (d *Decoder) forget() {
+	d.t.doc = nil
+	if cap(d.t.vals) > keepValues {
+		d.t.vals = nil
+	}
+	if cap(d.t.buf) > keepBytes {
+		d.t.buf = nil
+	}
+	if cap(d.buf) > keepBytes {
+		d.buf = nil
+	}
 }
 
 // parse bounds, repairs and parses a document. Size and depth are checked

@@ -87,8 +87,8 @@ func (t *tree) text(s span) []byte {
 }
 
 // tree parses documents into values, reusing its memory from one
-// document to the next (so it refers to the last document until the next
-// one, as fastjson's parser kept a copy of it). It accepts exactly the JSON
+// document to the next (the Decoder lets go of the document, and of
+// buffers a large one grew, once it is decoded: Decoder.forget). It accepts exactly the JSON
 // of RFC 8259 (what fastjson's validator accepts), nested at most MaxDepth
 // deep, without raw control characters in strings, and reads it as
 // fastjson read it after repairSurrogates: FuzzTree holds it to that. What
@@ -248,29 +248,27 @@ func (t *tree) str() (span, bool) {
 	start := t.i
 	doc := t.doc
 	i := t.i
-	for {
-		for i+8 <= len(doc) {
-			if m := specialBytes(doc[i : i+8 : i+8]); m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
-				break
-			}
-			i += 8
+	for i+8 <= len(doc) {
+		if m := specialBytes(doc[i : i+8 : i+8]); m != 0 {
+			i += bits.TrailingZeros64(m) >> 3
+			break
 		}
-		for i < len(doc) && plain[doc[i]] {
-			i++
-		}
-		if i >= len(doc) {
-			return span{}, false
-		}
-		switch doc[i] {
-		case '"':
-			t.i = i + 1
-			return span{int32(start), int32(i)}, true
-		case '\\':
-			return t.unescape(start, i)
-		}
-		return span{}, false // a raw control character
+		i += 8
 	}
+	for i < len(doc) && plain[doc[i]] {
+		i++
+	}
+	if i >= len(doc) {
+		return span{}, false
+	}
+	switch doc[i] {
+	case '"':
+		t.i = i + 1
+		return span{int32(start), int32(i)}, true
+	case '\\':
+		return t.unescape(start, i)
+	}
+	return span{}, false // a raw control character
 }
 
 // unescape reads the rest of a string from its first escape (at i),

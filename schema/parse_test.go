@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -229,4 +230,41 @@ func FuzzTree(f *testing.F) {
 		checkParse(t, &strict, &ref, doc)
 		checkParse(t, &tolerant, &ref, doc)
 	})
+}
+
+// A Decoder keeps neither the caller's document nor the memory a huge one
+// made it grow; it keeps what an ordinary complaint needs, to reuse.
+func TestDecoderLetsGoOfLargeDocuments(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join("..", "testdata", "schema", "good", "full.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One valid JSON document of the largest size: half a million values,
+	// and a string with escapes of 64 KiB and more.
+	huge := []byte(`{"description":"` + strings.Repeat(`\n`, 40<<10) + `","evidence":[`)
+	for len(huge) < MaxDocumentBytes-8 {
+		huge = append(huge, "0,"...)
+	}
+	huge = append(huge, "0]}"...)
+	if _, ok := new(tree).parse(huge); !ok || len(huge) > MaxDocumentBytes {
+		t.Fatalf("the %d-byte test document is not one the tree parses", len(huge))
+	}
+	for _, mode := range []Mode{Strict, Tolerant} {
+		d := NewDecoder(Options{Mode: mode})
+		var c Complaint
+		if err := d.Complaint(good, &c); err != nil {
+			t.Fatal(err)
+		}
+		if d.t.doc != nil {
+			t.Errorf("mode %v: the decoder holds the caller's document after decoding it", mode)
+		}
+		if cap(d.t.vals) == 0 {
+			t.Errorf("mode %v: the decoder kept no values to reuse after an ordinary complaint", mode)
+		}
+		d.Complaint(huge, &c) // refused or not: its memory is what matters
+		if d.t.doc != nil || cap(d.t.vals) > keepValues || cap(d.t.buf) > keepBytes || cap(d.buf) > keepBytes {
+			t.Errorf("mode %v: after a %d-byte document the decoder holds doc %d bytes, %d values, buffers %d and %d bytes",
+				mode, len(huge), len(d.t.doc), cap(d.t.vals), cap(d.t.buf), cap(d.buf))
+		}
+	}
 }

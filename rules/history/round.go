@@ -38,9 +38,12 @@ func (h *History) round() *round { return h.rounds.Get().(*round) }
 // use, so that the pool keeps nothing alive.
 func (h *History) release(r *round) {
 	for i := range r.targets {
-		r.targets[i] = target{parts: r.targets[i].parts[:0]}
+		r.targets[i] = target{parts: emptied(r.targets[i].parts, 4*manyTargets)}
 	}
 	r.targets = r.targets[:0]
+	if cap(r.targets) > 4*manyTargets { // a late complaint revised many
+		r.targets = nil
+	}
 	if r.indexed {
 		if len(r.byID) > 4*manyTargets {
 			r.byID = nil
@@ -50,12 +53,28 @@ func (h *History) release(r *round) {
 		r.indexed = false
 	}
 	for i := range r.steps {
-		r.steps[i] = step{parts: r.steps[i].parts[:0]}
+		r.steps[i] = step{parts: emptied(r.steps[i].parts, 4*manyTargets)}
 	}
+	// They point into records read; a busy merchant's month is kept.
+	r.sc.rec.evs = emptied(r.sc.rec.evs, keptEvents)
+	r.verdicts.evs = emptied(r.verdicts.evs, keptEvents)
 	clear(r.ops[:cap(r.ops)])
 	r.ops = r.ops[:0]
 	r.x, r.j, r.snap, r.final = subject{}, nil, false, false
 	h.rounds.Put(r)
+}
+
+// keptEvents is the most events a pooled round keeps room for.
+const keptEvents = 4096
+
+// emptied is s with no element, and nothing it held still reachable
+// through it; one with room for more than keep is let go.
+func emptied[T any](s []T, keep int) []T {
+	if cap(s) > keep {
+		return nil
+	}
+	clear(s[:cap(s)])
+	return s[:0]
 }
 
 // target is a complaint's record to merge parts into, and maybe decide.
