@@ -59,6 +59,11 @@ type Op struct {
 	Cur  []byte // set by Exec: the record after the op (New when applied); nil when absent
 }
 
+// A Storage never changes the bytes of a Cur it returned, nor of a New it
+// was given, after Exec returns: History keeps them, compares them by
+// address to skip decoding a record again, and hands them to callers
+// (Ack). A store that reuses a buffer must copy into Cur.
+
 // Every record starts with its basis: 4 bytes, big-endian, seconds since
 // 2000-01-01 UTC of the newest event time it holds. A store may drop a
 // record once its basis is at or before the cut it is given; it needs
