@@ -22,26 +22,44 @@ type Topics struct {
 // A commit of offset N on a partition is checked when the broker reads it:
 // every complaint below N must have a decision (keyed by its id) or a dead
 // letter (naming its offset) stored already. Add it with Net.Observe.
+//
+// The broker stores a complaint before the Auditor sees its producer's
+// answer (on the producer's connection, written when that connection's
+// goroutine gets to it), so a consumer can fetch, decide and commit it
+// first. An offset whose complaint is not known yet at a commit is judged
+// once its answer is seen, against what was stored before that commit
+// (every event has a sequence number); one never seen is a violation in
+// Report.
 type Auditor struct {
 	t Topics
 
 	mu         sync.Mutex
-	positions  map[int32]map[int64]string // complaints partition -> offset -> key
-	decided    map[string]int             // complaint id -> decisions stored
-	lettered   map[int32]map[int64]bool   // complaints partition -> offset -> dead letter stored
-	expired    map[int32]int64            // complaints partition -> offsets below this were removed (retention)
-	verified   map[int32]int64            // complaints partition -> every offset below this is done
-	committed  map[int32]int64            // the highest commit seen per partition
+	seq        int64                       // events seen: decisions, dead letters, commits
+	positions  map[int32]map[int64]string  // complaints partition -> offset -> key
+	decided    map[string]int              // complaint id -> decisions stored
+	decidedAt  map[string]int64            // complaint id -> the event that stored its first decision
+	lettered   map[int32]map[int64]int64   // complaints partition -> offset -> the event that stored its first dead letter
+	expired    map[int32]int64             // complaints partition -> offsets below this were removed (retention)
+	verified   map[int32]int64             // complaints partition -> every offset below this is done or awaited
+	awaited    map[int32]map[int64]awaited // complaints partition -> offset not known at the first commit past it
+	committed  map[int32]int64             // the highest commit seen per partition
 	commits    int
 	violations []string
 	errs       []string
 }
 
+// awaited is the first commit past an offset whose complaint was not known
+// then.
+type awaited struct {
+	upTo int64 // the offset committed
+	at   int64 // the commit's event
+}
+
 // NewAuditor is an auditor of the worker that uses t.
 func NewAuditor(t Topics) *Auditor {
-	return &Auditor{t: t, positions: map[int32]map[int64]string{}, decided: map[string]int{},
-		lettered: map[int32]map[int64]bool{}, expired: map[int32]int64{}, verified: map[int32]int64{},
-		committed: map[int32]int64{}}
+	return &Auditor{t: t, positions: map[int32]map[int64]string{}, decided: map[string]int{}, decidedAt: map[string]int64{},
+		lettered: map[int32]map[int64]int64{}, expired: map[int32]int64{}, verified: map[int32]int64{},
+		awaited: map[int32]map[int64]awaited{}, committed: map[int32]int64{}}
 }
 
 // Expire says that offsets of partition below before were removed without
@@ -62,6 +80,7 @@ func (a *Auditor) Request(_ int32, req kmsg.Request) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.commits++
+	a.seq++
 	for _, t := range r.Topics {
 		if t.Topic != a.t.Complaints {
 			continue
@@ -73,7 +92,8 @@ func (a *Auditor) Request(_ int32, req kmsg.Request) {
 	}
 }
 
-// check verifies every offset of partition below upTo (locked).
+// check verifies every offset of partition below upTo for the commit
+// event a.seq (locked); an offset not known yet is awaited.
 func (a *Auditor) check(partition int32, upTo int64) {
 	o := max(a.verified[partition], a.expired[partition])
 	done := true
@@ -81,21 +101,37 @@ func (a *Auditor) check(partition int32, upTo int64) {
 		if o < a.expired[partition] {
 			continue
 		}
-		key, known := a.positions[partition][o]
-		switch {
-		case a.lettered[partition][o]:
-		case known && a.decided[key] > 0:
-		case !known:
-			a.violations = append(a.violations, fmt.Sprintf("offset %d committed on partition %d, where offset %d was never produced (as far as the broker was seen)", upTo, partition, o))
-			done = false
-		default:
-			a.violations = append(a.violations, fmt.Sprintf("offset %d committed on partition %d while offset %d (%s) had neither a decision nor a dead letter stored", upTo, partition, o, key))
+		if _, known := a.positions[partition][o]; !known {
+			if _, already := a.awaited[partition][o]; !already {
+				if a.awaited[partition] == nil {
+					a.awaited[partition] = map[int64]awaited{}
+				}
+				a.awaited[partition][o] = awaited{upTo: upTo, at: a.seq}
+			}
+			continue // judged when its producer's answer is seen: a later commit cannot do better
+		}
+		if !a.judge(partition, o, upTo, a.seq) {
 			done = false
 		}
 	}
 	if done {
 		a.verified[partition] = max(a.verified[partition], upTo)
 	}
+}
+
+// judge says whether the complaint at offset o of partition (known) had a
+// decision or a dead letter stored before the commit of upTo, event at,
+// and records a violation if not (locked).
+func (a *Auditor) judge(partition int32, o, upTo, at int64) bool {
+	if l, ok := a.lettered[partition][o]; ok && l < at {
+		return true
+	}
+	key := a.positions[partition][o]
+	if d, ok := a.decidedAt[key]; ok && d < at {
+		return true
+	}
+	a.violations = append(a.violations, fmt.Sprintf("offset %d committed on partition %d while offset %d (%s) had neither a decision nor a dead letter stored", upTo, partition, o, key))
+	return false
 }
 
 // Response records what the broker stored: produced complaints, decisions
@@ -141,8 +177,18 @@ func (a *Auditor) stored(topic string, partition int32, offset int64, r *kmsg.Re
 			a.positions[partition] = map[int64]string{}
 		}
 		a.positions[partition][offset] = string(r.Key)
+		if w, ok := a.awaited[partition][offset]; ok {
+			delete(a.awaited[partition], offset)
+			if offset >= a.expired[partition] {
+				a.judge(partition, offset, w.upTo, w.at)
+			}
+		}
 	case a.t.Audit:
+		a.seq++
 		a.decided[string(r.Key)]++
+		if _, ok := a.decidedAt[string(r.Key)]; !ok {
+			a.decidedAt[string(r.Key)] = a.seq
+		}
 	case a.t.DeadLetter:
 		h := map[string]string{}
 		for _, x := range r.Headers {
@@ -160,9 +206,12 @@ func (a *Auditor) stored(topic string, partition int32, offset int64, r *kmsg.Re
 			return
 		}
 		if a.lettered[int32(p)] == nil {
-			a.lettered[int32(p)] = map[int64]bool{}
+			a.lettered[int32(p)] = map[int64]int64{}
 		}
-		a.lettered[int32(p)][o] = true
+		if _, ok := a.lettered[int32(p)][o]; !ok {
+			a.seq++
+			a.lettered[int32(p)][o] = a.seq
+		}
 	}
 }
 
@@ -171,7 +220,7 @@ type Report struct {
 	Commits    int             // offset commits of the group
 	Committed  map[int32]int64 // the highest offset committed per partition
 	Produced   int             // complaints stored
-	Violations []string        // commits past complaints not done, in the order seen
+	Violations []string        // commits past complaints not done, in the order judged; then those past offsets never produced
 	Errors     []string        // produce requests the auditor could not read
 }
 
@@ -181,6 +230,16 @@ func (a *Auditor) Report() Report {
 	defer a.mu.Unlock()
 	r := Report{Commits: a.commits, Committed: map[int32]int64{}, Violations: append([]string(nil), a.violations...),
 		Errors: append([]string(nil), a.errs...)}
+	var never []string
+	for p, os := range a.awaited {
+		for o, w := range os {
+			if o >= a.expired[p] {
+				never = append(never, fmt.Sprintf("offset %d committed on partition %d, where offset %d was never produced (as far as the broker was seen)", w.upTo, p, o))
+			}
+		}
+	}
+	sort.Strings(never)
+	r.Violations = append(r.Violations, never...)
 	for p, o := range a.committed {
 		r.Committed[p] = o
 	}

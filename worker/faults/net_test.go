@@ -197,3 +197,64 @@ func TestFaultOnOneClient(t *testing.T) {
 		t.Errorf("the client singled out: %v (%d dropped)", err, drop.Hits())
 	}
 }
+
+// The broker stores a complaint before the auditor sees its producer's
+// answer, so a consumer can decide and commit it first: the commit is
+// judged once the answer is seen, against what was stored before the
+// commit. A decision stored after the commit is still a violation, and an
+// offset never produced one once the auditor reports.
+func TestAuditorJudgesACommitBeforeTheProducersAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		decideFirst   bool // the decision is stored before the commit
+		answerSeen    bool // the producer's answer is seen at all
+		wantViolation string
+	}{
+		{name: "decided, then committed", decideFirst: true, answerSeen: true},
+		{name: "committed, then decided", answerSeen: true, wantViolation: "(C-1) had neither a decision nor a dead letter"},
+		{name: "never produced", decideFirst: true, wantViolation: "offset 0 was never produced"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := faults.NewAuditor(faults.Topics{Group: "g", Complaints: "t", Audit: "out", DeadLetter: "dlq"})
+			decide := func() { a.Response(0, produceRequest("out", "C-1"), produceResponse("out", 0)) }
+			if tc.decideFirst {
+				decide()
+			}
+			commit := &kmsg.OffsetCommitRequest{Group: "g", Topics: []kmsg.OffsetCommitRequestTopic{{Topic: "t",
+				Partitions: []kmsg.OffsetCommitRequestTopicPartition{{Partition: 0, Offset: 1}}}}}
+			a.Request(0, commit)
+			if !tc.decideFirst {
+				decide()
+			}
+			if tc.answerSeen { // the complaint's answer, seen last
+				a.Response(0, produceRequest("t", "C-1"), produceResponse("t", 0))
+			}
+			rep := a.Report()
+			if len(rep.Errors) > 0 {
+				t.Fatalf("auditor errors: %v", rep.Errors)
+			}
+			switch {
+			case tc.wantViolation == "" && len(rep.Violations) > 0:
+				t.Errorf("violations: %v, want none", rep.Violations)
+			case tc.wantViolation != "" && (len(rep.Violations) != 1 || !strings.Contains(rep.Violations[0], tc.wantViolation)):
+				t.Errorf("violations: %v, want one with %q", rep.Violations, tc.wantViolation)
+			}
+		})
+	}
+}
+
+// produceRequest produces one record keyed key to partition 0 of topic.
+func produceRequest(topic, key string) *kmsg.ProduceRequest {
+	rec := kmsg.Record{Key: []byte(key), Value: []byte("{}")}
+	rec.Length = int32(len(rec.AppendTo(nil)) - 1) // the record's bytes after its length (a varint 0, one byte, here)
+	b := kmsg.RecordBatch{Magic: 2, NumRecords: 1, Records: rec.AppendTo(nil)}
+	b.Length = int32(len(b.AppendTo(nil)) - 12) // the batch's bytes after its offset and length
+	return &kmsg.ProduceRequest{Acks: -1, Topics: []kmsg.ProduceRequestTopic{{Topic: topic,
+		Partitions: []kmsg.ProduceRequestTopicPartition{{Partition: 0, Records: b.AppendTo(nil)}}}}}
+}
+
+// produceResponse is the broker's answer: stored at offset base.
+func produceResponse(topic string, base int64) *kmsg.ProduceResponse {
+	return &kmsg.ProduceResponse{Topics: []kmsg.ProduceResponseTopic{{Topic: topic,
+		Partitions: []kmsg.ProduceResponseTopicPartition{{Partition: 0, BaseOffset: base}}}}}
+}

@@ -71,7 +71,10 @@ const (
 	// retries through it within a request: the worker stays ready.
 	ridesOut readiness = iota
 	// stops: the fault stops the worker's work for longer than a
-	// request: it must say it is not ready, then ready again.
+	// request: it must say it is not ready, then ready again. Readiness
+	// is sampled every 5 ms (servicetest.WatchReady), so the worker must
+	// hold it that long: a failed fetch holds it for the backoff at least
+	// (50 ms; stream.errFetch), and only a later fetch clears it.
 	stops
 	// mayStop: the fault can outlast kafka-go's retries of a write or a
 	// fetch (how often depends on timing): the worker may say it is not

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -18,6 +19,12 @@ const minBatchAge = 2 * time.Millisecond
 // Under light load a complaint waits for the write before it rather than
 // for a batch to fill; under heavy load a batch fills while the one
 // before it is written (group commit).
+//
+// An error of the reader is returned, with the messages taken before it
+// (kafka-go hands a partition's errors out among the other partitions'
+// messages: one that came while the batch filled is no less a failed
+// fetch). A message fetched makes the worker ready again if a failed
+// fetch was why it was not (errFetch).
 func (w *Worker) fetch(ctx context.Context, idle <-chan struct{}, d *deciding) error {
 	first, err := w.reader.FetchMessage(ctx)
 	if err != nil {
@@ -26,6 +33,7 @@ func (w *Worker) fetch(ctx context.Context, idle <-chan struct{}, d *deciding) e
 	w.mu.Lock()
 	w.lastMessage = time.Now()
 	w.mu.Unlock()
+	w.clearNotReady(errFetch)
 	d.add(first)
 	bctx, stop := context.WithTimeout(ctx, w.cfg.BatchWait)
 	defer stop()
@@ -46,6 +54,9 @@ func (w *Worker) fetch(ctx context.Context, idle <-chan struct{}, d *deciding) e
 	for d.len() < w.cfg.BatchSize {
 		m, err := w.reader.FetchMessage(bctx)
 		if err != nil {
+			if !errors.Is(err, bctx.Err()) { // not the batch's end: the reader failed
+				return err
+			}
 			break
 		}
 		d.add(m)

@@ -91,10 +91,5 @@ func (w *Worker) requestRejoin() {
 
 // clearNotReady makes the worker ready if the reason it is not is target.
 func (w *Worker) clearNotReady(target error) {
-	w.mu.Lock()
-	is := errors.Is(w.notReady, target)
-	w.mu.Unlock()
-	if is {
-		w.setReady(nil)
-	}
+	w.setReadyIf(nil, func(now error) bool { return errors.Is(now, target) })
 }

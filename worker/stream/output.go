@@ -217,7 +217,7 @@ func (w *Worker) write(ctx context.Context, buf *batchBuf) error {
 		}
 		err := w.writer.WriteMessages(ctx, msgs...)
 		if err == nil {
-			w.setReady(nil)
+			w.writtenReady()
 			return nil
 		}
 		var failed, tooLarge []int
@@ -246,7 +246,7 @@ func (w *Worker) write(ctx context.Context, buf *batchBuf) error {
 			}
 		}
 		if len(failed) == 0 {
-			w.setReady(nil)
+			w.writtenReady()
 			return nil
 		}
 		pending = failed
@@ -256,6 +256,12 @@ func (w *Worker) write(ctx context.Context, buf *batchBuf) error {
 			return fmt.Errorf("write: %w (gave up: %v)", err, ctx.Err())
 		}
 	}
+}
+
+// writtenReady makes the worker ready once a batch is written, unless a
+// fetch failed since it was fetched (errFetch): a fetch clears that.
+func (w *Worker) writtenReady() {
+	w.setReadyIf(nil, func(now error) bool { return !errors.Is(now, errFetch) })
 }
 
 // writeAlone writes o in a batch of its own, making it smaller each time

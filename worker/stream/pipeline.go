@@ -50,14 +50,20 @@ func (w *Worker) consume(ctx context.Context) error {
 			if errors.Is(err, errRejoined) {
 				continue
 			}
-			w.m.FetchErrors.Inc()
-			w.setReady(fmt.Errorf("fetch: %w", err))
+			w.fetchFailed(err)
 			if !bo.wait(ctx) {
 				return fl.wait()
 			}
 			continue
 		}
-		bo.reset()
+		// A fetch that failed after it took messages: they are decided
+		// and written, and the next fetch waits as after any failed one.
+		failed := err != nil
+		if failed {
+			w.fetchFailed(err)
+		} else {
+			bo.reset()
+		}
 		// The batch is finished even when ctx ends meanwhile, within the
 		// shutdown timeout (d.ctx).
 		p, err := w.decided(d)
@@ -74,10 +80,23 @@ func (w *Worker) consume(ctx context.Context) error {
 			return w.finishBatch(d.ctx, p)
 		})
 		n++
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || failed && !bo.wait(ctx) {
 			return fl.wait()
 		}
 	}
+}
+
+// errFetch is why the worker is not ready after a fetch failed. Only a
+// message fetched since makes it ready again (fetch), not the write of a
+// batch fetched before the failure, which the pipeline finishes meanwhile:
+// so the worker says it is not ready for at least the backoff after every
+// failed fetch, however soon that write succeeds.
+var errFetch = errors.New("fetch")
+
+// fetchFailed counts a failed fetch and reports the worker not ready.
+func (w *Worker) fetchFailed(err error) {
+	w.m.FetchErrors.Inc()
+	w.setReady(fmt.Errorf("%w: %w", errFetch, err))
 }
 
 // flight is the batch being written and committed while the next one is

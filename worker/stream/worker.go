@@ -76,8 +76,16 @@ func (w *Worker) Ready() error {
 	return w.notReady
 }
 
-func (w *Worker) setReady(err error) {
+func (w *Worker) setReady(err error) { w.setReadyIf(err, nil) }
+
+// setReadyIf is setReady if cond (nil: always) holds for the reason the
+// worker is not ready now (nil when it is ready), checked and set at once.
+func (w *Worker) setReadyIf(err error, cond func(now error) bool) {
 	w.mu.Lock()
+	if cond != nil && !cond(w.notReady) {
+		w.mu.Unlock()
+		return
+	}
 	changed := (w.notReady == nil) != (err == nil)
 	w.notReady = err
 	w.mu.Unlock()
