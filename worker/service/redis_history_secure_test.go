@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -187,7 +186,7 @@ func TestRedisHistoryRefusedSaysWhy(t *testing.T) {
 // runSecured starts a worker from the run flags (the broker, a group and
 // the history in Redis under prefix hist:, then args), logging at info
 // into the returned buffer and the test's log.
-func runSecured(t *testing.T, brokers []string, args ...string) (*service.Service, *syncBuffer) {
+func runSecured(t *testing.T, brokers []string, args ...string) (*service.Service, *lockedBuffer) {
 	t.Helper()
 	all := append([]string{"--brokers", strings.Join(brokers, ","), "--group", "g-secure", "--worker-id", "w-secure",
 		"--history", "redis", "--redis-prefix", "hist:", "--metrics-addr", "127.0.0.1:0", "--sla=false"}, args...)
@@ -197,7 +196,7 @@ func runSecured(t *testing.T, brokers []string, args ...string) (*service.Servic
 		t.Fatalf("run %s: exit %d: %s", strings.Join(all, " "), code, errb.String())
 	}
 	o.BatchSize, o.BatchWait, o.ShutdownTimeout = 64, 5*time.Millisecond, 5*time.Second
-	logs := &syncBuffer{}
+	logs := &lockedBuffer{}
 	log := zerolog.New(io.MultiWriter(logs, zerolog.NewTestWriter(t))).Level(zerolog.InfoLevel)
 	svc, err := service.Start(context.Background(), o, log, nil)
 	if err != nil {
@@ -222,7 +221,7 @@ func groupMembers(t *testing.T, brokers []string, group string) int {
 	return n
 }
 
-func noSecret(t *testing.T, logs *syncBuffer) {
+func noSecret(t *testing.T, logs *lockedBuffer) {
 	t.Helper()
 	if strings.Contains(logs.String(), secretPassword) {
 		t.Errorf("a log line carries the password:\n%s", logs.String())
@@ -240,21 +239,4 @@ func clientTLS(t *testing.T, certs redistest.Certs, clientCert bool) *tls.Config
 		t.Fatal(err)
 	}
 	return tc
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
