@@ -19,6 +19,7 @@ type Pipeline struct {
 	WriteRetries        prometheus.Counter
 	CommitFailures      prometheus.Counter
 	FetchErrors         prometheus.Counter
+	SkippedByRetention  prometheus.Counter
 	RuleReloads         *prometheus.CounterVec // result: success|failure
 	RulesetInfo         *prometheus.GaugeVec   // ruleset hash, value 1 for the active one
 	Ready               prometheus.Gauge
@@ -92,6 +93,10 @@ func New(reg prometheus.Registerer) *Pipeline {
 			Namespace: namespace, Name: "fetch_errors_total",
 			Help: "Errors fetching from the complaints topic.",
 		}),
+		SkippedByRetention: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "complaints_skipped_by_retention_total",
+			Help: "Complaints that retention removed from the complaints topic before any worker read them: never decided (offsets from the group's commit to the first offset left).",
+		}),
 		RuleReloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "rule_reloads_total",
 			Help: "Ruleset reloads, by result (success or failure).",
@@ -126,7 +131,7 @@ func New(reg prometheus.Registerer) *Pipeline {
 		}),
 	}
 	reg.MustRegister(p.Consumed, p.Decided, p.DeadLettered, p.RuleHits, p.RuleErrors, p.Tags, p.DecisionLatency,
-		p.BatchSize, p.WriteRetries, p.CommitFailures, p.FetchErrors, p.RuleReloads, p.RulesetInfo, p.Ready, p.Lag, p.Revisions, p.HistoryErrors, p.SLARestore, p.InvalidStatusEvents)
+		p.BatchSize, p.WriteRetries, p.CommitFailures, p.FetchErrors, p.SkippedByRetention, p.RuleReloads, p.RulesetInfo, p.Ready, p.Lag, p.Revisions, p.HistoryErrors, p.SLARestore, p.InvalidStatusEvents)
 	for _, r := range []string{"success", "failure"} {
 		p.RuleReloads.WithLabelValues(r)
 	}

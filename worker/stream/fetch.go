@@ -34,6 +34,7 @@ func (w *Worker) fetch(ctx context.Context, idle <-chan struct{}, d *deciding) e
 	w.lastMessage = time.Now()
 	w.mu.Unlock()
 	w.clearNotReady(errFetch)
+	w.saw(ctx, &first)
 	d.add(first)
 	bctx, stop := context.WithTimeout(ctx, w.cfg.BatchWait)
 	defer stop()
@@ -59,6 +60,7 @@ func (w *Worker) fetch(ctx context.Context, idle <-chan struct{}, d *deciding) e
 			}
 			break
 		}
+		w.saw(ctx, &m)
 		d.add(m)
 	}
 	return nil

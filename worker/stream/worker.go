@@ -32,8 +32,9 @@ type Worker struct {
 	// maxBytes bounds every message written (messageSize); set by Run.
 	maxBytes int
 
-	dec  *schema.Decoder
-	bufs [2]batchBuf // where the batch being decided and the one being written are built, in turn
+	dec   *schema.Decoder
+	skips skipWatch   // complaints retention removed before they were read (retention.go)
+	bufs  [2]batchBuf // where the batch being decided and the one being written are built, in turn
 	// headerValues are shared header values (ruleset hashes, queues); used
 	// by the goroutine that decides.
 	headerValues map[string][]byte
