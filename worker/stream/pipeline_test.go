@@ -117,6 +117,22 @@ type gatedStore struct {
 	record func(ctx context.Context, id string) error
 }
 
+// reached returns a channel closed when the complaint id is recorded;
+// Record then waits for hold to close (nil: it goes on at once).
+func (s *gatedStore) reached(id string, hold <-chan struct{}) <-chan struct{} {
+	ch := make(chan struct{})
+	s.record = func(ctx context.Context, got string) error {
+		if got == id {
+			close(ch)
+			if hold != nil {
+				<-hold
+			}
+		}
+		return nil
+	}
+	return ch
+}
+
 func (s *gatedStore) Record(ctx context.Context, in history.Input, j history.Judge) (history.Observation, error) {
 	if s.record != nil {
 		if err := s.record(ctx, in.Complaint.ComplaintID); err != nil {
@@ -317,14 +333,7 @@ func TestPipelineWriteFailureCommitsNothingPastIt(t *testing.T) {
 		failed <- struct{}{}
 		return errors.New("broker says no")
 	}
-	third := h.msgs[2].Key
-	decided3 := make(chan struct{})
-	h.store.record = func(ctx context.Context, id string) error {
-		if id == string(third) {
-			close(decided3)
-		}
-		return nil
-	}
+	decided3 := h.store.reached(string(h.msgs[2].Key), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	wait := h.run(ctx)
 	h.send(ctx, h.msgs)
@@ -377,14 +386,8 @@ func TestPipelineShutdownFinishesBothBatches(t *testing.T) {
 		return nil
 	}
 	second := string(h.msgs[1].Key)
-	deciding, releaseDecide := make(chan struct{}), make(chan struct{})
-	h.store.record = func(ctx context.Context, id string) error {
-		if id == second {
-			close(deciding)
-			<-releaseDecide
-		}
-		return nil
-	}
+	releaseDecide := make(chan struct{})
+	deciding := h.store.reached(second, releaseDecide)
 	ctx, cancel := context.WithCancel(context.Background())
 	wait := h.run(ctx)
 	h.send(ctx, h.msgs)
@@ -420,13 +423,7 @@ func TestPipelineShutdownCommitsNeitherWhenTheWriteHangs(t *testing.T) {
 		return ctx.Err()
 	}
 	second := string(h.msgs[1].Key)
-	deciding := make(chan struct{})
-	h.store.record = func(ctx context.Context, id string) error {
-		if id == second {
-			close(deciding)
-		}
-		return nil
-	}
+	deciding := h.store.reached(second, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	wait := h.run(ctx)
 	h.send(ctx, h.msgs)

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -52,29 +53,36 @@ func (w *Worker) saw(ctx context.Context, m *kafka.Message) {
 }
 
 func (w *Worker) lookForSkipped(ctx context.Context, partition int, offset, expected int64) {
-	ctx, cancel := context.WithTimeout(ctx, retentionLookTimeout)
-	defer cancel()
-	committed, err := w.kafka.CommittedOffsets(ctx, w.cfg.GroupID, w.cfg.ComplaintsTopic, []int{partition})
+	committed, first, err := w.partitionOffsets(ctx, partition)
 	if err != nil {
 		w.log.Debug().Err(err).Int("partition", partition).Msg("looking for complaints removed before they were read")
 		return
+	}
+	from, to := max(committed, expected), min(first, offset)
+	if n := to - from; n > 0 {
+		w.m.SkippedByRetention.Add(float64(n))
+		w.log.Error().Int("partition", partition).Int64("from_offset", from).Int64("to_offset", to).Int64("complaints", n).
+			Msg("retention removed complaints before any worker read them: they will not be decided")
+	}
+}
+
+// partitionOffsets is the group's committed offset on a partition of the
+// complaints topic, and the first offset the log still holds there.
+func (w *Worker) partitionOffsets(ctx context.Context, partition int) (committed, first int64, err error) {
+	ctx, cancel := context.WithTimeout(ctx, retentionLookTimeout)
+	defer cancel()
+	c, err := w.kafka.CommittedOffsets(ctx, w.cfg.GroupID, w.cfg.ComplaintsTopic, []int{partition})
+	if err != nil {
+		return 0, 0, err
 	}
 	parts, err := w.kafka.Partitions(ctx, w.cfg.ComplaintsTopic)
 	if err != nil {
-		w.log.Debug().Err(err).Int("partition", partition).Msg("looking for complaints removed before they were read")
-		return
+		return 0, 0, err
 	}
 	for _, p := range parts {
-		if p.ID != partition {
-			continue
+		if p.ID == partition {
+			return c[partition], p.First, nil
 		}
-		from := max(committed[partition], expected)
-		to := min(p.First, offset)
-		if n := to - from; n > 0 {
-			w.m.SkippedByRetention.Add(float64(n))
-			w.log.Error().Int("partition", partition).Int64("from_offset", from).Int64("to_offset", to).Int64("complaints", n).
-				Msg("retention removed complaints before any worker read them: they will not be decided")
-		}
-		return
 	}
+	return 0, 0, fmt.Errorf("partition %d of %s not listed", partition, w.cfg.ComplaintsTopic)
 }
