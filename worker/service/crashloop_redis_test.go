@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -66,7 +67,9 @@ func TestCrashLoop(t *testing.T) {
 	rulesDir := servicetest.CopyShippedRules(t)
 	ruleFile := firstRuleFile(t, rulesDir)
 	args := func(id string) []string {
-		return append(workerArgs(b.Addrs(), redisAddr, prefix, group, id), "--rules", rulesDir)
+		// At info, a kept log says when each worker started consuming
+		// and was ready: the first thing to read when a round stalls.
+		return append(workerArgs(b.Addrs(), redisAddr, prefix, group, id), "--rules", rulesDir, "--log-level", "info")
 	}
 
 	steady := startWorker(t, bin, args("steady")...)
@@ -92,7 +95,7 @@ func TestCrashLoop(t *testing.T) {
 		servicetest.WaitProgress(t, fmt.Sprintf("%d complaints decided", at+chunk/4), 60*time.Second, func() (int, bool) {
 			d, _, _ := out.Count()
 			return d, d >= at+chunk/4
-		}, func() string { return "" })
+		}, func() string { return groupState(b, group, o.ComplaintsTopic) })
 		v := victim.Load()
 		before := b.Cluster().GroupInfo(group)
 		c := crash{n: k + 1, point: killPoint(k % 4)}
@@ -273,6 +276,26 @@ func groupOf(t *testing.T, b *embedded.Broker, group string, before *kfake.Group
 	if err != nil {
 		t.Fatalf("the group did not form again with both workers: %v (now %+v)", err, b.Cluster().GroupInfo(group))
 	}
+}
+
+// groupState is what a stalled round reports of the group: its state,
+// its members and the offsets committed for topic.
+func groupState(b *embedded.Broker, group, topic string) string {
+	g := b.Cluster().GroupInfo(group)
+	if g == nil {
+		return "no group " + group
+	}
+	var s strings.Builder
+	fmt.Fprintf(&s, "group %s: %s, epoch %d, %d members", g.Group, g.State, g.Epoch, len(g.Members))
+	for _, m := range g.Members {
+		fmt.Fprintf(&s, "\n  member %s (%s)", m.MemberID, m.ClientHost)
+	}
+	commits := g.Commits[topic]
+	for _, p := range slices.Sorted(maps.Keys(commits)) {
+		c := commits[p]
+		fmt.Fprintf(&s, "\n  %s[%d] committed %d at %s", topic, p, c.Offset, c.At.Format("15:04:05.000"))
+	}
+	return s.String()
 }
 
 func waitHits(t *testing.T, h *faults.Handle, what string) {
