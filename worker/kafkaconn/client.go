@@ -146,7 +146,20 @@ func (c *Client) GroupReader(cfg kafka.ReaderConfig) *kafka.Reader {
 	if cfg.ErrorLogger == nil {
 		cfg.ErrorLogger = c.logger("kafka-reader")
 	}
+	if cfg.Logger == nil {
+		cfg.Logger = c.debugLogger("kafka-reader")
+	}
 	return kafka.NewReader(cfg)
+}
+
+// debugLogger passes kafka-go's account of what it does (joining the
+// group, the partitions assigned, each commit) to the log at debug level.
+func (c *Client) debugLogger(component string) kafka.Logger {
+	log := c.log.With().Str("component", component).Logger()
+	if log.GetLevel() > zerolog.DebugLevel {
+		return nil // kafka-go formats nothing for a nil Logger
+	}
+	return kafka.LoggerFunc(func(msg string, args ...any) { log.Debug().Msgf(msg, args...) })
 }
 
 func (c *Client) logger(component string) kafka.Logger {

@@ -170,3 +170,66 @@ func TestPartitionsAndReadPartitions(t *testing.T) {
 		t.Errorf("ReadPartitions: %v", err)
 	}
 }
+
+// At debug level, a group reader's log says what kafka-go did in the
+// group (the partitions it was assigned, its commits); above debug, it
+// says none of it.
+func TestGroupReaderTellsItsGroupEventsAtDebug(t *testing.T) {
+	b, err := embedded.Start("127.0.0.1:0", []embedded.Topic{{Name: "t", Partitions: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for _, level := range []zerolog.Level{zerolog.DebugLevel, zerolog.InfoLevel} {
+		var buf lockedBuffer
+		kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.New(&buf).Level(level))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		w := kc.Writer("t")
+		if err := w.WriteMessages(ctx, kafka.Message{Key: []byte("k"), Value: []byte("v")}); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		r := kc.GroupReader(kafka.ReaderConfig{GroupID: "g-" + level.String(), Topic: "t", StartOffset: kafka.FirstOffset,
+			MaxWait: 250 * time.Millisecond}) // Close waits for a fetch in flight
+		m, err := r.FetchMessage(ctx)
+		if err == nil {
+			err = r.CommitMessages(ctx, m)
+		}
+		r.Close()
+		kc.Close()
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		logged := buf.String()
+		told := strings.Contains(logged, `"component":"kafka-reader"`) && strings.Contains(logged, "committed offsets")
+		if level == zerolog.DebugLevel && (!told || !strings.Contains(logged, `"level":"debug"`)) {
+			t.Errorf("at debug, the log does not tell the reader's commit:\n%s", logged)
+		}
+		if level == zerolog.InfoLevel && strings.Contains(logged, "committed offsets") {
+			t.Errorf("at info, the log tells kafka-go's debug lines:\n%s", logged)
+		}
+	}
+}
+
+// lockedBuffer is a log destination kafka-go's goroutines may write to
+// while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

@@ -67,9 +67,10 @@ func TestCrashLoop(t *testing.T) {
 	rulesDir := servicetest.CopyShippedRules(t)
 	ruleFile := firstRuleFile(t, rulesDir)
 	args := func(id string) []string {
-		// At info, a kept log says when each worker started consuming
-		// and was ready: the first thing to read when a round stalls.
-		return append(workerArgs(b.Addrs(), redisAddr, prefix, group, id), "--rules", rulesDir, "--log-level", "info")
+		// At debug, a kept log says what each worker did in the group
+		// (kafka-go's joins, assignments and commits) and what it
+		// decided: the first thing to read when a round stalls.
+		return append(workerArgs(b.Addrs(), redisAddr, prefix, group, id), "--rules", rulesDir, "--log-level", "debug")
 	}
 
 	steady := startWorker(t, bin, args("steady")...)
@@ -113,7 +114,7 @@ func TestCrashLoop(t *testing.T) {
 		}
 		armed := n.Inject(f)
 		servicetest.Produce(t, b.Addrs(), o.ComplaintsTopic, lines[at+chunk/2:at+chunk])
-		waitHits(t, armed, "the victim's "+c.point.String())
+		waitHits(t, armed, "the victim's "+c.point.String(), func() string { return groupState(b, group, o.ComplaintsTopic) })
 		armed.Remove()
 		switch c.point {
 		case killInReload:
@@ -298,12 +299,12 @@ func groupState(b *embedded.Broker, group, topic string) string {
 	return s.String()
 }
 
-func waitHits(t *testing.T, h *faults.Handle, what string) {
+func waitHits(t *testing.T, h *faults.Handle, what string, describe func() string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := h.Wait(ctx, 1); err != nil {
-		t.Fatalf("waiting for %s: %v", what, err)
+		t.Fatalf("waiting for %s: %v\n%s", what, err, describe())
 	}
 }
 
