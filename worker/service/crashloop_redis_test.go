@@ -114,7 +114,9 @@ func TestCrashLoop(t *testing.T) {
 		}
 		armed := n.Inject(f)
 		servicetest.Produce(t, b.Addrs(), o.ComplaintsTopic, lines[at+chunk/2:at+chunk])
-		waitHits(t, armed, "the victim's "+c.point.String(), func() string { return groupState(b, group, o.ComplaintsTopic) })
+		waitHits(t, armed, "the victim's "+c.point.String(), func() string {
+			return groupState(b, group, o.ComplaintsTopic) + "\nwhose sockets:\n" + owner.report()
+		})
 		armed.Remove()
 		switch c.point {
 		case killInReload:

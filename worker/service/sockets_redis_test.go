@@ -22,6 +22,7 @@ import (
 type socketOwner struct {
 	mu    sync.Mutex
 	known map[string]bool
+	told  []string // how each answer was found, the latest last (report)
 }
 
 func newSocketOwner() *socketOwner { return &socketOwner{known: map[string]bool{}} }
@@ -35,11 +36,21 @@ func (s *socketOwner) owns(pid int, addr net.Addr) bool {
 		return v
 	}
 	v := false
-	if inode := socketInode(addr); inode != "" {
+	inode := socketInode(addr)
+	if inode != "" {
 		v = holds(pid, inode)
 	}
 	s.known[key] = v
+	s.told = append(s.told, fmt.Sprintf("process %d, socket %s: inode %q, held %v", pid, addr, inode, v))
 	return v
+}
+
+// report is how the latest answers were found, for a test that waited in
+// vain for a process's request.
+func (s *socketOwner) report() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Join(s.told[max(0, len(s.told)-20):], "\n")
 }
 
 // socketInode is the inode of the loopback TCP socket bound to addr, or "".
