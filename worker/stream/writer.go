@@ -24,6 +24,7 @@ import (
 // as one call carries the whole output and the next waits for it.
 type Writer struct {
 	w       *kafka.Writer
+	fast    *oneRequest      // nil: every call through w
 	parts   map[string][]int // topic -> its partitions, when the Writer was made
 	counts  map[share]int
 	keyless map[string]int
@@ -47,7 +48,7 @@ const flushAtOnce = time.Nanosecond
 func NewWriter(kw *kafka.Writer, partitions map[string]int) *Writer {
 	kw.BatchTimeout = flushAtOnce
 	w := &Writer{w: kw, parts: map[string][]int{}, counts: map[share]int{}, keyless: map[string]int{},
-		bal: kafkaconn.Balancer()}
+		bal: kafkaconn.Balancer(), fast: newOneRequest(kw)}
 	for t, n := range partitions {
 		ps := make([]int, n)
 		for i := range ps {
@@ -62,8 +63,28 @@ func NewWriter(kw *kafka.Writer, partitions map[string]int) *Writer {
 // kafka-go's error (kafka.WriteErrors, one per message, when some failed).
 // It is not safe for concurrent use.
 func (w *Writer) WriteMessages(ctx context.Context, msgs ...kafka.Message) error {
-	w.w.BatchSize = w.largestShare(msgs)
-	return w.w.WriteMessages(ctx, msgs...)
+	if w.fast == nil {
+		w.w.BatchSize = w.largestShare(msgs)
+		return w.w.WriteMessages(ctx, msgs...)
+	}
+	limit := int(w.w.BatchBytes)
+	if limit <= 0 {
+		limit = kafkaconn.DefaultMaxMessageBytes
+	}
+	rest := w.fast.send(ctx, w, msgs, limit)
+	if len(rest) == 0 {
+		return nil
+	}
+	return w.writeRest(ctx, msgs, rest)
+}
+
+// Fallbacks is how many messages the kafka-go Writer wrote because one
+// request per broker could not (oneRequest).
+func (w *Writer) Fallbacks() int64 {
+	if w.fast == nil {
+		return 0
+	}
+	return w.fast.fallbacks
 }
 
 // Close flushes and closes the kafka-go writer.

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/trustsafety/complaintd/worker/embedded"
+	"github.com/trustsafety/complaintd/worker/faults"
 	"github.com/trustsafety/complaintd/worker/kafkaconn"
 	"github.com/trustsafety/complaintd/worker/stream"
 )
@@ -80,5 +82,191 @@ func TestWriterSendsOneRequestPerPartition(t *testing.T) {
 				mu.Unlock()
 			}
 		})
+	}
+}
+
+// One call is one produce request per broker, carrying every partition
+// that broker leads (oneRequest): with three brokers, at most three
+// requests for the 9 partitions, each partition in one of them.
+func TestWriterSendsOneRequestPerBroker(t *testing.T) {
+	n := faults.New()
+	b, err := embedded.Start("127.0.0.1:0", []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}}, n.Opts(3)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var mu sync.Mutex
+	var requests []map[string]int
+	b.Cluster().ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		b.Cluster().KeepControl()
+		mu.Lock()
+		defer mu.Unlock()
+		in := map[string]int{}
+		for _, tp := range req.(*kmsg.ProduceRequest).Topics {
+			for _, p := range tp.Partitions {
+				in[fmt.Sprintf("%s/%d", tp.Topic, p.Partition)]++
+			}
+		}
+		requests = append(requests, in)
+		return nil, nil, false
+	})
+	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	w := stream.NewWriter(kc.Writer(""), map[string]int{"six": 6, "three": 3})
+	defer w.Close()
+	md, err := (&kafka.Client{Addr: kafka.TCP(b.Addrs()...)}).Metadata(context.Background(), &kafka.MetadataRequest{Topics: []string{"six", "three"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byLeader := map[int]bool{}
+	for _, tp := range md.Topics {
+		for _, p := range tp.Partitions {
+			byLeader[p.Leader.ID] = true
+		}
+	}
+	leaders := len(byLeader)
+	msgs := keyedMessages(300)
+	for call := 1; call <= 2; call++ {
+		mu.Lock()
+		requests = nil
+		mu.Unlock()
+		if err := w.WriteMessages(context.Background(), msgs...); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		seen := map[string]int{}
+		for _, in := range requests {
+			for tp, k := range in {
+				seen[tp] += k
+			}
+		}
+		if len(requests) != leaders || len(seen) != 9 {
+			t.Errorf("call %d: %d produce requests for %d partitions, want %d (the leaders) for 9: %v", call, len(requests), len(seen), leaders, requests)
+		}
+		for tp, k := range seen {
+			if k != 1 {
+				t.Errorf("call %d: %s in %d requests, want 1", call, tp, k)
+			}
+		}
+		mu.Unlock()
+	}
+	if f := w.Fallbacks(); f != 0 {
+		t.Errorf("%d messages written by kafka-go's Writer, want 0", f)
+	}
+	wantCounts(t, kc, msgs, 2, nil)
+}
+
+// What the one request could not write is written by kafka-go's Writer,
+// and only that: a partition the broker's answer refuses is written again
+// (the broker had taken it: at least once), the others once; a request
+// lost before the broker read it is written whole, once.
+func TestWriterWritesAgainWhatTheOneRequestCouldNot(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault faults.Fault
+		twice map[string]bool // partitions written twice
+	}{
+		{"a partition refused in the answer", faults.Fault{Keys: []kmsg.Key{kmsg.Produce}, Count: 1, Corrupt: func(r kmsg.Response) {
+			for i, tp := range r.(*kmsg.ProduceResponse).Topics {
+				for j, p := range tp.Partitions {
+					if tp.Topic == "six" && p.Partition == 0 {
+						r.(*kmsg.ProduceResponse).Topics[i].Partitions[j].ErrorCode = 6 // NOT_LEADER_OR_FOLLOWER
+					}
+				}
+			}
+		}}, map[string]bool{"six/0": true}},
+		{"the request dropped", faults.Fault{Keys: []kmsg.Key{kmsg.Produce}, Count: 1, Drop: true}, nil},
+		// The broker took it and never answers: past the Writer's
+		// WriteTimeout, everything is written again.
+		{"the answer never comes", faults.Fault{Keys: []kmsg.Key{kmsg.Produce}, Count: 1, Hold: true}, allPartitions},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := faults.New()
+			b, err := embedded.Start("127.0.0.1:0", []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}}, n.Opts(1)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.Nop())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer kc.Close()
+			kw := kc.Writer("")
+			kw.WriteTimeout = 300 * time.Millisecond
+			w := stream.NewWriter(kw, map[string]int{"six": 6, "three": 3})
+			defer w.Close()
+			msgs := keyedMessages(300)
+			h := n.Inject(tc.fault)
+			defer h.Remove()
+			if err := w.WriteMessages(context.Background(), msgs...); err != nil {
+				t.Fatal(err)
+			}
+			if h.Hits() != 1 {
+				t.Fatalf("the fault acted on %d requests", h.Hits())
+			}
+			wantFallbacks := len(msgs)
+			if tc.twice != nil && len(tc.twice) < len(allPartitions) {
+				wantFallbacks = 0
+				for _, m := range msgs {
+					if tc.twice[partitionOf(m)] {
+						wantFallbacks++
+					}
+				}
+			}
+			if f := w.Fallbacks(); f != int64(wantFallbacks) {
+				t.Errorf("%d messages written by kafka-go's Writer, want %d", f, wantFallbacks)
+			}
+			wantCounts(t, kc, msgs, 1, tc.twice)
+		})
+	}
+}
+
+var allPartitions = map[string]bool{"six/0": true, "six/1": true, "six/2": true, "six/3": true, "six/4": true, "six/5": true,
+	"three/0": true, "three/1": true, "three/2": true}
+
+// keyedMessages are n messages to "six" and n/3 to "three", keyed.
+func keyedMessages(n int) []kafka.Message {
+	var msgs []kafka.Message
+	for i := range n {
+		msgs = append(msgs, kafka.Message{Topic: "six", Key: fmt.Appendf(nil, "C-%07d", i), Value: []byte("x")})
+		if i%3 == 0 {
+			msgs = append(msgs, kafka.Message{Topic: "three", Key: fmt.Appendf(nil, "C-%07d", i), Value: []byte("y")})
+		}
+	}
+	return msgs
+}
+
+// partitionOf is "topic/partition" of m, by the one partitioner.
+func partitionOf(m kafka.Message) string {
+	ps := map[string][]int{"six": {0, 1, 2, 3, 4, 5}, "three": {0, 1, 2}}[m.Topic]
+	return fmt.Sprintf("%s/%d", m.Topic, kafkaconn.Balancer().Balance(m, ps...))
+}
+
+// wantCounts checks how many records each partition holds: msgs written
+// calls times, and once more for the partitions of twice.
+func wantCounts(t *testing.T, kc *kafkaconn.Client, msgs []kafka.Message, calls int, twice map[string]bool) {
+	t.Helper()
+	want := map[string]int64{}
+	for _, m := range msgs {
+		want[partitionOf(m)] += int64(calls)
+	}
+	for tp := range twice {
+		want[tp] += want[tp] / int64(calls)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	parts, err := kc.Partitions(ctx, "six", "three")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range parts {
+		tp := fmt.Sprintf("%s/%d", p.Topic, p.ID)
+		if got := p.End - p.First; got != want[tp] {
+			t.Errorf("%s holds %d records, want %d", tp, got, want[tp])
+		}
 	}
 }
