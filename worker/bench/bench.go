@@ -37,9 +37,12 @@ func Run(ctx context.Context, o Options, l Launcher, progress io.Writer) (*Repor
 	err = b.throughput(ctx)
 	if err == nil {
 		for i, load := range Loads {
-			if err = b.latency(ctx, i, load); err != nil {
+			if err = b.latency(ctx, i, load, load*b.report.Worker.PerSecond); err != nil {
 				break
 			}
+		}
+		if err == nil && o.Rate > 0 {
+			err = b.latency(ctx, len(Loads), o.Rate/b.report.Worker.PerSecond, o.Rate)
 		}
 	}
 	if err = b.tearDown(err); err != nil {
@@ -229,8 +232,7 @@ func (b *bench) drain(ctx context.Context, role, topic string) (*Drain, error) {
 
 // latency offers load times the worker's saturating rate, open loop, for
 // o.Duration, and measures the latency of every decision.
-func (b *bench) latency(ctx context.Context, i int, load float64) error {
-	rate := load * b.report.Worker.PerSecond
+func (b *bench) latency(ctx context.Context, i int, load, rate float64) error {
 	n := max(1, int(rate*b.o.Duration.Seconds()))
 	prefix := fmt.Sprintf("L%d-", i+1)
 	b.say("%.0f%% load: %d complaints at %.0f/s", load*100, n, rate)
@@ -287,7 +289,7 @@ func (b *bench) latency(ctx context.Context, i int, load float64) error {
 		return fmt.Errorf("%.0f%% load: %d of %d decisions read: %w", load*100, b.tracker.count(st), n, err)
 	}
 	late := percentiles(lag)
-	s := Step{Load: load, Rate: rate, Complaints: n, Lag: late.P99, LagMax: late.Max, Latency: percentiles(st.lat)}
+	s := Step{Load: load, Fixed: i >= len(Loads), Rate: rate, Complaints: n, Lag: late.P99, LagMax: late.Max, Latency: percentiles(st.lat)}
 	s.Usage = usage(first, st.marks[0].s)
 	b.report.Steps = append(b.report.Steps, s)
 	return nil

@@ -45,6 +45,7 @@ func launcher(t testing.TB) bench.Launcher {
 func TestBenchRuns(t *testing.T) {
 	o := bench.Defaults()
 	o.Complaints, o.Duration, o.EngineTime, o.JSON = 600, 300*time.Millisecond, 5*time.Millisecond, true
+	o.Rate = 1000 // one more step, at a fixed rate
 	if err := o.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -72,12 +73,18 @@ func TestBenchRuns(t *testing.T) {
 	if r.RatioTwice <= 0 || r.CPURatioTwice <= 0 || r.Worker != nil && r.PipeTwice != nil && r.RatioTwice != r.Worker.PerSecond/r.PipeTwice.PerSecond {
 		t.Errorf("ratios against the two-copy pipe: %v, by CPU %v", r.RatioTwice, r.CPURatioTwice)
 	}
-	if len(r.Steps) != len(bench.Loads) {
+	if len(r.Steps) != len(bench.Loads)+1 {
 		t.Fatalf("%d latency steps", len(r.Steps))
 	}
 	for i, s := range r.Steps {
 		want := max(1, int(s.Rate*o.Duration.Seconds()))
-		if s.Load != bench.Loads[i] || s.Rate <= 0 || s.Complaints != want ||
+		load, fixed := o.Rate/r.Worker.PerSecond, true
+		if i < len(bench.Loads) {
+			load, fixed = bench.Loads[i], false
+		} else if s.Rate != o.Rate {
+			t.Errorf("step %d: rate %v, want --rate's %v", i, s.Rate, o.Rate)
+		}
+		if s.Load != load || s.Fixed != fixed || s.Rate <= 0 || s.Complaints != want ||
 			!(0 < s.P50 && s.P50 <= s.P90 && s.P90 <= s.P99 && s.P99 <= s.Max) {
 			t.Errorf("step %d: %+v", i, s)
 		}
@@ -100,7 +107,7 @@ func TestBenchRuns(t *testing.T) {
 	if !regexp.MustCompile(`engine, \d+ rules`).MatchString(table.String()) {
 		t.Errorf("the table lacks the shipped ruleset's engine line:\n%s", table.String())
 	}
-	for _, want := range []string{"worker / pipe", "pipe again", "worker / pipe writing two copies", "others' cores", "the same by CPU", "decision latency", "25%", "50%", "hand-written Go", "engine, 1000 rules", "offline scorer"} {
+	for _, want := range []string{"worker / pipe", "pipe again", "worker / pipe writing two copies", "others' cores", "the same by CPU", "decision latency", "25%", "50%", "(--rate)", "hand-written Go", "engine, 1000 rules", "offline scorer"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("the table lacks %q:\n%s", want, table.String())
 		}

@@ -21,6 +21,10 @@ type Options struct {
 	BatchSize  int           // the worker's and the pipe's
 	BatchWait  time.Duration
 	SLA        bool // run the worker with its SLA replica
+	// Rate, when set, adds a latency step at this many complaints/s,
+	// whatever the saturating rate: two builds, or a worker and a peak
+	// hour, compared at one offered load.
+	Rate float64
 	Seed       uint64
 	Timeout    time.Duration // for the whole run
 	JSON       bool
@@ -67,6 +71,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.Partitions, "partitions", o.Partitions, "partitions of the complaints, audit and pipe topics")
 	fs.IntVar(&o.BatchSize, "batch-size", o.BatchSize, "messages per batch, for the worker and the pipe")
 	cli.DurationVar(fs, &o.BatchWait, "batch-wait", o.BatchWait, "how long the worker and the pipe wait to fill a batch")
+	fs.Float64Var(&o.Rate, "rate", o.Rate, "also measure decision latency at this many complaints/s (0: only at 25% and 50% of saturation)")
 	fs.BoolVar(&o.SLA, "sla", o.SLA, "run the worker with its SLA replica (it reads every decision back)")
 	fs.Uint64Var(&o.Seed, "seed", o.Seed, "seed of the generated complaints")
 	cli.DurationVar(fs, &o.Timeout, "timeout", o.Timeout, "give up after this long")
@@ -102,6 +107,9 @@ func (o *Options) Validate() error {
 	}
 	if o.BatchWait <= 0 {
 		add("--batch-wait %s: want more than 0", cli.FormatDuration(o.BatchWait))
+	}
+	if !(o.Rate >= 0 && o.Rate <= 10_000_000) {
+		add("--rate %g: want 0 to 10000000 complaints/s", o.Rate)
 	}
 	if o.Timeout <= 0 {
 		add("--timeout %s: want more than 0", cli.FormatDuration(o.Timeout))

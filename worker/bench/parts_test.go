@@ -20,6 +20,7 @@ func TestOptionsValidate(t *testing.T) {
 		t.Fatalf("defaults: %v", err)
 	}
 	o.Complaints, o.Duration, o.EngineTime, o.Partitions, o.BatchSize, o.BatchWait, o.Timeout = 99, 99*time.Millisecond, 0, 0, 10001, 0, 0
+	o.Rate = math.NaN()
 	o.Brokers = []string{"127.0.0.1:9092"}
 	want := strings.Join([]string{
 		"--complaints 99: want 100 to 10000000",
@@ -28,6 +29,7 @@ func TestOptionsValidate(t *testing.T) {
 		"--partitions 0: want 1 to 1000",
 		"--batch-size 10001: want 1 to 10000",
 		"--batch-wait 0s: want more than 0",
+		"--rate NaN: want 0 to 10000000 complaints/s",
 		"--timeout 0s: want more than 0",
 		"--child-brokers: only for --child (the bench starts its own broker)",
 	}, "\n")

@@ -81,6 +81,7 @@ type Drain struct {
 // Step is a fixed offered load and the decision latency it got.
 type Step struct {
 	Load       float64 `json:"load"`       // of the worker's saturating rate
+	Fixed      bool    `json:"fixed_rate"` // the rate is --rate's, not a share of saturation
 	Rate       float64 `json:"rate"`       // complaints/s offered
 	Complaints int     `json:"complaints"` // offered, and decided
 	// Lag is how late messages were handed to the producer: p99 and max.
@@ -164,7 +165,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintln(w, "\ndecision latency: open loop, from the time a complaint is due to be produced to the time its decision can be read")
 		fmt.Fprintln(tw, "load\tper second\tcomplaints\tp50\tp90\tp99\tmax\tworker cores\tbench cores\tothers' cores\tproducer late p99/max\t")
 		for _, s := range r.Steps {
-			fmt.Fprintf(tw, "%.0f%%\t%s\t%d\t%s\t%s\t%s\t%s\t%.2f\t%.2f\t%.2f\t%s / %s\t\n", s.Load*100, thousands(s.Rate), s.Complaints,
+			load := fmt.Sprintf("%.0f%%", s.Load*100)
+			if s.Fixed {
+				load += " (--rate)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%.2f\t%.2f\t%.2f\t%s / %s\t\n", load, thousands(s.Rate), s.Complaints,
 				ms(s.P50), ms(s.P90), ms(s.P99), ms(s.Max), s.Cores, s.BenchCores, s.OtherCores, ms(s.Lag), ms(s.LagMax))
 		}
 		tw.Flush()
