@@ -24,7 +24,7 @@ type Options struct {
 	// Rate, when set, adds a latency step at this many complaints/s,
 	// whatever the saturating rate: two builds, or a worker and a peak
 	// hour, compared at one offered load.
-	Rate float64
+	Rate       float64
 	Seed       uint64
 	Timeout    time.Duration // for the whole run
 	JSON       bool

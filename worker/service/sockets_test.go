@@ -152,8 +152,12 @@ func TestSocketOwnerLooksPastClosedConnectionsOfAPort(t *testing.T) {
 	if inode := socketInode(second.LocalAddr()); inode == "" || inode == "0" {
 		t.Fatalf("the open socket on %s not found (inode %q)", second.LocalAddr(), inode)
 	}
-	if !newSocketOwner().owns(os.Getpid(), second.LocalAddr()) {
+	owner := newSocketOwner()
+	if !owner.owns(os.Getpid(), second.LocalAddr()) {
 		t.Errorf("this process does not own its open socket %s", second.LocalAddr())
+	}
+	if r := owner.report(); !strings.Contains(r, second.LocalAddr().String()) || !strings.Contains(r, "held true") {
+		t.Errorf("the report does not say how the socket's owner was found: %q", r)
 	}
 	if newSocketOwner().owns(os.Getppid(), second.LocalAddr()) {
 		t.Errorf("the parent process owns the socket %s", second.LocalAddr())
