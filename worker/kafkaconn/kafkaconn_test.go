@@ -17,6 +17,7 @@ import (
 
 	"github.com/trustsafety/complaintd/worker/embedded"
 	"github.com/trustsafety/complaintd/worker/kafkaconn"
+	"github.com/trustsafety/complaintd/worker/logtest"
 )
 
 func TestSecurity(t *testing.T) {
@@ -181,7 +182,7 @@ func TestGroupReaderTellsItsGroupEventsAtDebug(t *testing.T) {
 	}
 	defer b.Close()
 	for _, level := range []zerolog.Level{zerolog.DebugLevel, zerolog.InfoLevel} {
-		var buf lockedBuffer
+		var buf logtest.Buffer
 		kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.New(&buf).Level(level))
 		if err != nil {
 			t.Fatal(err)
@@ -213,23 +214,4 @@ func TestGroupReaderTellsItsGroupEventsAtDebug(t *testing.T) {
 			t.Errorf("at info, the log tells kafka-go's debug lines:\n%s", logged)
 		}
 	}
-}
-
-// lockedBuffer is a log destination kafka-go's goroutines may write to
-// while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,28 +12,11 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/trustsafety/complaintd/schema"
+	"github.com/trustsafety/complaintd/worker/logtest"
 	"github.com/trustsafety/complaintd/worker/metrics"
 	"github.com/trustsafety/complaintd/worker/service"
 	"github.com/trustsafety/complaintd/worker/service/servicetest"
 )
-
-// lockedBuffer is a log sink the worker's goroutines can share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // A complaint whose deadline is counted past the calendar is still decided,
 // with respond_by on weekends only and clock_notes beyond_calendar; the
@@ -49,7 +31,7 @@ func TestWorkerNotesDeadlinesBeyondTheCalendar(t *testing.T) {
 	decideAt := time.Date(2029, 3, 3, 12, 0, 0, 0, time.UTC)
 	cfg.Now = func() time.Time { return decideAt }
 	seen := servicetest.Watch(t, b.Addrs(), cfg)
-	var logs lockedBuffer
+	var logs logtest.Buffer
 	s, err := service.Start(context.Background(), cfg, zerolog.New(&logs).Level(zerolog.WarnLevel), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/trustsafety/complaintd/worker/logtest"
 	"github.com/trustsafety/complaintd/worker/metrics"
 	"github.com/trustsafety/complaintd/worker/service"
 	"github.com/trustsafety/complaintd/worker/service/servicetest"
@@ -112,7 +113,7 @@ func TestNoPersonalDataLeaves(t *testing.T) {
 	cfg := servicetest.Options(b.Addrs(), "g-pii")
 	cfg.RulesDir = dir
 	out := servicetest.Watch(t, b.Addrs(), cfg)
-	var logs lockedBuffer
+	var logs logtest.Buffer
 	s, err := service.Start(context.Background(), cfg, zerolog.New(&logs).Level(zerolog.TraceLevel), nil)
 	if err != nil {
 		t.Fatal(err)

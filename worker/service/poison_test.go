@@ -20,6 +20,7 @@ import (
 	"github.com/trustsafety/complaintd/schema"
 	"github.com/trustsafety/complaintd/worker/embedded"
 	"github.com/trustsafety/complaintd/worker/kafkaconn"
+	"github.com/trustsafety/complaintd/worker/logtest"
 	"github.com/trustsafety/complaintd/worker/metrics"
 	"github.com/trustsafety/complaintd/worker/service"
 	"github.com/trustsafety/complaintd/worker/service/servicetest"
@@ -333,7 +334,7 @@ func (p panickyHistory) Record(ctx context.Context, in history.Input, j history.
 // undecidable, with nothing of the panic's value in its headers or the
 // log; the complaints behind it are decided.
 func TestAComplaintThatCannotBeDecidedIsDeadLettered(t *testing.T) {
-	var logs lockedBuffer
+	var logs logtest.Buffer
 	d := newPillDesk(t, 0, func(o *service.Options) {
 		o.Store = panickyHistory{Store: history.NewMemory(history.Config{}), id: "P-1"}
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/trustsafety/complaintd/worker/cli"
+	"github.com/trustsafety/complaintd/worker/logtest"
 	"github.com/trustsafety/complaintd/worker/service"
 	"github.com/trustsafety/complaintd/worker/service/servicetest"
 	"github.com/trustsafety/complaintd/worker/state/redistest"
@@ -186,7 +187,7 @@ func TestRedisHistoryRefusedSaysWhy(t *testing.T) {
 // runSecured starts a worker from the run flags (the broker, a group and
 // the history in Redis under prefix hist:, then args), logging at info
 // into the returned buffer and the test's log.
-func runSecured(t *testing.T, brokers []string, args ...string) (*service.Service, *lockedBuffer) {
+func runSecured(t *testing.T, brokers []string, args ...string) (*service.Service, *logtest.Buffer) {
 	t.Helper()
 	all := append([]string{"--brokers", strings.Join(brokers, ","), "--group", "g-secure", "--worker-id", "w-secure",
 		"--history", "redis", "--redis-prefix", "hist:", "--metrics-addr", "127.0.0.1:0", "--sla=false"}, args...)
@@ -196,7 +197,7 @@ func runSecured(t *testing.T, brokers []string, args ...string) (*service.Servic
 		t.Fatalf("run %s: exit %d: %s", strings.Join(all, " "), code, errb.String())
 	}
 	o.BatchSize, o.BatchWait, o.ShutdownTimeout = 64, 5*time.Millisecond, 5*time.Second
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	log := zerolog.New(io.MultiWriter(logs, zerolog.NewTestWriter(t))).Level(zerolog.InfoLevel)
 	svc, err := service.Start(context.Background(), o, log, nil)
 	if err != nil {
@@ -221,7 +222,7 @@ func groupMembers(t *testing.T, brokers []string, group string) int {
 	return n
 }
 
-func noSecret(t *testing.T, logs *lockedBuffer) {
+func noSecret(t *testing.T, logs *logtest.Buffer) {
 	t.Helper()
 	if strings.Contains(logs.String(), secretPassword) {
 		t.Errorf("a log line carries the password:\n%s", logs.String())

@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/trustsafety/complaintd/rules"
+	"github.com/trustsafety/complaintd/worker/logtest"
 	"github.com/trustsafety/complaintd/worker/metrics"
 	"github.com/trustsafety/complaintd/worker/service"
 	"github.com/trustsafety/complaintd/worker/service/servicetest"
@@ -32,7 +33,7 @@ func TestRuleFailingAtRunTimeIsCountedAndLoggedWithoutValues(t *testing.T) {
 	cfg := servicetest.Options(b.Addrs(), "g-rulefault")
 	cfg.RulesDir = dir
 	seen := servicetest.Watch(t, b.Addrs(), cfg)
-	var logs lockedBuffer
+	var logs logtest.Buffer
 	s, err := service.Start(context.Background(), cfg, zerolog.New(&logs).Level(zerolog.DebugLevel-1), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -1,37 +1,18 @@
 package state_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/trustsafety/complaintd/worker/logtest"
 	"github.com/trustsafety/complaintd/worker/state"
 )
-
-// syncBuffer is a bytes.Buffer safe for go-redis's goroutines to write to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestGoRedisLogsReachZerolog: once LogTo is called, a dial failure that
 // go-redis reports itself (on stderr, by default) is a JSON warning of
@@ -45,7 +26,7 @@ func TestGoRedisLogsReachZerolog(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close() // nothing listens there now
 
-	var buf syncBuffer
+	var buf logtest.Buffer
 	state.LogTo(zerolog.New(&buf).Level(zerolog.WarnLevel))
 	t.Cleanup(func() { state.LogTo(zerolog.Nop()) })
 	r := state.NewRedis(state.RedisConfig{Addr: addr})
@@ -76,7 +57,7 @@ func TestGoRedisLogsReachZerolog(t *testing.T) {
 	}
 
 	// Below the level, nothing.
-	var quiet syncBuffer
+	var quiet logtest.Buffer
 	state.LogTo(zerolog.New(&quiet).Level(zerolog.ErrorLevel))
 	if err := r.Ping(ctx); err == nil {
 		t.Fatal("Ping succeeded against a closed port")
