@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 	"time"
 
@@ -84,6 +85,7 @@ type bench struct {
 	tracker  *tracker
 	stopRead context.CancelFunc
 	readDone chan error
+	unpin    func() error // --pin: gives this process its CPUs back
 	worker   *child
 	backlog  complaints
 	end      time.Time // the backlog's last event time
@@ -98,6 +100,11 @@ func setUp(ctx context.Context, o Options, l Launcher, progress io.Writer) (_ *b
 			b.tearDown(err)
 		}
 	}()
+	if o.Pin {
+		if err := b.pin(); err != nil {
+			return nil, err
+		}
+	}
 	rs, err := rules.LoadShipped()
 	if err != nil {
 		return nil, err
@@ -156,7 +163,39 @@ func (b *bench) tearDown(err error) error {
 		b.broker.Close()
 		b.broker = nil
 	}
+	if b.unpin != nil {
+		if perr := b.unpin(); err == nil {
+			err = perr
+		}
+		b.unpin = nil
+	}
 	return err
+}
+
+// pin runs this process (the broker, the producer, the reader) on every
+// CPU it may use but the last, and has the children started from now on
+// run on the last one; tearDown gives this process its CPUs back.
+func (b *bench) pin() error {
+	cpus, err := cpusAllowed()
+	if err != nil {
+		return err
+	}
+	if len(cpus) < 2 {
+		return fmt.Errorf("--pin needs 2 CPUs or more; this process may use %v", cpus)
+	}
+	procs := runtime.GOMAXPROCS(0)
+	own, theirs := cpus[:len(cpus)-1], cpus[len(cpus)-1:]
+	if err := pinProcess(own); err != nil {
+		return err
+	}
+	b.unpin = func() error {
+		err := pinProcess(cpus)
+		runtime.GOMAXPROCS(procs)
+		return err
+	}
+	b.o.ChildCPUs = theirs
+	b.report.Options.Pinned = fmt.Sprintf("the worker and the pipes on CPU %v, the bench (broker, producer, reader) on %v", theirs, own)
+	return nil
 }
 
 func (b *bench) say(format string, args ...any) {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/signal"
 	"regexp"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -132,4 +134,65 @@ func BenchmarkThroughput(b *testing.B) {
 		b.ReportMetric(r.Ratio, "worker/pipe")
 		b.ReportMetric(r.Worker.Cores, "worker-cores")
 	}
+}
+
+// --pin: the worker and the pipes run on the last CPU, the bench on the
+// others, and the bench process has all its CPUs back afterwards.
+func TestBenchPinned(t *testing.T) {
+	o := bench.Defaults()
+	o.Complaints, o.Pin = 600, true
+	if runtime.GOOS != "linux" {
+		if _, err := bench.Throughput(context.Background(), o, launcher(t), nil); err == nil || !strings.Contains(err.Error(), "--pin needs Linux") {
+			t.Fatalf("%s: %v", runtime.GOOS, err)
+		}
+		return
+	}
+	before, allowed := runtime.GOMAXPROCS(0), cpusAllowedList(t)
+	r, err := bench.Throughput(context.Background(), o, launcher(t), nil)
+	if runtime.NumCPU() < 2 {
+		if err == nil || !strings.Contains(err.Error(), "--pin needs 2 CPUs") {
+			t.Fatalf("one CPU: %v", err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := runtime.NumCPU() - 1
+	if !strings.Contains(r.Options.Pinned, fmt.Sprintf("the worker and the pipes on CPU [%d]", last)) {
+		t.Errorf("pinned: %q", r.Options.Pinned)
+	}
+	// One CPU cannot give a process more than one core of CPU time (a
+	// little slack for where /proc's samples fall).
+	for name, d := range map[string]*bench.Drain{"pipe": r.Pipe, "worker": r.Worker, "pipe writing two copies": r.PipeTwice} {
+		if d == nil || d.Cores > 1.1 {
+			t.Errorf("%s on one CPU: %+v", name, d)
+		}
+	}
+	if after := runtime.GOMAXPROCS(0); after != before {
+		t.Errorf("GOMAXPROCS %d after the bench, %d before", after, before)
+	}
+	if now := cpusAllowedList(t); now != allowed {
+		t.Errorf("this process may run on CPUs %s after the bench, %s before", now, allowed)
+	}
+	var table bytes.Buffer
+	if err := r.WriteTable(&table); err != nil || !strings.Contains(table.String(), "pinned (--pin)") {
+		t.Errorf("the table does not say what was pinned (%v):\n%s", err, table.String())
+	}
+}
+
+// cpusAllowedList is the CPUs this process's main thread may run on, as
+// Linux lists them.
+func cpusAllowedList(t *testing.T) string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "Cpus_allowed_list:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	t.Fatal("no Cpus_allowed_list in /proc/self/status")
+	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +25,11 @@ type Options struct {
 	// Rate, when set, adds a latency step at this many complaints/s,
 	// whatever the saturating rate: two builds, or a worker and a peak
 	// hour, compared at one offered load.
-	Rate       float64
+	Rate float64
+	// Pin runs the worker and the pipes on the last CPU and the bench
+	// (the broker, the producer, the reader) on the others, so that
+	// neither takes the other's CPU (Linux, 2 CPUs or more).
+	Pin        bool
 	Seed       uint64
 	Timeout    time.Duration // for the whole run
 	JSON       bool
@@ -33,8 +38,9 @@ type Options struct {
 
 	// Child and Brokers are set by the bench for the processes it starts
 	// (`worker bench --child worker|pipe|pipe2 --child-brokers ...`), never by hand.
-	Child   string
-	Brokers []string
+	Child     string
+	Brokers   []string
+	ChildCPUs []int // the CPUs a pinned child runs on
 }
 
 // Child roles.
@@ -72,6 +78,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.BatchSize, "batch-size", o.BatchSize, "messages per batch, for the worker and the pipe")
 	cli.DurationVar(fs, &o.BatchWait, "batch-wait", o.BatchWait, "how long the worker and the pipe wait to fill a batch")
 	fs.Float64Var(&o.Rate, "rate", o.Rate, "also measure decision latency at this many complaints/s (0: only at 25% and 50% of saturation)")
+	fs.BoolVar(&o.Pin, "pin", o.Pin, "run the worker and the pipes on the last CPU and the bench (broker, producer, reader) on the others (Linux)")
 	fs.BoolVar(&o.SLA, "sla", o.SLA, "run the worker with its SLA replica (it reads every decision back)")
 	fs.Uint64Var(&o.Seed, "seed", o.Seed, "seed of the generated complaints")
 	cli.DurationVar(fs, &o.Timeout, "timeout", o.Timeout, "give up after this long")
@@ -81,6 +88,17 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Child, "child", o.Child, "internal: run as the bench's worker or pipe (pipe2: writing two copies) process")
 	fs.Func("child-brokers", "internal: the bench's broker, for --child", func(s string) error {
 		o.Brokers = kafkaconn.SplitBrokers(s)
+		return nil
+	})
+	fs.Func("child-cpus", "internal: the CPUs a pinned --child runs on", func(s string) error {
+		o.ChildCPUs = nil
+		for _, f := range strings.Split(s, ",") {
+			c, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || c < 0 {
+				return fmt.Errorf("want CPU numbers, comma-separated: %q", f)
+			}
+			o.ChildCPUs = append(o.ChildCPUs, c)
+		}
 		return nil
 	})
 }
@@ -119,6 +137,9 @@ func (o *Options) Validate() error {
 		if len(o.Brokers) > 0 {
 			add("--child-brokers: only for --child (the bench starts its own broker)")
 		}
+		if len(o.ChildCPUs) > 0 {
+			add("--child-cpus: only for --child (--pin chooses them)")
+		}
 	case roleWorker, rolePipe, rolePipe2:
 		if len(o.Brokers) == 0 {
 			add("--child %s needs --child-brokers", o.Child)
@@ -137,6 +158,13 @@ func (o *Options) childArgs(role string, brokers []string) []string {
 	args := []string{"--child", role, "--child-brokers", strings.Join(brokers, ","),
 		"--partitions", fmt.Sprint(o.Partitions), "--batch-size", fmt.Sprint(o.BatchSize),
 		"--batch-wait", o.BatchWait.String(), fmt.Sprintf("--sla=%t", o.SLA)}
+	if len(o.ChildCPUs) > 0 {
+		cpus := make([]string, len(o.ChildCPUs))
+		for i, c := range o.ChildCPUs {
+			cpus[i] = strconv.Itoa(c)
+		}
+		args = append(args, "--child-cpus", strings.Join(cpus, ","))
+	}
 	if role == roleWorker && o.CPUProfile != "" {
 		args = append(args, "--cpuprofile", o.CPUProfile)
 	}

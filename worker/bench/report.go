@@ -58,6 +58,7 @@ type Settings struct {
 	BatchSize  int           `json:"batch_size"`
 	BatchWait  time.Duration `json:"batch_wait_ns"`
 	SLA        bool          `json:"sla"`
+	Pinned     string        `json:"pinned,omitempty"` // --pin: which CPUs ran what
 }
 
 // Drain is a backlog read, copied or decided and written, measured between
@@ -138,6 +139,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		orUnknown(m.CPU), m.Cores, m.GOMAXPROCS, m.Go, m.OS)
 	fmt.Fprintf(w, "%d complaints, %d partitions, batches of %d (wait %s), SLA replica %s\n",
 		o.Complaints, o.Partitions, o.BatchSize, o.BatchWait, onOff(o.SLA))
+	if o.Pinned != "" {
+		fmt.Fprintf(w, "pinned (--pin): %s\n", o.Pinned)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	if r.Pipe != nil && r.Worker != nil && r.PipeAfter != nil {
 		fmt.Fprintln(w, "\nthroughput: a backlog drained, 10% to 90% of it read back by the bench's own reader")

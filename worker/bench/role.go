@@ -19,6 +19,11 @@ import (
 // `worker run` starts it) or the pipe, on the bench's broker, until its
 // standard input closes or ctx ends.
 func runChild(ctx context.Context, env cli.Env, o *Options) error {
+	if len(o.ChildCPUs) > 0 {
+		if err := pinProcess(o.ChildCPUs); err != nil {
+			return err
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
