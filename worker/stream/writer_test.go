@@ -270,3 +270,68 @@ func wantCounts(t *testing.T, kc *kafkaconn.Client, msgs []kafka.Message, calls 
 		}
 	}
 }
+
+// A topic given partitions while the worker runs: once the transport's
+// metadata has them, the kafka-go Writer spreads keys over all of them, and
+// so must the one request, or a key's messages land on two partitions
+// depending on which of the two wrote them (and a partition whose share
+// falls back is written where the next fast call does not write).
+func TestWriterPartitionsAsKafkaGoOnceATopicGrows(t *testing.T) {
+	b, err := embedded.Start("127.0.0.1:0", []embedded.Topic{{Name: "grown", Partitions: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	w := stream.NewWriter(kc.Writer(""), map[string]int{"grown": 3}) // the count at start
+	defer w.Close()
+	var msgs []kafka.Message
+	for i := range 200 {
+		msgs = append(msgs, kafka.Message{Topic: "grown", Key: fmt.Appendf(nil, "C-%07d", i), Value: []byte("x")})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	res, err := (&kafka.Client{Addr: kafka.TCP(b.Addrs()...)}).CreatePartitions(ctx, &kafka.CreatePartitionsRequest{
+		Topics: []kafka.TopicPartitionsConfig{{Name: "grown", Count: 6}}})
+	if err != nil || res.Errors["grown"] != nil {
+		t.Fatalf("adding partitions: %v %+v", err, res)
+	}
+	for { // until the writers' transport sees them
+		parts, err := kc.Partitions(ctx, "grown")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(parts) == 6 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the transport still sees %d partitions", len(parts))
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]int64{}
+	for _, m := range msgs {
+		want[kafkaconn.Balancer().Balance(m, 0, 1, 2)]++
+		want[kafkaconn.Balancer().Balance(m, 0, 1, 2, 3, 4, 5)]++ // what kafka-go's Writer does now
+	}
+	parts, err := kc.Partitions(ctx, "grown")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range parts {
+		if got := p.End - p.First; got != want[p.ID] {
+			t.Errorf("grown/%d holds %d records, want %d", p.ID, got, want[p.ID])
+		}
+	}
+}
