@@ -178,6 +178,20 @@ func TestWriterWritesAgainWhatTheOneRequestCouldNot(t *testing.T) {
 				}
 			}
 		}}, map[string]bool{"six/0": true}},
+		// An answer that lists a partition twice, taken and refused: it
+		// is not taken.
+		{"a partition both taken and refused in the answer", faults.Fault{Keys: []kmsg.Key{kmsg.Produce}, Count: 1, Corrupt: func(r kmsg.Response) {
+			res := r.(*kmsg.ProduceResponse)
+			for i, tp := range res.Topics {
+				for _, p := range tp.Partitions {
+					if tp.Topic == "six" && p.Partition == 0 {
+						p.ErrorCode = 6 // NOT_LEADER_OR_FOLLOWER
+						res.Topics[i].Partitions = append(res.Topics[i].Partitions, p)
+						break
+					}
+				}
+			}
+		}}, map[string]bool{"six/0": true}},
 		{"the request dropped", faults.Fault{Keys: []kmsg.Key{kmsg.Produce}, Count: 1, Drop: true}, nil},
 		// The broker took it and never answers: past the Writer's
 		// WriteTimeout, everything is written again.
@@ -334,4 +348,53 @@ func TestWriterPartitionsAsKafkaGoOnceATopicGrows(t *testing.T) {
 			t.Errorf("grown/%d holds %d records, want %d", p.ID, got, want[p.ID])
 		}
 	}
+}
+
+// The one request compresses its batches as the kafka-go Writer would
+// (its Compression).
+func TestWriterCompressesAsKafkaGo(t *testing.T) {
+	b, err := embedded.Start("127.0.0.1:0", []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var mu sync.Mutex
+	codecs := map[int16]int{} // compression codec -> record batches
+	b.Cluster().ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		b.Cluster().KeepControl()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, tp := range req.(*kmsg.ProduceRequest).Topics {
+			for _, p := range tp.Partitions {
+				var rb kmsg.RecordBatch
+				if err := rb.ReadFrom(p.Records); err != nil {
+					t.Errorf("%s/%d: %v", tp.Topic, p.Partition, err)
+				}
+				codecs[rb.Attributes&7]++
+			}
+		}
+		return nil, nil, false
+	})
+	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	kw := kc.Writer("")
+	kw.Compression = kafka.Snappy
+	w := stream.NewWriter(kw, map[string]int{"six": 6, "three": 3})
+	defer w.Close()
+	msgs := keyedMessages(60)
+	if err := w.WriteMessages(context.Background(), msgs...); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(codecs) != 1 || codecs[int16(kafka.Snappy)] != 9 {
+		t.Errorf("record batches by codec %v, want 9 snappy (%d)", codecs, kafka.Snappy)
+	}
+	if f := w.Fallbacks(); f != 0 {
+		t.Errorf("%d messages written by kafka-go's Writer, want 0", f)
+	}
+	wantCounts(t, kc, msgs, 1, nil)
 }
