@@ -2,6 +2,7 @@ package stream_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -397,4 +398,50 @@ func TestWriterCompressesAsKafkaGo(t *testing.T) {
 		t.Errorf("%d messages written by kafka-go's Writer, want 0", f)
 	}
 	wantCounts(t, kc, msgs, 1, nil)
+}
+
+// What the kafka-go Writer fails to write after the one request is
+// reported at the caller's indexes (writeRest): one error per message of
+// the call, set exactly on the messages of the partition refused each time,
+// nil on the messages the one request wrote.
+func TestWriterReportsTheFallbacksErrorsAtTheCallersIndexes(t *testing.T) {
+	n := faults.New()
+	b, err := embedded.Start("127.0.0.1:0", []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}}, n.Opts(1)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	kw := kc.Writer("")
+	kw.MaxAttempts = 1
+	w := stream.NewWriter(kw, map[string]int{"six": 6, "three": 3})
+	defer w.Close()
+	msgs := keyedMessages(300)
+	h := n.Inject(faults.Fault{Keys: []kmsg.Key{kmsg.Produce}, Corrupt: func(r kmsg.Response) {
+		for i, tp := range r.(*kmsg.ProduceResponse).Topics {
+			for j, p := range tp.Partitions {
+				if tp.Topic == "three" && p.Partition == 1 {
+					r.(*kmsg.ProduceResponse).Topics[i].Partitions[j].ErrorCode = 87 // INVALID_RECORD (kafka-go tries once: MaxAttempts)
+				}
+			}
+		}
+	}})
+	defer h.Remove()
+	err = w.WriteMessages(context.Background(), msgs...)
+	var werrs kafka.WriteErrors
+	if !errors.As(err, &werrs) || len(werrs) != len(msgs) {
+		t.Fatalf("error %v; want kafka.WriteErrors of %d", err, len(msgs))
+	}
+	for i, m := range msgs {
+		if refused := partitionOf(m) == "three/1"; refused != (werrs[i] != nil) {
+			t.Errorf("message %d (%s): error %v", i, partitionOf(m), werrs[i])
+		}
+	}
+	if h.Hits() < 2 {
+		t.Errorf("the fault acted on %d requests, want the one request's and the kafka-go Writer's", h.Hits())
+	}
 }
