@@ -10,6 +10,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/protocol"
+	metadataAPI "github.com/segmentio/kafka-go/protocol/metadata"
 	produceAPI "github.com/segmentio/kafka-go/protocol/produce"
 )
 
@@ -26,42 +27,52 @@ import (
 // It is only a fast path: what it cannot send, or what a broker does not
 // acknowledge, is written again by the kafka-go Writer, with its retries
 // and its errors per message (Writer.WriteMessages). That is: messages
-// of a topic whose partitions are unknown (or without a topic), a
-// partition's share larger than half the batch limit, partitions whose
-// leader is not known, and every partition of a request that failed or
-// whose answer carries an error. A partition's messages always travel in
-// one batch of one request, in order.
+// without a topic or of a topic the transport's metadata does not have, a
+// partition's share larger than half the batch limit, partitions without a
+// leader, and every partition of a request that failed or whose answer
+// carries an error. A partition's messages always travel in one batch of
+// one request, in order.
+//
+// Partitions and leaders are read at each call from the transport's
+// metadata, as the kafka-go Writer reads them at each call (never from the
+// broker: the transport refreshes them every kafkaconn.MetadataTTL), so a
+// key lands on the partition the kafka-go Writer would put it on, also
+// once a topic has been given more partitions.
 type oneRequest struct {
-	rt      kafka.RoundTripper
-	addr    net.Addr
-	timeout time.Duration // a request's, at most
-	meta    *kafka.Client // the leaders of the partitions
-
-	leaders   map[share]int // (topic, partition) -> the leader's broker id
-	looked    time.Time     // when leaders was last read
-	stale     bool          // a request failed since: read them again
-	fallbacks int64         // messages the kafka-go Writer wrote instead
+	rt          kafka.RoundTripper
+	addr        net.Addr
+	timeout     time.Duration     // a request's, at most
+	compression kafka.Compression // the kafka-go Writer's
+	fallbacks   int64             // messages the kafka-go Writer wrote instead
 
 	// Reused from call to call (a Writer is not safe for concurrent use).
+	topics  map[string]*fastTopic
+	names   []string
+	seq     map[int][]int // n -> partitions 0 to n-1
 	shares  map[share]*fastShare
 	order   []*fastShare
-	byNode  map[int][]*fastShare
+	byNode  map[int32][]*fastShare
 	failed  []int
 	records []kafka.Record
 }
 
-// fastShare is one partition's messages in a call.
-type fastShare struct {
-	key   share
-	idx   []int // indexes of the call's messages, in order
-	bytes int
-	node  int
-	acked bool // the broker acknowledged them
+// fastTopic is a topic of a call as the transport's metadata has it.
+type fastTopic struct {
+	known   bool    // in the metadata, without error
+	named   bool    // in the call's metadata request
+	parts   []int   // its partitions, 0 to n-1
+	leaders []int32 // by partition; -1: none known
 }
 
-// leaderLookInterval is how often, at most, the leaders are read again
-// after a request failed.
-const leaderLookInterval = time.Second
+// fastShare is one partition's messages in a call.
+type fastShare struct {
+	key     share
+	idx     []int // indexes of the call's messages, in order
+	bytes   int
+	node    int32
+	acked   bool // the broker acknowledged them...
+	refused bool // ... and never refused them in the same answer
+}
 
 func newOneRequest(kw *kafka.Writer) *oneRequest {
 	rt := kw.Transport
@@ -72,14 +83,16 @@ func newOneRequest(kw *kafka.Writer) *oneRequest {
 	if timeout <= 0 {
 		timeout = 10 * time.Second // kafka-go's default
 	}
-	return &oneRequest{rt: rt, addr: kw.Addr, timeout: timeout, meta: &kafka.Client{Addr: kw.Addr, Transport: rt, Timeout: timeout},
-		shares: map[share]*fastShare{}, byNode: map[int][]*fastShare{}}
+	return &oneRequest{rt: rt, addr: kw.Addr, timeout: timeout, compression: kw.Compression,
+		topics: map[string]*fastTopic{}, seq: map[int][]int{}, shares: map[share]*fastShare{}, byNode: map[int32][]*fastShare{}}
 }
 
-// send sends what it can of msgs (w's partitions and partitioner, which
+// send sends what it can of msgs (partitioned by w's partitioner, which
 // spreads messages without a key at random, as kafka-go's Writer does) and
 // returns the indexes of the messages left to the kafka-go Writer, in
-// order; they alias a buffer reused by the next call.
+// order; they alias a buffer reused by the next call. As with the kafka-go
+// Writer, a request abandoned when ctx ends may still be read from the
+// caller's bytes after send returns.
 func (o *oneRequest) send(ctx context.Context, w *Writer, msgs []kafka.Message, limit int) []int {
 	o.failed = o.failed[:0]
 	for _, s := range o.order {
@@ -87,14 +100,15 @@ func (o *oneRequest) send(ctx context.Context, w *Writer, msgs []kafka.Message, 
 	}
 	clear(o.shares)
 	o.order = o.order[:0]
+	o.layout(ctx, msgs)
 	for i := range msgs {
 		m := &msgs[i]
-		ps, ok := w.parts[m.Topic]
-		if m.Topic == "" || !ok || len(ps) == 0 {
+		t := o.topics[m.Topic]
+		if m.Topic == "" || t == nil || !t.known {
 			o.failed = append(o.failed, i)
 			continue
 		}
-		k := share{topic: m.Topic, partition: w.bal.Balance(*m, ps...)}
+		k := share{topic: m.Topic, partition: w.bal.Balance(*m, t.parts...)}
 		s := o.shares[k]
 		if s == nil {
 			s = o.share(k)
@@ -102,14 +116,10 @@ func (o *oneRequest) send(ctx context.Context, w *Writer, msgs []kafka.Message, 
 		s.idx = append(s.idx, i)
 		s.bytes += messageSize(m)
 	}
-	if len(o.order) == 0 {
-		return o.failed
-	}
-	o.look(ctx, w)
 	clear(o.byNode)
 	for _, s := range o.order {
-		node, known := o.leaders[s.key]
-		if !known || s.bytes > limit/2 {
+		node := o.topics[s.key.topic].leaders[s.key.partition]
+		if node < 0 || s.bytes > limit/2 {
 			o.failed = append(o.failed, s.idx...)
 			continue
 		}
@@ -135,13 +145,12 @@ func (o *oneRequest) send(ctx context.Context, w *Writer, msgs []kafka.Message, 
 	}
 	for _, group := range o.byNode {
 		for _, s := range group {
-			if !s.acked {
+			if !s.acked || s.refused {
 				o.failed = append(o.failed, s.idx...)
-				o.stale = true // the leaders may have moved: read them again
 			}
 		}
 	}
-	clear(o.records) // the call's bytes are the caller's again
+	clear(o.records) // not keeping the caller's bytes (the requests copied the records)
 	slices.Sort(o.failed)
 	return o.failed
 }
@@ -161,35 +170,88 @@ func (o *oneRequest) share(k share) *fastShare {
 	return s
 }
 
-// look reads the partitions' leaders when they are unknown, or stale and
-// not read in the last leaderLookInterval. A failed look leaves them
-// unknown: every message then goes to the kafka-go Writer.
-func (o *oneRequest) look(ctx context.Context, w *Writer) {
-	if o.leaders != nil && !o.stale || !o.looked.IsZero() && time.Since(o.looked) < leaderLookInterval {
+// layout reads the partitions and leaders of msgs' topics from the
+// transport's metadata, as the kafka-go Writer does for each call
+// (Writer.partitions in kafka-go): served from the transport's cache, it
+// costs no round trip. A topic the metadata lacks, or a failed read,
+// leaves topics unknown: their messages go to the kafka-go Writer.
+func (o *oneRequest) layout(ctx context.Context, msgs []kafka.Message) {
+	if len(o.topics) > maxFastTopics {
+		clear(o.topics)
+	}
+	for _, t := range o.topics {
+		t.known, t.named = false, false
+	}
+	o.names = o.names[:0]
+	for i := range msgs {
+		name := msgs[i].Topic
+		t := o.topics[name]
+		if t == nil {
+			t = &fastTopic{}
+			o.topics[name] = t
+		}
+		if name != "" && !t.named {
+			t.named = true
+			o.names = append(o.names, name)
+		}
+	}
+	if len(o.names) == 0 {
 		return
 	}
-	o.looked, o.stale = time.Now(), false
-	topics := make([]string, 0, len(w.parts))
-	for t := range w.parts {
-		topics = append(topics, t)
-	}
-	md, err := o.meta.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	r, err := o.rt.RoundTrip(ctx, o.addr, &metadataAPI.Request{TopicNames: o.names})
 	if err != nil {
-		o.leaders = nil
 		return
 	}
-	leaders := make(map[share]int, len(o.leaders))
-	for _, t := range md.Topics {
-		if t.Error != nil {
+	md, ok := r.(*metadataAPI.Response)
+	if !ok {
+		return
+	}
+	for _, mt := range md.Topics {
+		t := o.topics[mt.Name]
+		if t == nil || mt.ErrorCode != 0 || len(mt.Partitions) == 0 {
 			continue
 		}
-		for _, p := range t.Partitions {
-			if p.Error == nil && p.Leader.Host != "" {
-				leaders[share{topic: t.Name, partition: p.ID}] = p.Leader.ID
+		n := len(mt.Partitions)
+		t.known, t.parts = true, o.sequence(n)
+		t.leaders = slices.Grow(t.leaders[:0], n)[:n]
+		for i := range t.leaders {
+			t.leaders[i] = -1
+		}
+		for _, p := range mt.Partitions {
+			if p.ErrorCode == 0 && p.PartitionIndex >= 0 && int(p.PartitionIndex) < n && hasBroker(md, p.LeaderID) {
+				t.leaders[p.PartitionIndex] = p.LeaderID
 			}
 		}
 	}
-	o.leaders = leaders
+}
+
+// maxFastTopics bounds the topics remembered from call to call.
+const maxFastTopics = 1024
+
+// sequence is the partitions 0 to n-1, made once for each n.
+func (o *oneRequest) sequence(n int) []int {
+	ps, ok := o.seq[n]
+	if !ok {
+		ps = make([]int, n)
+		for i := range ps {
+			ps[i] = i
+		}
+		o.seq[n] = ps
+	}
+	return ps
+}
+
+// hasBroker tells whether md lists the broker id: the transport sends a
+// request only to a broker it knows.
+func hasBroker(md *metadataAPI.Response, id int32) bool {
+	for _, b := range md.Brokers {
+		if b.NodeID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // produce sends one broker's partitions in one request, building the
@@ -231,15 +293,17 @@ func (o *oneRequest) request(ctx context.Context, msgs []kafka.Message, group []
 		}
 		req.Topics[ti].Partitions = append(req.Topics[ti].Partitions, produceAPI.RequestPartition{
 			Partition: int32(s.key.partition),
-			RecordSet: protocol.RecordSet{Records: protocol.NewRecordReader((*records)[start:]...)},
+			RecordSet: protocol.RecordSet{Attributes: protocol.Attributes(o.compression) & 7, // as kafka-go's Client.Produce
+				Records: protocol.NewRecordReader((*records)[start:]...)},
 		})
 	}
 	return req
 }
 
 // acknowledged sends req and marks acked the shares of group whose
-// partition the broker acknowledged; a request that failed acknowledged
-// none.
+// partition the broker acknowledged, refused those it refused (a partition
+// the answer lists twice counts as refused if either says so); a request
+// that failed acknowledged none.
 func (o *oneRequest) acknowledged(ctx context.Context, req *produceAPI.Request, group []*fastShare) {
 	m, err := o.rt.RoundTrip(ctx, o.addr, req)
 	if err != nil {
@@ -251,12 +315,10 @@ func (o *oneRequest) acknowledged(ctx context.Context, req *produceAPI.Request, 
 	}
 	for _, t := range res.Topics {
 		for _, p := range t.Partitions {
-			if p.ErrorCode != 0 {
-				continue
-			}
 			for _, s := range group {
 				if s.key.topic == t.Topic && s.key.partition == int(p.Partition) {
 					s.acked = true
+					s.refused = s.refused || p.ErrorCode != 0
 				}
 			}
 		}

@@ -2,6 +2,7 @@ package stream_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -178,6 +179,20 @@ func TestWriterWritesAgainWhatTheOneRequestCouldNot(t *testing.T) {
 				}
 			}
 		}}, map[string]bool{"six/0": true}},
+		// An answer that lists a partition twice, taken and refused: it
+		// is not taken.
+		{"a partition both taken and refused in the answer", faults.Fault{Keys: []kmsg.Key{kmsg.Produce}, Count: 1, Corrupt: func(r kmsg.Response) {
+			res := r.(*kmsg.ProduceResponse)
+			for i, tp := range res.Topics {
+				for _, p := range tp.Partitions {
+					if tp.Topic == "six" && p.Partition == 0 {
+						p.ErrorCode = 6 // NOT_LEADER_OR_FOLLOWER
+						res.Topics[i].Partitions = append(res.Topics[i].Partitions, p)
+						break
+					}
+				}
+			}
+		}}, map[string]bool{"six/0": true}},
 		{"the request dropped", faults.Fault{Keys: []kmsg.Key{kmsg.Produce}, Count: 1, Drop: true}, nil},
 		// The broker took it and never answers: past the Writer's
 		// WriteTimeout, everything is written again.
@@ -268,5 +283,165 @@ func wantCounts(t *testing.T, kc *kafkaconn.Client, msgs []kafka.Message, calls 
 		if got := p.End - p.First; got != want[tp] {
 			t.Errorf("%s holds %d records, want %d", tp, got, want[tp])
 		}
+	}
+}
+
+// A topic given partitions while the worker runs: once the transport's
+// metadata has them, the kafka-go Writer spreads keys over all of them, and
+// so must the one request, or a key's messages land on two partitions
+// depending on which of the two wrote them (and a partition whose share
+// falls back is written where the next fast call does not write).
+func TestWriterPartitionsAsKafkaGoOnceATopicGrows(t *testing.T) {
+	b, err := embedded.Start("127.0.0.1:0", []embedded.Topic{{Name: "grown", Partitions: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	w := stream.NewWriter(kc.Writer(""), map[string]int{"grown": 3}) // the count at start
+	defer w.Close()
+	var msgs []kafka.Message
+	for i := range 200 {
+		msgs = append(msgs, kafka.Message{Topic: "grown", Key: fmt.Appendf(nil, "C-%07d", i), Value: []byte("x")})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	res, err := (&kafka.Client{Addr: kafka.TCP(b.Addrs()...)}).CreatePartitions(ctx, &kafka.CreatePartitionsRequest{
+		Topics: []kafka.TopicPartitionsConfig{{Name: "grown", Count: 6}}})
+	if err != nil || res.Errors["grown"] != nil {
+		t.Fatalf("adding partitions: %v %+v", err, res)
+	}
+	for { // until the writers' transport sees them
+		parts, err := kc.Partitions(ctx, "grown")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(parts) == 6 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the transport still sees %d partitions", len(parts))
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]int64{}
+	for _, m := range msgs {
+		want[kafkaconn.Balancer().Balance(m, 0, 1, 2)]++
+		want[kafkaconn.Balancer().Balance(m, 0, 1, 2, 3, 4, 5)]++ // what kafka-go's Writer does now
+	}
+	parts, err := kc.Partitions(ctx, "grown")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range parts {
+		if got := p.End - p.First; got != want[p.ID] {
+			t.Errorf("grown/%d holds %d records, want %d", p.ID, got, want[p.ID])
+		}
+	}
+}
+
+// The one request compresses its batches as the kafka-go Writer would
+// (its Compression).
+func TestWriterCompressesAsKafkaGo(t *testing.T) {
+	b, err := embedded.Start("127.0.0.1:0", []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var mu sync.Mutex
+	codecs := map[int16]int{} // compression codec -> record batches
+	b.Cluster().ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		b.Cluster().KeepControl()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, tp := range req.(*kmsg.ProduceRequest).Topics {
+			for _, p := range tp.Partitions {
+				var rb kmsg.RecordBatch
+				if err := rb.ReadFrom(p.Records); err != nil {
+					t.Errorf("%s/%d: %v", tp.Topic, p.Partition, err)
+				}
+				codecs[rb.Attributes&7]++
+			}
+		}
+		return nil, nil, false
+	})
+	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	kw := kc.Writer("")
+	kw.Compression = kafka.Snappy
+	w := stream.NewWriter(kw, map[string]int{"six": 6, "three": 3})
+	defer w.Close()
+	msgs := keyedMessages(60)
+	if err := w.WriteMessages(context.Background(), msgs...); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(codecs) != 1 || codecs[int16(kafka.Snappy)] != 9 {
+		t.Errorf("record batches by codec %v, want 9 snappy (%d)", codecs, kafka.Snappy)
+	}
+	if f := w.Fallbacks(); f != 0 {
+		t.Errorf("%d messages written by kafka-go's Writer, want 0", f)
+	}
+	wantCounts(t, kc, msgs, 1, nil)
+}
+
+// What the kafka-go Writer fails to write after the one request is
+// reported at the caller's indexes (writeRest): one error per message of
+// the call, set exactly on the messages of the partition refused each time,
+// nil on the messages the one request wrote.
+func TestWriterReportsTheFallbacksErrorsAtTheCallersIndexes(t *testing.T) {
+	n := faults.New()
+	b, err := embedded.Start("127.0.0.1:0", []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}}, n.Opts(1)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	kw := kc.Writer("")
+	kw.MaxAttempts = 1
+	w := stream.NewWriter(kw, map[string]int{"six": 6, "three": 3})
+	defer w.Close()
+	msgs := keyedMessages(300)
+	h := n.Inject(faults.Fault{Keys: []kmsg.Key{kmsg.Produce}, Corrupt: func(r kmsg.Response) {
+		for i, tp := range r.(*kmsg.ProduceResponse).Topics {
+			for j, p := range tp.Partitions {
+				if tp.Topic == "three" && p.Partition == 1 {
+					r.(*kmsg.ProduceResponse).Topics[i].Partitions[j].ErrorCode = 87 // INVALID_RECORD (kafka-go tries once: MaxAttempts)
+				}
+			}
+		}
+	}})
+	defer h.Remove()
+	err = w.WriteMessages(context.Background(), msgs...)
+	var werrs kafka.WriteErrors
+	if !errors.As(err, &werrs) || len(werrs) != len(msgs) {
+		t.Fatalf("error %v; want kafka.WriteErrors of %d", err, len(msgs))
+	}
+	for i, m := range msgs {
+		if refused := partitionOf(m) == "three/1"; refused != (werrs[i] != nil) {
+			t.Errorf("message %d (%s): error %v", i, partitionOf(m), werrs[i])
+		}
+	}
+	if h.Hits() < 2 {
+		t.Errorf("the fault acted on %d requests, want the one request's and the kafka-go Writer's", h.Hits())
 	}
 }
