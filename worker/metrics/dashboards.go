@@ -136,9 +136,10 @@ func Dashboards() []Dashboard {
 				{Title: "Dead letters, per reason", Type: "timeseries", Unit: "short", W: 12, H: 8,
 					Queries: []Query{q(`sum by (reason) (increase(complaintd_dead_letters_total[$__range]))`, "{{reason}}")}},
 				{Title: "Write retries, commit failures, fetch errors, complaints lost to retention", Type: "timeseries", Unit: "short", W: 12, H: 8,
-					Desc: "Lost to retention: complaints removed from the topic before any worker read them, never decided; counted by the worker that resumed past them.",
+					Desc: "Lost to retention: complaints removed from the topic before any worker read them, never decided; counted by the worker that resumed past them. Written by the fallback: messages the one produce request per broker did not get written, written again by kafka-go's writer (a few after a broker's error; a steady stream means the fast path is not working).",
 					Queries: []Query{
 						q(`sum(increase(complaintd_write_retries_total[$__range]))`, "write retries"),
+						q(`sum(increase(complaintd_write_fallbacks_total[$__range]))`, "written by the fallback"),
 						q(`sum(increase(complaintd_commit_failures_total[$__range]))`, "commit failures"),
 						q(`sum(increase(complaintd_fetch_errors_total[$__range]))`, "fetch errors"),
 						q(`sum(increase(complaintd_complaints_skipped_by_retention_total[$__range]))`, "lost to retention"),

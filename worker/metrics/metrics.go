@@ -17,6 +17,7 @@ type Pipeline struct {
 	DecisionLatency     prometheus.Histogram   // message timestamp -> decision written
 	BatchSize           prometheus.Histogram
 	WriteRetries        prometheus.Counter
+	WriteFallbacks      prometheus.Counter
 	CommitFailures      prometheus.Counter
 	FetchErrors         prometheus.Counter
 	SkippedByRetention  prometheus.Counter
@@ -85,6 +86,10 @@ func New(reg prometheus.Registerer) *Pipeline {
 			Namespace: namespace, Name: "write_retries_total",
 			Help: "Retried writes of decisions or dead letters.",
 		}),
+		WriteFallbacks: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "write_fallbacks_total",
+			Help: "Messages the worker's one produce request per broker did not get written (a refusal, a timeout, metadata not known yet), written again by kafka-go's writer.",
+		}),
 		CommitFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: namespace, Name: "commit_failures_total",
 			Help: "Offset commits that failed (the messages will be redelivered).",
@@ -131,7 +136,7 @@ func New(reg prometheus.Registerer) *Pipeline {
 		}),
 	}
 	reg.MustRegister(p.Consumed, p.Decided, p.DeadLettered, p.RuleHits, p.RuleErrors, p.Tags, p.DecisionLatency,
-		p.BatchSize, p.WriteRetries, p.CommitFailures, p.FetchErrors, p.SkippedByRetention, p.RuleReloads, p.RulesetInfo, p.Ready, p.Lag, p.Revisions, p.HistoryErrors, p.SLARestore, p.InvalidStatusEvents)
+		p.BatchSize, p.WriteRetries, p.WriteFallbacks, p.CommitFailures, p.FetchErrors, p.SkippedByRetention, p.RuleReloads, p.RulesetInfo, p.Ready, p.Lag, p.Revisions, p.HistoryErrors, p.SLARestore, p.InvalidStatusEvents)
 	for _, r := range []string{"success", "failure"} {
 		p.RuleReloads.WithLabelValues(r)
 	}

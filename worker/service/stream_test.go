@@ -186,6 +186,11 @@ func TestBrokerRefusingWrites(t *testing.T) {
 	if err := w1.Worker.Ready(); err == nil || !strings.Contains(err.Error(), "write") {
 		t.Errorf("ready while writes fail: %v", err)
 	}
+	// Each try went through the one request per broker, then kafka-go's
+	// writer: the messages it was handed are counted.
+	if n := metrics.Sum(w1.Registry, "complaintd_write_fallbacks_total", "", ""); n < 2 {
+		t.Errorf("%v messages counted as written by the fallback after two failed writes", n)
+	}
 	if d, _, _ := out.Count(); d != 0 {
 		t.Fatalf("%d decisions got through a broker refusing writes", d)
 	}

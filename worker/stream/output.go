@@ -215,7 +215,7 @@ func (w *Worker) write(ctx context.Context, buf *batchBuf) error {
 		for _, i := range pending {
 			msgs = append(msgs, out[i].msg)
 		}
-		err := w.writer.WriteMessages(ctx, msgs...)
+		err := w.writeMessages(ctx, msgs...)
 		if err == nil {
 			w.writtenReady()
 			return nil
@@ -258,6 +258,19 @@ func (w *Worker) write(ctx context.Context, buf *batchBuf) error {
 	}
 }
 
+// writeMessages is one call of the writer, counting the messages its
+// fallback wrote (Writer.Fallbacks; a test's producer has none).
+func (w *Worker) writeMessages(ctx context.Context, msgs ...kafka.Message) error {
+	f, ok := w.writer.(interface{ Fallbacks() int64 })
+	if !ok {
+		return w.writer.WriteMessages(ctx, msgs...)
+	}
+	before := f.Fallbacks()
+	err := w.writer.WriteMessages(ctx, msgs...)
+	w.m.WriteFallbacks.Add(float64(f.Fallbacks() - before))
+	return err
+}
+
 // writtenReady makes the worker ready once a batch is written, unless a
 // fetch failed since it was fetched (errFetch): a fetch clears that.
 func (w *Worker) writtenReady() {
@@ -274,7 +287,7 @@ func (w *Worker) writeAlone(ctx context.Context, o *outMsg, lettered map[*kafka.
 			o.dropped = true
 			return nil
 		}
-		err := w.writer.WriteMessages(ctx, o.msg)
+		err := w.writeMessages(ctx, o.msg)
 		if err == nil || !isTooLarge(err) {
 			return err
 		}
