@@ -2,10 +2,13 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/rs/zerolog"
 
@@ -34,7 +37,8 @@ func openHistory(o *Options, log zerolog.Logger) (history.Store, func(), *storeC
 		Prefix: o.RedisPrefix, Retention: o.HistoryRetention})
 	log.Info().Str("redis", o.RedisAddr).Bool("cluster", o.RedisCluster).Bool("tls", tc != nil).
 		Bool("acl_user", o.RedisUsername != "").Str("prefix", o.RedisPrefix).Msg("history in redis")
-	return r, func() { r.Close() }, &storeCheck{r: r, addr: o.RedisAddr, log: log}, nil
+	return r, func() { r.Close() }, &storeCheck{r: r, addr: o.RedisAddr, log: log,
+		tlsWithoutCert: tc != nil && len(tc.Certificates) == 0}, nil
 }
 
 // storeCheck is part of the stream's preflight: until Redis has answered
@@ -49,6 +53,11 @@ type storeCheck struct {
 	r    *state.Redis
 	addr string
 	log  zerolog.Logger
+	// tlsWithoutCert: TLS, and no client certificate to give. A server
+	// that requires one (tls-auth-clients) refuses it after a TLS 1.3
+	// handshake, and the client may see the connection reset, or closed,
+	// before the alert that says why.
+	tlsWithoutCert bool
 
 	ok   atomic.Bool
 	mu   sync.Mutex
@@ -64,7 +73,12 @@ func (c *storeCheck) check(ctx context.Context) error {
 		c.ok.Store(true)
 		return nil
 	}
-	err = fmt.Errorf("history store: redis %s: %w%s", c.addr, err, redisHint(err))
+	hint := redisHint(err)
+	if hint == "" && c.tlsWithoutCert && closedByPeer(err) {
+		hint = " (Redis closed the TLS connection after the handshake: a server with tls-auth-clients does so when no client" +
+			" certificate is given, certificate required; set --redis-tls-cert-file and --redis-tls-key-file)"
+	}
+	err = fmt.Errorf("history store: redis %s: %w%s", c.addr, err, hint)
 	c.mu.Lock()
 	if msg := err.Error(); msg != c.last {
 		c.last = msg
@@ -72,6 +86,16 @@ func (c *storeCheck) check(ctx context.Context) error {
 	}
 	c.mu.Unlock()
 	return err
+}
+
+// closedByPeer reports whether err is the server closing the connection:
+// a reset, a broken pipe or an end of file.
+func closedByPeer(err error) bool {
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	msg := err.Error() // a client that wrapped the error as text
+	return strings.Contains(msg, "connection reset by peer") || strings.Contains(msg, "broken pipe") || strings.HasSuffix(msg, "EOF")
 }
 
 // redisHint names the options behind an error from Redis. Replies and TLS

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/tls"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -240,4 +241,47 @@ func clientTLS(t *testing.T, certs redistest.Certs, clientCert bool) *tls.Config
 		t.Fatal(err)
 	}
 	return tc
+}
+
+// A server that wants a client certificate may refuse the worker after a
+// TLS 1.3 handshake by closing the connection, before the alert that says
+// why reaches the worker (CI saw "connection reset by peer" for 30 s on a
+// redis-server with tls-auth-clients). Here a TLS server always does so:
+// the worker still names the client certificate options.
+func TestRedisHistoryRefusedSaysWhyWhenTheServerOnlyHangsUp(t *testing.T) {
+	certs := redistest.NewCerts(t, t.TempDir())
+	pair, err := tls.LoadX509KeyPair(certs.ServerCert, certs.ServerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pair}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			tc := c.(*tls.Conn)
+			if tc.Handshake() == nil {
+				tc.NetConn().(*net.TCPConn).SetLinger(0) // a reset, no alert
+			}
+			c.Close()
+		}
+	}()
+	b := servicetest.StartBroker(t)
+	svc, _ := runSecured(t, b.Addrs(), "--redis-addr", l.Addr().String(), "--redis-tls-ca-file", certs.CA)
+	var last error
+	servicetest.WaitFor(t, "the worker to say why it is not ready", 30*time.Second, func() bool {
+		last = svc.Worker.Ready()
+		return last != nil && strings.Contains(last.Error(), "history store: redis "+l.Addr().String())
+	})
+	for _, w := range []string{"certificate required", "--redis-tls-cert-file"} {
+		if !strings.Contains(last.Error(), w) {
+			t.Errorf("readiness %q does not say %q", last, w)
+		}
+	}
 }
