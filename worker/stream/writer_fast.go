@@ -28,8 +28,8 @@ import (
 // acknowledge, is written again by the kafka-go Writer, with its retries
 // and its errors per message (Writer.WriteMessages). That is: messages
 // without a topic or of a topic the transport's metadata does not have, a
-// partition's share larger than half the batch limit, partitions without a
-// leader, and every partition of a request that failed or whose answer
+// partition's share larger than half the batch limit, partitions past
+// requestLimits batch limits in one request, partitions without a leader, and every partition of a request that failed or whose answer
 // carries an error. A partition's messages always travel in one batch of
 // one request, in order.
 //
@@ -46,14 +46,15 @@ type oneRequest struct {
 	fallbacks   int64             // messages the kafka-go Writer wrote instead
 
 	// Reused from call to call (a Writer is not safe for concurrent use).
-	topics  map[string]*fastTopic
-	names   []string
-	seq     map[int][]int // n -> partitions 0 to n-1
-	shares  map[share]*fastShare
-	order   []*fastShare
-	byNode  map[int32][]*fastShare
-	failed  []int
-	records []kafka.Record
+	topics    map[string]*fastTopic
+	names     []string
+	seq       map[int][]int // n -> partitions 0 to n-1
+	shares    map[share]*fastShare
+	order     []*fastShare
+	byNode    map[int32][]*fastShare
+	nodeBytes map[int32]int // the bytes of each request
+	failed    []int
+	records   []kafka.Record
 }
 
 // fastTopic is a topic of a call as the transport's metadata has it.
@@ -74,6 +75,12 @@ type fastShare struct {
 	refused bool // ... and never refused them in the same answer
 }
 
+// requestLimits is how many batch limits one request may carry, at most:
+// 8 MiB at Kafka's default max.message.bytes, far below the broker's
+// socket.request.max.bytes (100 MiB by default). The partitions that would
+// go past it go to the kafka-go Writer.
+const requestLimits = 8
+
 func newOneRequest(kw *kafka.Writer) *oneRequest {
 	rt := kw.Transport
 	if rt == nil {
@@ -84,7 +91,7 @@ func newOneRequest(kw *kafka.Writer) *oneRequest {
 		timeout = 10 * time.Second // kafka-go's default
 	}
 	return &oneRequest{rt: rt, addr: kw.Addr, timeout: timeout, compression: kw.Compression,
-		topics: map[string]*fastTopic{}, seq: map[int][]int{}, shares: map[share]*fastShare{}, byNode: map[int32][]*fastShare{}}
+		topics: map[string]*fastTopic{}, seq: map[int][]int{}, shares: map[share]*fastShare{}, byNode: map[int32][]*fastShare{}, nodeBytes: map[int32]int{}}
 }
 
 // send sends what it can of msgs (partitioned by w's partitioner, which
@@ -117,13 +124,15 @@ func (o *oneRequest) send(ctx context.Context, w *Writer, msgs []kafka.Message, 
 		s.bytes += messageSize(m)
 	}
 	clear(o.byNode)
+	clear(o.nodeBytes)
 	for _, s := range o.order {
 		node := o.topics[s.key.topic].leaders[s.key.partition]
-		if node < 0 || s.bytes > limit/2 {
+		if node < 0 || s.bytes > limit/2 || o.nodeBytes[node]+s.bytes > requestLimits*limit {
 			o.failed = append(o.failed, s.idx...)
 			continue
 		}
 		s.node = node
+		o.nodeBytes[node] += s.bytes
 		o.byNode[node] = append(o.byNode[node], s)
 	}
 	now := time.Now()

@@ -445,3 +445,70 @@ func TestWriterReportsTheFallbacksErrorsAtTheCallersIndexes(t *testing.T) {
 		t.Errorf("the fault acted on %d requests, want the one request's and the kafka-go Writer's", h.Hits())
 	}
 }
+
+// One request carries at most requestLimits (8) batch limits: with a
+// batch limit of 3,000 bytes, the shares of 40 partitions that each fit in
+// half of it but together pass 24,000 bytes go partly to kafka-go's
+// Writer, and each message is written once.
+func TestWriterBoundsTheOneRequest(t *testing.T) {
+	const partitions, limit = 40, 3000
+	b, err := embedded.Start("127.0.0.1:0", []embedded.Topic{{Name: "many", Partitions: partitions}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	kw := kc.Writer("")
+	kw.BatchBytes = limit
+	w := stream.NewWriter(kw, map[string]int{"many": partitions})
+	defer w.Close()
+	var msgs []kafka.Message
+	ps := make([]int, partitions)
+	for i := range ps {
+		ps[i] = i
+	}
+	share := map[int]int{}
+	for i := range 400 {
+		m := kafka.Message{Topic: "many", Key: fmt.Appendf(nil, "C-%07d", i), Value: make([]byte, 68)}
+		msgs = append(msgs, m)
+		share[kafkaconn.Balancer().Balance(m, ps...)]++
+	}
+	size := stream.MessageSize(&msgs[0]) // every message's
+	overHalf, fit := 0, 0                // messages in shares over half the limit, and in the others
+	for _, n := range share {
+		if n*size > limit/2 {
+			overHalf += n
+		} else {
+			fit += n
+		}
+	}
+	if fit*size <= 8*limit {
+		t.Fatalf("the shares that fit hold %d bytes: not enough to pass the request's bound", fit*size)
+	}
+	if err := w.WriteMessages(context.Background(), msgs...); err != nil {
+		t.Fatal(err)
+	}
+	fell := int(w.Fallbacks())
+	if sent := len(msgs) - fell; fell <= overHalf || sent*size > 8*limit || sent == 0 {
+		t.Errorf("%d messages in the one request (%d bytes), %d by the fallback (%d in shares over half the limit)", sent, sent*size, fell, overHalf)
+	}
+	want := map[string]int64{}
+	for p, n := range share {
+		want[fmt.Sprintf("many/%d", p)] = int64(n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	parts, err := kc.Partitions(ctx, "many")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range parts {
+		if got, tp := p.End-p.First, fmt.Sprintf("many/%d", p.ID); got != want[tp] {
+			t.Errorf("%s holds %d records, want %d", tp, got, want[tp])
+		}
+	}
+}
