@@ -7,11 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/trustsafety/complaintd/worker/embedded"
-	"github.com/trustsafety/complaintd/worker/kafkaconn"
 	"github.com/trustsafety/complaintd/worker/stream"
 )
 
@@ -34,16 +32,7 @@ func BenchmarkWriteOneRequest(b *testing.B) {
 				topics = append(topics, embedded.Topic{Name: name, Partitions: 3})
 				parts[name] = 3
 			}
-			br, err := embedded.Start("127.0.0.1:0", topics)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer br.Close()
-			kc, err := kafkaconn.New(kafkaconn.Options{Brokers: br.Addrs()}, zerolog.Nop())
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer kc.Close()
+			_, kc := writerBroker(b, topics)
 			w := stream.NewWriter(kc.Writer(""), parts)
 			defer w.Close()
 			if tc.only {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/trustsafety/complaintd/worker/embedded"
@@ -25,11 +26,7 @@ import (
 func TestWriterSendsOneRequestPerPartition(t *testing.T) {
 	for name, known := range map[string]bool{"partitions known": true, "partitions unknown": false} {
 		t.Run(name, func(t *testing.T) {
-			b, err := embedded.Start("127.0.0.1:0", []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
+			b, kc := writerBroker(t, []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}})
 			var mu sync.Mutex
 			requests := map[string]int{} // topic/partition -> produce requests
 			b.Cluster().ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
@@ -43,11 +40,6 @@ func TestWriterSendsOneRequestPerPartition(t *testing.T) {
 				}
 				return nil, nil, false
 			})
-			kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.Nop())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer kc.Close()
 			var parts map[string]int
 			if known {
 				parts = map[string]int{"six": 6, "three": 3}
@@ -91,11 +83,7 @@ func TestWriterSendsOneRequestPerPartition(t *testing.T) {
 // requests for the 9 partitions, each partition in one of them.
 func TestWriterSendsOneRequestPerBroker(t *testing.T) {
 	n := faults.New()
-	b, err := embedded.Start("127.0.0.1:0", []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}}, n.Opts(3)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b, kc := writerBroker(t, []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}}, n.Opts(3)...)
 	var mu sync.Mutex
 	var requests []map[string]int
 	b.Cluster().ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
@@ -111,11 +99,6 @@ func TestWriterSendsOneRequestPerBroker(t *testing.T) {
 		requests = append(requests, in)
 		return nil, nil, false
 	})
-	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kc.Close()
 	w := stream.NewWriter(kc.Writer(""), map[string]int{"six": 6, "three": 3})
 	defer w.Close()
 	md, err := (&kafka.Client{Addr: kafka.TCP(b.Addrs()...)}).Metadata(context.Background(), &kafka.MetadataRequest{Topics: []string{"six", "three"}})
@@ -200,16 +183,7 @@ func TestWriterWritesAgainWhatTheOneRequestCouldNot(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n := faults.New()
-			b, err := embedded.Start("127.0.0.1:0", []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}}, n.Opts(1)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
-			kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.Nop())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer kc.Close()
+			_, kc := writerBroker(t, []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}}, n.Opts(1)...)
 			kw := kc.Writer("")
 			kw.WriteTimeout = 300 * time.Millisecond
 			w := stream.NewWriter(kw, map[string]int{"six": 6, "three": 3})
@@ -292,16 +266,7 @@ func wantCounts(t *testing.T, kc *kafkaconn.Client, msgs []kafka.Message, calls 
 // depending on which of the two wrote them (and a partition whose share
 // falls back is written where the next fast call does not write).
 func TestWriterPartitionsAsKafkaGoOnceATopicGrows(t *testing.T) {
-	b, err := embedded.Start("127.0.0.1:0", []embedded.Topic{{Name: "grown", Partitions: 3}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kc.Close()
+	b, kc := writerBroker(t, []embedded.Topic{{Name: "grown", Partitions: 3}})
 	w := stream.NewWriter(kc.Writer(""), map[string]int{"grown": 3}) // the count at start
 	defer w.Close()
 	var msgs []kafka.Message
@@ -354,11 +319,7 @@ func TestWriterPartitionsAsKafkaGoOnceATopicGrows(t *testing.T) {
 // The one request compresses its batches as the kafka-go Writer would
 // (its Compression).
 func TestWriterCompressesAsKafkaGo(t *testing.T) {
-	b, err := embedded.Start("127.0.0.1:0", []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b, kc := writerBroker(t, []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}})
 	var mu sync.Mutex
 	codecs := map[int16]int{} // compression codec -> record batches
 	b.Cluster().ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
@@ -376,11 +337,6 @@ func TestWriterCompressesAsKafkaGo(t *testing.T) {
 		}
 		return nil, nil, false
 	})
-	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kc.Close()
 	kw := kc.Writer("")
 	kw.Compression = kafka.Snappy
 	w := stream.NewWriter(kw, map[string]int{"six": 6, "three": 3})
@@ -406,16 +362,7 @@ func TestWriterCompressesAsKafkaGo(t *testing.T) {
 // nil on the messages the one request wrote.
 func TestWriterReportsTheFallbacksErrorsAtTheCallersIndexes(t *testing.T) {
 	n := faults.New()
-	b, err := embedded.Start("127.0.0.1:0", []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}}, n.Opts(1)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kc.Close()
+	_, kc := writerBroker(t, []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}}, n.Opts(1)...)
 	kw := kc.Writer("")
 	kw.MaxAttempts = 1
 	w := stream.NewWriter(kw, map[string]int{"six": 6, "three": 3})
@@ -431,7 +378,7 @@ func TestWriterReportsTheFallbacksErrorsAtTheCallersIndexes(t *testing.T) {
 		}
 	}})
 	defer h.Remove()
-	err = w.WriteMessages(context.Background(), msgs...)
+	err := w.WriteMessages(context.Background(), msgs...)
 	var werrs kafka.WriteErrors
 	if !errors.As(err, &werrs) || len(werrs) != len(msgs) {
 		t.Fatalf("error %v; want kafka.WriteErrors of %d", err, len(msgs))
@@ -452,16 +399,7 @@ func TestWriterReportsTheFallbacksErrorsAtTheCallersIndexes(t *testing.T) {
 // Writer, and each message is written once.
 func TestWriterBoundsTheOneRequest(t *testing.T) {
 	const partitions, limit = 40, 3000
-	b, err := embedded.Start("127.0.0.1:0", []embedded.Topic{{Name: "many", Partitions: partitions}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kc.Close()
+	_, kc := writerBroker(t, []embedded.Topic{{Name: "many", Partitions: partitions}})
 	kw := kc.Writer("")
 	kw.BatchBytes = limit
 	w := stream.NewWriter(kw, map[string]int{"many": partitions})
@@ -511,4 +449,21 @@ func TestWriterBoundsTheOneRequest(t *testing.T) {
 			t.Errorf("%s holds %d records, want %d", tp, got, want[tp])
 		}
 	}
+}
+
+// writerBroker is an embedded broker with topics (and opts) and a client
+// of it, both closed when the test ends.
+func writerBroker(t testing.TB, topics []embedded.Topic, opts ...kfake.Opt) (*embedded.Broker, *kafkaconn.Client) {
+	t.Helper()
+	b, err := embedded.Start("127.0.0.1:0", topics, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	kc, err := kafkaconn.New(kafkaconn.Options{Brokers: b.Addrs()}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(kc.Close)
+	return b, kc
 }
