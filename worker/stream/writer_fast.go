@@ -164,8 +164,11 @@ func (o *oneRequest) send(ctx context.Context, w *Writer, msgs []kafka.Message, 
 	return o.failed
 }
 
+// share starts k's share of this call. The structs of earlier calls'
+// shares stay in order's backing array past its length (send truncates it
+// to zero) and are reused, so that once the writer has met its partitions
+// a call allocates no share.
 func (o *oneRequest) share(k share) *fastShare {
-	// The shares of earlier calls are kept in order's backing array.
 	var s *fastShare
 	if n := len(o.order); n < cap(o.order) {
 		s = o.order[:n+1][n]
@@ -271,7 +274,7 @@ func (o *oneRequest) produce(ctx context.Context, msgs []kafka.Message, group []
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	*records = (*records)[:0]
-	o.acknowledged(ctx, o.request(ctx, msgs, group, now, records), group)
+	o.roundTrip(ctx, o.request(ctx, msgs, group, now, records), group)
 }
 
 func (o *oneRequest) request(ctx context.Context, msgs []kafka.Message, group []*fastShare, now time.Time, records *[]kafka.Record) *produceAPI.Request {
@@ -309,11 +312,11 @@ func (o *oneRequest) request(ctx context.Context, msgs []kafka.Message, group []
 	return req
 }
 
-// acknowledged sends req and marks acked the shares of group whose
+// roundTrip sends req and marks acked the shares of group whose
 // partition the broker acknowledged, refused those it refused (a partition
 // the answer lists twice counts as refused if either says so); a request
 // that failed acknowledged none.
-func (o *oneRequest) acknowledged(ctx context.Context, req *produceAPI.Request, group []*fastShare) {
+func (o *oneRequest) roundTrip(ctx context.Context, req *produceAPI.Request, group []*fastShare) {
 	m, err := o.rt.RoundTrip(ctx, o.addr, req)
 	if err != nil {
 		return
