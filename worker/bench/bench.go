@@ -328,7 +328,7 @@ func (b *bench) latency(ctx context.Context, i int, load, rate float64) error {
 		return fmt.Errorf("%.0f%% load: %d of %d decisions read: %w", load*100, b.tracker.count(st), n, err)
 	}
 	late := percentiles(lag)
-	s := Step{Load: load, Fixed: i >= len(Loads), Rate: rate, Complaints: n, Lag: late.P99, LagMax: late.Max, Latency: percentiles(st.lat)}
+	s := Step{Load: load, Fixed: i >= len(Loads), Rate: rate, Complaints: n, Lag: late.P99, LagMax: late.Max, Latency: percentiles(st.lat), Written: percentiles(st.wrote)}
 	s.Usage = usage(first, st.marks[0].s)
 	b.report.Steps = append(b.report.Steps, s)
 	return nil

@@ -90,6 +90,12 @@ func TestBenchRuns(t *testing.T) {
 			!(0 < s.P50 && s.P50 <= s.P90 && s.P90 <= s.P99 && s.P99 <= s.Max) {
 			t.Errorf("step %d: %+v", i, s)
 		}
+		// Each decision is written before it is read: every percentile up
+		// to the write is at most the same one up to the read.
+		if w := s.Written; !(0 < w.P50 && w.P50 <= w.P90 && w.P90 <= w.P99 && w.P99 <= w.Max) ||
+			w.P50 > s.P50 || w.P90 > s.P90 || w.P99 > s.P99 || w.Max > s.Max {
+			t.Errorf("step %d: up to the write %+v, up to the read %+v", i, w, s.Latency)
+		}
 	}
 	if len(r.Engine) != 3 || !strings.Contains(r.Engine[2].Name, "1000 rules") {
 		t.Errorf("engine: %+v", r.Engine)
@@ -105,6 +111,9 @@ func TestBenchRuns(t *testing.T) {
 	var table bytes.Buffer
 	if err := r.WriteTable(&table); err != nil {
 		t.Fatal(err)
+	}
+	if strings.Count(table.String(), "of which, to the write") != len(r.Steps) {
+		t.Errorf("the table lacks a line up to the write for each latency step:\n%s", table.String())
 	}
 	if !regexp.MustCompile(`engine, \d+ rules`).MatchString(table.String()) {
 		t.Errorf("the table lacks the shipped ruleset's engine line:\n%s", table.String())

@@ -38,6 +38,10 @@ type step struct {
 	start time.Time
 	rate  float64
 	lat   []time.Duration
+	// wrote is the same from the time due to the decision's own
+	// timestamp, which the worker's writer sets when it produces it: the
+	// part of the latency spent before the decision left the worker.
+	wrote []time.Duration
 }
 
 type mark struct {
@@ -54,7 +58,7 @@ func (t *tracker) run(ctx context.Context, kc *kafkaconn.Client, topics ...strin
 		return err
 	}
 	return kc.ReadPartitions(ctx, parts, func(p *kafkaconn.Partition, m *kafka.Message) {
-		t.read(p.Topic, m.Key, time.Now())
+		t.read(p.Topic, m.Key, m.Time, time.Now())
 	})
 }
 
@@ -75,7 +79,7 @@ func (t *tracker) set(f func()) {
 	t.mu.Unlock()
 }
 
-func (t *tracker) read(topic string, key []byte, at time.Time) {
+func (t *tracker) read(topic string, key []byte, written, at time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	st := t.steps[topic]
@@ -89,7 +93,9 @@ func (t *tracker) read(topic string, key []byte, at time.Time) {
 	st.seen[string(key)] = struct{}{}
 	n := len(st.seen)
 	if i, ok := st.index[string(key)]; ok {
-		st.lat = append(st.lat, at.Sub(due(st.start, i, st.rate)))
+		d := due(st.start, i, st.rate)
+		st.lat = append(st.lat, at.Sub(d))
+		st.wrote = append(st.wrote, written.Sub(d))
 	}
 	for j := range st.marks {
 		if st.marks[j].at == n && st.sample != nil {
