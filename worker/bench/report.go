@@ -93,7 +93,7 @@ type Step struct {
 	// the worker's writer sets as it produces the decision: the rest is
 	// the broker's acknowledgement and the bench's reading.
 	Written Latency `json:"written"`
-	Usage   // from the first message due to the last decision read
+	Usage           // from the first message due to the last decision read
 }
 
 // Engine is one engine case, on one core.
