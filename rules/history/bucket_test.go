@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 )
 
@@ -84,14 +85,14 @@ func TestMemStorageAgreesWithAMap(t *testing.T) {
 	}
 	for ti := range 3 {
 		tb := &s.tables[ti]
-		for i := range tb.buckets {
-			for _, e := range bucket(tb.buckets[i].blob).entries(nil) {
+		tb.live(func(i, n int, b *memBucket) {
+			for _, e := range bucket(b.blob).entries(nil) {
 				k := RecordKey{Tables[ti], string(e.k)}
 				if !bytes.Equal(want[k], e.v) {
 					t.Fatalf("%v holds %x, want %x", k, e.v, want[k])
 				}
-				if bucketOf(k.Table, k.ID, len(tb.buckets)) != i {
-					t.Fatalf("%v in bucket %d of %d", k, i, len(tb.buckets))
+				if bucketOf(k.Table, k.ID, n) != i {
+					t.Fatalf("%v in bucket %d of %d", k, i, n)
 				}
 				size += int64(len(e.k) + len(e.v))
 				switch ti {
@@ -103,7 +104,7 @@ func TestMemStorageAgreesWithAMap(t *testing.T) {
 					st.Buyers++
 				}
 			}
-		}
+		})
 	}
 	st.Bytes = size
 	if got := s.stats(); got != st {
@@ -111,5 +112,101 @@ func TestMemStorageAgreesWithAMap(t *testing.T) {
 	}
 	if st.Complaints < 4*memInitialBuckets {
 		t.Fatalf("only %d complaint records: the table never grew", st.Complaints)
+	}
+}
+
+// A table doubles its buckets a few at a time: no call splits more than
+// splitEvery buckets per swap, every record stays where a read finds it
+// while its bucket moves, and the doubling ends long before the table
+// needs the next one.
+func TestMemStorageGrowsInSteps(t *testing.T) {
+	s := newMemStorage()
+	tb := &s.tables[0]
+	ctx := context.Background()
+	key := func(i int) RecordKey { return RecordKey{Complaints, fmt.Sprintf("c-%d", i)} }
+	val := func(i int) []byte { return binary.BigEndian.AppendUint32(nil, uint32(5000+i)) }
+	grew := 0
+	for i := 0; grew < 3; i++ {
+		before, growing, n := tb.splitDone.Load(), tb.next != nil, len(tb.buckets)
+		ops := []Op{{Key: key(i), Swap: true, New: val(i)}}
+		if err := s.Exec(ctx, ops, 0); err != nil || !ops[0].Done {
+			t.Fatalf("swap %d: %v, done %v", i, err, ops[0].Done)
+		}
+		switch {
+		case growing && tb.next != nil && tb.splitDone.Load()-before > splitEvery:
+			t.Fatalf("swap %d split %d buckets", i, tb.splitDone.Load()-before)
+		case growing && tb.next == nil:
+			// Switched: every old bucket was split, within n/splitEvery
+			// swaps of 4n records, far from the 8n of the next doubling.
+			grew++
+			if len(tb.buckets) != 2*n || int(tb.entries.Load()) > memMaxLoad*n+n/splitEvery+1 {
+				t.Fatalf("swap %d: %d buckets after %d, %d records", i, len(tb.buckets), n, tb.entries.Load())
+			}
+		case !growing && tb.next != nil && tb.splitDone.Load() > splitEvery:
+			t.Fatalf("swap %d began a doubling and split %d buckets", i, tb.splitDone.Load())
+		}
+		// Half way through a doubling, every record is found.
+		if tb.next != nil && tb.splitDone.Load() == int64(len(tb.buckets)/2) {
+			for j := 0; j <= i; j++ {
+				ops := []Op{{Key: key(j)}}
+				if err := s.Exec(ctx, ops, 0); err != nil || !bytes.Equal(ops[0].Cur, val(j)) {
+					t.Fatalf("half way through growing to %d buckets: %v holds %x (%v)", 2*len(tb.buckets), key(j), ops[0].Cur, err)
+				}
+			}
+		}
+	}
+	if len(tb.buckets) != 8*memInitialBuckets {
+		t.Fatalf("%d buckets after three doublings", len(tb.buckets))
+	}
+}
+
+// Writers and readers at once, while every table grows (go test -race):
+// each record is where it was written.
+func TestMemStorageGrowsUnderConcurrentUse(t *testing.T) {
+	s := newMemStorage()
+	ctx := context.Background()
+	const writers, each = 4, 12_000
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 9))
+			for i := range each {
+				k := RecordKey{Tables[i%3], fmt.Sprintf("w%d-%d", w, i)}
+				ops := []Op{{Key: k, Swap: true, New: binary.BigEndian.AppendUint32(nil, uint32(5000+i))}}
+				if err := s.Exec(ctx, ops, 0); err != nil || !ops[0].Done {
+					errs <- fmt.Errorf("%v: %v, done %v", k, err, ops[0].Done)
+					return
+				}
+				j := r.IntN(i + 1)
+				ops = []Op{{Key: RecordKey{Tables[j%3], fmt.Sprintf("w%d-%d", w, j)}}}
+				if err := s.Exec(ctx, ops, 0); err != nil || binary.BigEndian.Uint32(ops[0].Cur) != uint32(5000+j) {
+					errs <- fmt.Errorf("%v holds %x (%v)", ops[0].Key, ops[0].Cur, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	st := s.stats()
+	if n := st.Complaints + st.Merchants + st.Buyers; n != writers*each {
+		t.Fatalf("%d records, want %d", n, writers*each)
+	}
+	for ti := range 3 {
+		tb := &s.tables[ti]
+		if len(tb.buckets) < writers*each/3/memMaxLoad {
+			t.Errorf("table %d: %d buckets for %d records", ti, len(tb.buckets), tb.entries.Load())
+		}
+		tb.live(func(i, n int, b *memBucket) {
+			for _, e := range bucket(b.blob).entries(nil) {
+				if bucketOf(Tables[ti], string(e.k), n) != i {
+					t.Fatalf("%s in bucket %d of %d", e.k, i, n)
+				}
+			}
+		})
 	}
 }

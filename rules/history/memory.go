@@ -40,39 +40,52 @@ func (m *Memory) Stats() Stats { return m.st.stats() }
 
 // memStorage keeps records packed in buckets: one byte slice per bucket
 // holding its records (see bucket), so that a record costs its bytes plus
-// 10 to 20 (two lengths, and its share of the bucket). A bucket's slice is never changed once published, so a read
-// returns a slice into it without copying; a swap publishes a new slice
-// with the new record. Buckets double when they hold 4 records on
-// average. Expiry is incremental: every 8 calls of Exec, a cursor visits
-// one more bucket and leaves out its records expired by the cut.
+// 10 to 20 (two lengths, and its share of the bucket). A bucket's slice is
+// never changed once published, so a read returns a slice into it without
+// copying; a swap publishes a new slice with the new record. Expiry is
+// incremental: every 8 calls of Exec, a cursor visits one more bucket and
+// leaves out its records expired by the cut.
+//
+// A table doubles its buckets when they hold 4 records on average, and
+// doubling is incremental too, so that no call waits for a whole table:
+// while a table grows, each swap into it splits two more of its old
+// buckets in two (bucket i of n into i and i+n of 2n, BucketOf keeping the
+// low bits of one hash), and a record is looked up in its old bucket until
+// that bucket is split. Only switching to the new buckets once all are
+// split takes the store's lock, for a moment.
 type memStorage struct {
-	mu     sync.RWMutex // held for writing while a table grows
+	mu     sync.RWMutex // held for writing while a table switches to its grown buckets
 	tables [numTables]memTable
 	sweep  atomic.Uint64
 }
 
-// bucketOf is the bucket of record id among n (a power of two) of table
-// tb. It is BucketOf, as before the buckets' layout changed, so that the
-// cursor meets and expires the same records at the same moments: a
-// complaint later than the retention allows is decided with what is left,
-// and what is left stays what it was.
-func bucketOf(tb Table, id string, n int) int { return BucketOf(RecordKey{tb, id}, n) }
-
 type memTable struct {
 	buckets []memBucket
-	entries atomic.Int64
-	bytes   atomic.Int64
+	// next is the buckets being filled while the table grows, twice as
+	// many; nil otherwise. split is how many of buckets were claimed for
+	// splitting, and splitDone how many were split.
+	next             []memBucket
+	split, splitDone atomic.Int64
+	entries          atomic.Int64
+	bytes            atomic.Int64
 }
 
 type memBucket struct {
 	mu   sync.Mutex
-	blob []byte
+	blob []byte // movedBlob once split into the table's next buckets
 }
+
+// movedBlob marks a bucket split into its table's next buckets (a bucket
+// holding records starts with their count, never 0).
+var movedBlob = []byte{0}
+
+func (b *memBucket) moved() bool { return len(b.blob) == 1 && &b.blob[0] == &movedBlob[0] }
 
 const (
 	memInitialBuckets = 1 << 10
 	memMaxLoad        = 4 // records a bucket on average, at most
 	sweepEvery        = 8 // Exec calls a bucket swept
+	splitEvery        = 2 // buckets split by each swap into a growing table
 )
 
 func newMemStorage() *memStorage {
@@ -108,23 +121,28 @@ func tableIndex(t Table) int {
 
 // Exec implements Storage.
 func (s *memStorage) Exec(_ context.Context, ops []Op, cut uint32) error {
-	grow := -1
+	var grow, switchTo [numTables]bool
 	s.mu.RLock()
 	for i := range ops {
 		op := &ops[i]
-		t := &s.tables[tableIndex(op.Key.Table)]
-		b := &t.buckets[bucketOf(op.Key.Table, op.Key.ID, len(t.buckets))]
-		b.mu.Lock()
+		ti := tableIndex(op.Key.Table)
+		t := &s.tables[ti]
+		b := t.lock(recordHash(op.Key.Table, op.Key.ID))
 		at, cur := bucket(b.blob).find(op.Key.ID)
 		op.Cur, op.Done = cur, false
 		if op.Swap && (cur == nil) == (op.Old == nil) && bytes.Equal(cur, op.Old) {
 			t.put(b, at, op.Key.ID, op.New)
 			op.Cur, op.Done = op.New, true
-			if t.entries.Load() > int64(memMaxLoad*len(t.buckets)) {
-				grow = tableIndex(op.Key.Table)
-			}
 		}
 		b.mu.Unlock()
+		if op.Done {
+			switch {
+			case t.next != nil:
+				switchTo[ti] = t.splitSome(op.Key.Table, cut)
+			case t.entries.Load() > int64(memMaxLoad*len(t.buckets)):
+				grow[ti] = true
+			}
+		}
 	}
 	// Every sweepEvery calls, one more bucket of a complaint table and one
 	// of an outcome table, in turn, lose their expired records.
@@ -134,15 +152,56 @@ func (s *memStorage) Exec(_ context.Context, ops []Op, cut uint32) error {
 		s.tables[3+n%(numTables-3)].sweep(n/(numTables-3), cut)
 	}
 	s.mu.RUnlock()
-	if grow >= 0 {
-		s.grow(grow, cut)
+	for ti := range s.tables {
+		if grow[ti] {
+			s.grow(ti)
+		}
+		if switchTo[ti] {
+			s.switchToNext(ti)
+		}
 	}
 	return nil
 }
 
-// sweep drops the expired records of the k-th bucket (modulo the count).
+// bucketOf is the bucket of record id among n (a power of two) of table
+// tb: BucketOf, the same in every run, so that one input read in one order
+// meets expiry (the sweep cursor, the splits) at the same moments in
+// every run, and the offline scorer decides it alike every time.
+func bucketOf(tb Table, id string, n int) int { return int(recordHash(tb, id) & uint64(n-1)) }
+
+// lock returns the bucket of the record of hash h, locked: its bucket
+// among t.buckets, or among t.next once that one was split.
+func (t *memTable) lock(h uint64) *memBucket {
+	b := &t.buckets[h&uint64(len(t.buckets)-1)]
+	b.mu.Lock()
+	if !b.moved() {
+		return b
+	}
+	b.mu.Unlock()
+	b = &t.next[h&uint64(len(t.next)-1)]
+	b.mu.Lock()
+	return b
+}
+
+// sweep drops the expired records of the k-th bucket (modulo the count):
+// of the two it was split into, when it was.
 func (t *memTable) sweep(k uint64, cut uint32) {
-	b := &t.buckets[k%uint64(len(t.buckets))]
+	i := int(k % uint64(len(t.buckets)))
+	b := &t.buckets[i]
+	b.mu.Lock()
+	if b.moved() {
+		b.mu.Unlock()
+		t.sweepBucket(&t.next[i], cut)
+		t.sweepBucket(&t.next[i+len(t.buckets)], cut)
+		return
+	}
+	if bucket(b.blob).hasExpired(cut) {
+		t.expire(b, cut)
+	}
+	b.mu.Unlock()
+}
+
+func (t *memTable) sweepBucket(b *memBucket, cut uint32) {
 	b.mu.Lock()
 	if bucket(b.blob).hasExpired(cut) {
 		t.expire(b, cut)
@@ -179,37 +238,97 @@ func (t *memTable) expire(b *memBucket, cut uint32) {
 	b.blob = appendBucket(nil, kept)
 }
 
-// grow doubles a table's buckets. A record of bucket i goes to bucket i
-// or i+n of the 2n (bucketOf keeps the low bits of one hash), so each
-// bucket is split in two.
-func (s *memStorage) grow(ti int, cut uint32) {
+// grow starts doubling table ti's buckets, unless it is growing already
+// or no longer needs to. The new buckets are allocated without the lock.
+func (s *memStorage) grow(ti int) {
+	s.mu.RLock()
+	t := &s.tables[ti]
+	n, need := len(t.buckets), t.next == nil && t.entries.Load() > int64(memMaxLoad*len(t.buckets))
+	s.mu.RUnlock()
+	if !need {
+		return
+	}
+	next := make([]memBucket, 2*n)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t.next == nil && len(t.buckets) == n {
+		t.next = next
+		t.split.Store(0)
+		t.splitDone.Store(0)
+	}
+}
+
+// splitSome splits up to splitEvery more of t's old buckets into its next
+// ones, leaving out the records expired by cut; it reports whether it split
+// the last one. The caller holds the store's lock for reading.
+func (t *memTable) splitSome(tb Table, cut uint32) (last bool) {
+	n := int64(len(t.buckets))
+	for range splitEvery {
+		i := t.split.Add(1) - 1
+		if i >= n {
+			return false
+		}
+		t.splitOne(tb, int(i), cut)
+		if t.splitDone.Add(1) == n {
+			return true
+		}
+	}
+	return false
+}
+
+// splitOne moves old bucket i's records to next buckets i and i+n.
+func (t *memTable) splitOne(tb Table, i int, cut uint32) {
+	n := len(t.buckets)
+	old, lo, hi := &t.buckets[i], &t.next[i], &t.next[i+n]
+	old.mu.Lock()
+	defer old.mu.Unlock()
+	var buf, low, high [16]entry
+	l, h := low[:0], high[:0]
+	for _, e := range bucket(old.blob).entries(buf[:0]) {
+		switch {
+		case Expired(e.v, cut):
+			t.entries.Add(-1)
+			t.bytes.Add(-int64(len(e.k) + len(e.v)))
+		case bucketOf(tb, string(e.k), 2*n) == i:
+			l = append(l, e)
+		default:
+			h = append(h, e)
+		}
+	}
+	// Nothing reaches lo and hi before old is marked moved, under its lock.
+	lo.mu.Lock()
+	lo.blob = appendBucket(nil, l)
+	lo.mu.Unlock()
+	hi.mu.Lock()
+	hi.blob = appendBucket(nil, h)
+	hi.mu.Unlock()
+	old.blob = movedBlob
+}
+
+// switchToNext makes table ti's next buckets its buckets, once all its old
+// ones are split.
+func (s *memStorage) switchToNext(ti int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := &s.tables[ti]
-	if t.entries.Load() <= int64(memMaxLoad*len(t.buckets)) {
-		return
+	if t.next != nil && t.splitDone.Load() == int64(len(t.buckets)) {
+		t.buckets, t.next = t.next, nil
 	}
+}
+
+// live calls f with each bucket that holds records, and the bucket's
+// place: index i among n. The caller holds the store's lock.
+func (t *memTable) live(f func(i, n int, b *memBucket)) {
 	n := len(t.buckets)
-	nb := make([]memBucket, 2*n)
-	var buf, lo, hi [16]entry
 	for i := range t.buckets {
-		low, high := lo[:0], hi[:0]
-		for _, e := range bucket(t.buckets[i].blob).entries(buf[:0]) {
-			if Expired(e.v, cut) {
-				t.entries.Add(-1)
-				t.bytes.Add(-int64(len(e.k) + len(e.v)))
-				continue
-			}
-			if bucketOf(Tables[ti], string(e.k), 2*n) == i {
-				low = append(low, e)
-			} else {
-				high = append(high, e)
-			}
+		b := &t.buckets[i]
+		if b.moved() {
+			f(i, 2*n, &t.next[i])
+			f(i+n, 2*n, &t.next[i+n])
+			continue
 		}
-		nb[i].blob = appendBucket(nil, low)
-		nb[i+n].blob = appendBucket(nil, high)
+		f(i, n, b)
 	}
-	t.buckets = nb
 }
 
 func (s *memStorage) stats() Stats {

@@ -93,13 +93,17 @@ func Expired(v []byte, cut uint32) bool { return BasisOf(v) <= cut }
 
 // BucketOf is the bucket of a record among n (a power of two), the same in
 // every process: stores that group records use it.
-func BucketOf(k RecordKey, n int) int {
+func BucketOf(k RecordKey, n int) int { return int(recordHash(k.Table, k.ID) & uint64(n-1)) }
+
+// recordHash is the hash BucketOf keeps the low bits of: FNV-1a of the
+// table and the id.
+func recordHash(tb Table, id string) uint64 {
 	h := uint64(fnvOffset)
-	h ^= uint64(k.Table)
+	h ^= uint64(tb)
 	h *= fnvPrime
-	for i := 0; i < len(k.ID); i++ {
-		h ^= uint64(k.ID[i])
+	for i := 0; i < len(id); i++ {
+		h ^= uint64(id[i])
 		h *= fnvPrime
 	}
-	return int(h & uint64(n-1))
+	return h
 }
