@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"sync"
 	"time"
+
+	"github.com/trustsafety/complaintd/worker/childproc"
 )
 
 // Launcher says how to start the bench's child processes: Exe with Args,
@@ -46,6 +48,7 @@ func (l Launcher) start(role string, args []string) (*child, error) {
 	cmd.Env = append(os.Environ(), l.Env...)
 	c := &child{role: role, cmd: cmd, logs: &tail{max: 64 << 10}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = c.logs, c.logs
+	childproc.DieWithParent(cmd)
 	var err error
 	if c.stdin, err = cmd.StdinPipe(); err != nil {
 		return nil, err

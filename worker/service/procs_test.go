@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/trustsafety/complaintd/worker/childproc"
 )
 
 // buildWorker builds the worker's binary, the one users run.
@@ -70,6 +72,7 @@ func startWorker(t *testing.T, bin string, args ...string) *proc {
 	defer logf.Close()
 	cmd := exec.Command(bin, append([]string{"run"}, args...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	childproc.DieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

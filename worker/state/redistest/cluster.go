@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/trustsafety/complaintd/worker/childproc"
 )
 
 // Cluster is a local Redis Cluster of three masters (no replicas), each a
@@ -79,6 +81,7 @@ func (c *Cluster) startNodes() {
 			c.t.Fatal(err)
 		}
 		cmd.Stdout, cmd.Stderr = logf, logf
+		childproc.DieWithParent(cmd)
 		if err := cmd.Start(); err != nil {
 			c.t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustsafety/complaintd/worker/childproc"
 	"github.com/trustsafety/complaintd/worker/state"
 )
 
@@ -78,6 +79,7 @@ func (s *Server) Restart() {
 		s.t.Fatal(err)
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
+	childproc.DieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/trustsafety/complaintd/worker/childproc"
 )
 
 // Certs are PEM files made for one test: a CA, a server certificate for
@@ -134,6 +136,7 @@ func StartSecure(t testing.TB, s Secure) string {
 	}
 	cmd := exec.Command(bin, confPath)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	childproc.DieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
