@@ -210,3 +210,33 @@ func TestMemStorageGrowsUnderConcurrentUse(t *testing.T) {
 		})
 	}
 }
+
+// A call of several swaps into one table, the first of which splits the
+// last old bucket, still switches the table to its grown buckets (the
+// later swaps find nothing left to split): otherwise the table would stay
+// half-grown, every lookup going through its moved buckets and the table
+// never doubling again, however many records it gets.
+func TestMemStorageSwitchesAfterASwapBatch(t *testing.T) {
+	ctx := context.Background()
+	for _, batch := range []int{2, 3, 5} {
+		s := newMemStorage()
+		tb := &s.tables[0]
+		id := 0
+		for range 20 * memInitialBuckets / batch {
+			ops := make([]Op, batch)
+			for j := range ops {
+				ops[j] = Op{Key: RecordKey{Complaints, fmt.Sprintf("c-%d", id)}, Swap: true, New: binary.BigEndian.AppendUint32(nil, uint32(5000+id))}
+				id++
+			}
+			if err := s.Exec(ctx, ops, 0); err != nil {
+				t.Fatal(err)
+			}
+			if tb.next != nil && tb.splitDone.Load() == int64(len(tb.buckets)) {
+				t.Fatalf("batches of %d, %d records: every one of %d buckets split, yet the table did not switch", batch, id, len(tb.buckets))
+			}
+		}
+		if n := len(tb.buckets); int(tb.entries.Load()) > 2*memMaxLoad*n {
+			t.Fatalf("batches of %d: %d records in %d buckets", batch, tb.entries.Load(), n)
+		}
+	}
+}
