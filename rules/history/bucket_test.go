@@ -240,3 +240,38 @@ func TestMemStorageSwitchesAfterASwapBatch(t *testing.T) {
 		}
 	}
 }
+
+// Expiry goes on while a table grows: with no swap to split the rest, the
+// sweep cursor still visits the records of buckets split (in the next
+// buckets, both halves) and of those not yet split.
+func TestMemStorageSweepsAGrowingTable(t *testing.T) {
+	s := newMemStorage()
+	tb := &s.tables[0]
+	ctx := context.Background()
+	i := 0
+	for ; tb.next == nil || tb.splitDone.Load() < int64(len(tb.buckets)/2); i++ {
+		ops := []Op{{Key: RecordKey{Complaints, fmt.Sprintf("c-%d", i)}, Swap: true, New: binary.BigEndian.AppendUint32(nil, uint32(5000+i))}}
+		if err := s.Exec(ctx, ops, 0); err != nil || !ops[0].Done {
+			t.Fatalf("swap %d: %v", i, err)
+		}
+	}
+	// Reads only (no split), every record expired by the cut, until the
+	// cursor has been round every bucket of the complaint tables.
+	for range sweepEvery * 3 * (len(tb.buckets) + 1) {
+		ops := []Op{{Key: RecordKey{Merchants, "m"}}}
+		if err := s.Exec(ctx, ops, uint32(5000+i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tb.next == nil {
+		t.Fatal("the table switched without a swap")
+	}
+	if st := s.stats(); st.Complaints != 0 || st.Bytes != 0 {
+		t.Fatalf("after a sweep of every bucket, %d of %d expired records left (%d bytes)", st.Complaints, i, st.Bytes)
+	}
+	tb.live(func(i, n int, b *memBucket) {
+		if b.blob != nil {
+			t.Fatalf("bucket %d of %d holds %d bytes", i, n, len(b.blob))
+		}
+	})
+}
