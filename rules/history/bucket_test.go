@@ -161,11 +161,13 @@ func TestMemStorageGrowsInSteps(t *testing.T) {
 }
 
 // Writers and readers at once, while every table grows (go test -race):
-// each record is where it was written.
+// each record is where it was written, and the counts are those of the
+// records there, though splits and the sweep drop expired records (half
+// the calls write one beside the kept one) all the while.
 func TestMemStorageGrowsUnderConcurrentUse(t *testing.T) {
 	s := newMemStorage()
 	ctx := context.Background()
-	const writers, each = 4, 12_000
+	const writers, each, cut = 4, 12_000, 1000
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
 	for w := range writers {
@@ -174,13 +176,17 @@ func TestMemStorageGrowsUnderConcurrentUse(t *testing.T) {
 			for i := range each {
 				k := RecordKey{Tables[i%3], fmt.Sprintf("w%d-%d", w, i)}
 				ops := []Op{{Key: k, Swap: true, New: binary.BigEndian.AppendUint32(nil, uint32(5000+i))}}
-				if err := s.Exec(ctx, ops, 0); err != nil || !ops[0].Done {
+				if i%2 == 0 {
+					x := RecordKey{k.Table, fmt.Sprintf("x%d-%d", w, i)}
+					ops = append(ops, Op{Key: x, Swap: true, New: binary.BigEndian.AppendUint32(nil, uint32(r.IntN(cut+1)))})
+				}
+				if err := s.Exec(ctx, ops, cut); err != nil || !ops[0].Done {
 					errs <- fmt.Errorf("%v: %v, done %v", k, err, ops[0].Done)
 					return
 				}
 				j := r.IntN(i + 1)
 				ops = []Op{{Key: RecordKey{Tables[j%3], fmt.Sprintf("w%d-%d", w, j)}}}
-				if err := s.Exec(ctx, ops, 0); err != nil || binary.BigEndian.Uint32(ops[0].Cur) != uint32(5000+j) {
+				if err := s.Exec(ctx, ops, cut); err != nil || !bytes.Equal(ops[0].Cur, binary.BigEndian.AppendUint32(nil, uint32(5000+j))) {
 					errs <- fmt.Errorf("%v holds %x (%v)", ops[0].Key, ops[0].Cur, err)
 					return
 				}
@@ -192,10 +198,8 @@ func TestMemStorageGrowsUnderConcurrentUse(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	st := s.stats()
-	if n := st.Complaints + st.Merchants + st.Buyers; n != writers*each {
-		t.Fatalf("%d records, want %d", n, writers*each)
-	}
+	var there Stats
+	kept, expired := 0, 0
 	for ti := range 3 {
 		tb := &s.tables[ti]
 		if len(tb.buckets) < writers*each/3/memMaxLoad {
@@ -206,8 +210,24 @@ func TestMemStorageGrowsUnderConcurrentUse(t *testing.T) {
 				if bucketOf(Tables[ti], string(e.k), n) != i {
 					t.Fatalf("%s in bucket %d of %d", e.k, i, n)
 				}
+				if Expired(e.v, cut) {
+					expired++
+				} else {
+					kept++
+				}
+				there.Bytes += int64(len(e.k) + len(e.v))
+				*[]*int{&there.Complaints, &there.Merchants, &there.Buyers}[ti]++
 			}
 		})
+	}
+	if kept != writers*each {
+		t.Fatalf("%d records kept, want %d", kept, writers*each)
+	}
+	if expired >= writers*each/2 {
+		t.Errorf("all %d expired records still there: the test proves nothing of expiry", expired)
+	}
+	if st := s.stats(); st != there {
+		t.Fatalf("stats %+v, the records there %+v", st, there)
 	}
 }
 
