@@ -161,11 +161,13 @@ func TestMemStorageGrowsInSteps(t *testing.T) {
 }
 
 // Writers and readers at once, while every table grows (go test -race):
-// each record is where it was written.
+// each record is where it was written, and the counts are those of the
+// records there, though splits and the sweep drop expired records (half
+// the calls write one beside the kept one) all the while.
 func TestMemStorageGrowsUnderConcurrentUse(t *testing.T) {
 	s := newMemStorage()
 	ctx := context.Background()
-	const writers, each = 4, 12_000
+	const writers, each, cut = 4, 12_000, 1000
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
 	for w := range writers {
@@ -174,13 +176,17 @@ func TestMemStorageGrowsUnderConcurrentUse(t *testing.T) {
 			for i := range each {
 				k := RecordKey{Tables[i%3], fmt.Sprintf("w%d-%d", w, i)}
 				ops := []Op{{Key: k, Swap: true, New: binary.BigEndian.AppendUint32(nil, uint32(5000+i))}}
-				if err := s.Exec(ctx, ops, 0); err != nil || !ops[0].Done {
+				if i%2 == 0 {
+					x := RecordKey{k.Table, fmt.Sprintf("x%d-%d", w, i)}
+					ops = append(ops, Op{Key: x, Swap: true, New: binary.BigEndian.AppendUint32(nil, uint32(r.IntN(cut+1)))})
+				}
+				if err := s.Exec(ctx, ops, cut); err != nil || !ops[0].Done {
 					errs <- fmt.Errorf("%v: %v, done %v", k, err, ops[0].Done)
 					return
 				}
 				j := r.IntN(i + 1)
 				ops = []Op{{Key: RecordKey{Tables[j%3], fmt.Sprintf("w%d-%d", w, j)}}}
-				if err := s.Exec(ctx, ops, 0); err != nil || binary.BigEndian.Uint32(ops[0].Cur) != uint32(5000+j) {
+				if err := s.Exec(ctx, ops, cut); err != nil || !bytes.Equal(ops[0].Cur, binary.BigEndian.AppendUint32(nil, uint32(5000+j))) {
 					errs <- fmt.Errorf("%v holds %x (%v)", ops[0].Key, ops[0].Cur, err)
 					return
 				}
@@ -192,10 +198,8 @@ func TestMemStorageGrowsUnderConcurrentUse(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	st := s.stats()
-	if n := st.Complaints + st.Merchants + st.Buyers; n != writers*each {
-		t.Fatalf("%d records, want %d", n, writers*each)
-	}
+	var there Stats
+	kept, expired := 0, 0
 	for ti := range 3 {
 		tb := &s.tables[ti]
 		if len(tb.buckets) < writers*each/3/memMaxLoad {
@@ -206,7 +210,88 @@ func TestMemStorageGrowsUnderConcurrentUse(t *testing.T) {
 				if bucketOf(Tables[ti], string(e.k), n) != i {
 					t.Fatalf("%s in bucket %d of %d", e.k, i, n)
 				}
+				if Expired(e.v, cut) {
+					expired++
+				} else {
+					kept++
+				}
+				there.Bytes += int64(len(e.k) + len(e.v))
+				*[]*int{&there.Complaints, &there.Merchants, &there.Buyers}[ti]++
 			}
 		})
 	}
+	if kept != writers*each {
+		t.Fatalf("%d records kept, want %d", kept, writers*each)
+	}
+	if expired >= writers*each/2 {
+		t.Errorf("all %d expired records still there: the test proves nothing of expiry", expired)
+	}
+	if st := s.stats(); st != there {
+		t.Fatalf("stats %+v, the records there %+v", st, there)
+	}
+}
+
+// A call of several swaps into one table, the first of which splits the
+// last old bucket, still switches the table to its grown buckets (the
+// later swaps find nothing left to split): otherwise the table would stay
+// half-grown, every lookup going through its moved buckets and the table
+// never doubling again, however many records it gets.
+func TestMemStorageSwitchesAfterASwapBatch(t *testing.T) {
+	ctx := context.Background()
+	for _, batch := range []int{2, 3, 5} {
+		s := newMemStorage()
+		tb := &s.tables[0]
+		id := 0
+		for range 20 * memInitialBuckets / batch {
+			ops := make([]Op, batch)
+			for j := range ops {
+				ops[j] = Op{Key: RecordKey{Complaints, fmt.Sprintf("c-%d", id)}, Swap: true, New: binary.BigEndian.AppendUint32(nil, uint32(5000+id))}
+				id++
+			}
+			if err := s.Exec(ctx, ops, 0); err != nil {
+				t.Fatal(err)
+			}
+			if tb.next != nil && tb.splitDone.Load() == int64(len(tb.buckets)) {
+				t.Fatalf("batches of %d, %d records: every one of %d buckets split, yet the table did not switch", batch, id, len(tb.buckets))
+			}
+		}
+		if n := len(tb.buckets); int(tb.entries.Load()) > 2*memMaxLoad*n {
+			t.Fatalf("batches of %d: %d records in %d buckets", batch, tb.entries.Load(), n)
+		}
+	}
+}
+
+// Expiry goes on while a table grows: with no swap to split the rest, the
+// sweep cursor still visits the records of buckets split (in the next
+// buckets, both halves) and of those not yet split.
+func TestMemStorageSweepsAGrowingTable(t *testing.T) {
+	s := newMemStorage()
+	tb := &s.tables[0]
+	ctx := context.Background()
+	i := 0
+	for ; tb.next == nil || tb.splitDone.Load() < int64(len(tb.buckets)/2); i++ {
+		ops := []Op{{Key: RecordKey{Complaints, fmt.Sprintf("c-%d", i)}, Swap: true, New: binary.BigEndian.AppendUint32(nil, uint32(5000+i))}}
+		if err := s.Exec(ctx, ops, 0); err != nil || !ops[0].Done {
+			t.Fatalf("swap %d: %v", i, err)
+		}
+	}
+	// Reads only (no split), every record expired by the cut, until the
+	// cursor has been round every bucket of the complaint tables.
+	for range sweepEvery * 3 * (len(tb.buckets) + 1) {
+		ops := []Op{{Key: RecordKey{Merchants, "m"}}}
+		if err := s.Exec(ctx, ops, uint32(5000+i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tb.next == nil {
+		t.Fatal("the table switched without a swap")
+	}
+	if st := s.stats(); st.Complaints != 0 || st.Bytes != 0 {
+		t.Fatalf("after a sweep of every bucket, %d of %d expired records left (%d bytes)", st.Complaints, i, st.Bytes)
+	}
+	tb.live(func(i, n int, b *memBucket) {
+		if b.blob != nil {
+			t.Fatalf("bucket %d of %d holds %d bytes", i, n, len(b.blob))
+		}
+	})
 }

@@ -138,7 +138,11 @@ func (s *memStorage) Exec(_ context.Context, ops []Op, cut uint32) error {
 		if op.Done {
 			switch {
 			case t.next != nil:
-				switchTo[ti] = t.splitSome(op.Key.Table, cut)
+				// Once set, kept: a later swap of these ops into the
+				// same table finds nothing left to split.
+				if t.splitSome(op.Key.Table, cut) {
+					switchTo[ti] = true
+				}
 			case t.entries.Load() > int64(memMaxLoad*len(t.buckets)):
 				grow[ti] = true
 			}
