@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"net"
 	"os"
 	"strings"
 	"time"
@@ -55,9 +54,10 @@ func New(o Options, log zerolog.Logger) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{brokers: o.Brokers, tls: tc, sasl: mech, log: log}
-	c.dialer = &kafka.Dialer{Timeout: DialTimeout, DualStack: true, TLS: tc, SASLMechanism: mech}
-	c.transport = &kafka.Transport{TLS: tc, SASL: mech, DialTimeout: DialTimeout,
-		Dial: (&net.Dialer{Timeout: DialTimeout}).DialContext, MetadataTTL: MetadataTTL}
+	// TLS is the dial function's (dial.go), so that what it returns is
+	// the clear text it checks.
+	c.dialer = &kafka.Dialer{Timeout: DialTimeout, DialFunc: c.dial, SASLMechanism: mech}
+	c.transport = &kafka.Transport{SASL: mech, DialTimeout: DialTimeout, Dial: c.dial, MetadataTTL: MetadataTTL}
 	c.admin = &kafka.Client{Addr: kafka.TCP(o.Brokers...), Transport: c.transport, Timeout: DialTimeout}
 	return c, nil
 }

@@ -2,7 +2,6 @@ package kafkaconn
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -40,17 +39,9 @@ func (c *Client) directMetadata(ctx context.Context, req *metadataAPI.Request) (
 // askBroker opens a connection to addr (TLS and SASL as the client's),
 // negotiates the API versions, sends req and closes the connection.
 func (c *Client) askBroker(ctx context.Context, addr string, req protocol.Message) (protocol.Message, error) {
-	conn, err := (&net.Dialer{Timeout: DialTimeout}).DialContext(ctx, "tcp", addr)
+	conn, err := c.dial(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
-	}
-	if c.tls != nil {
-		cfg := c.tls
-		if cfg.ServerName == "" {
-			cfg = cfg.Clone()
-			cfg.ServerName, _, _ = net.SplitHostPort(addr)
-		}
-		conn = tls.Client(conn, cfg)
 	}
 	pc := protocol.NewConn(conn, "complaintd")
 	defer pc.Close()
