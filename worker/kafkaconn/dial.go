@@ -49,8 +49,11 @@ func hostOf(addr string) string {
 const MaxResponse = 256 << 20
 
 // framedConn checks that what a broker sends is Kafka's response frames:
-// each starts with its size, a big-endian int32 of at least 4 (the
-// correlation id). kafka-go believes that size and allocates for it; a
+// each starts with its size, a big-endian int32 from 0 to MaxResponse.
+// A response has at least 4 bytes (its correlation id), but a broker of
+// SaslHandshake v0 (Kafka before 1.0) sends the SASL tokens bare, each
+// after its size, and ends a PLAIN exchange with an empty one: a size of
+// 0 is a frame. kafka-go believes that size and allocates for it; a
 // peer that is not a Kafka broker (an HTTP server, Redis, SSH: --brokers
 // naming the wrong port) answers with text, whose first four bytes read
 // as hundreds of megabytes or more, and a worker retrying it grew by
@@ -99,7 +102,7 @@ func (c *framedConn) frames(b []byte) error {
 		}
 		c.got = 0
 		size := int64(int32(binary.BigEndian.Uint32(c.head[:])))
-		if size < 4 || size > MaxResponse {
+		if size < 0 || size > MaxResponse {
 			return &NotKafkaError{Addr: c.addr, Head: c.head, Size: size}
 		}
 		c.left = size
@@ -117,6 +120,6 @@ type NotKafkaError struct {
 
 func (e *NotKafkaError) Error() string {
 	return fmt.Sprintf("%s does not answer as a Kafka broker: its answer starts %q, a frame of %d bytes "+
-		"(a Kafka frame has 4 to %d): check that --brokers names the brokers' Kafka listener, and --tls",
+		"(a Kafka frame has 0 to %d): check that --brokers names the brokers' Kafka listener, and --tls",
 		e.Addr, e.Head[:], e.Size, MaxResponse)
 }
