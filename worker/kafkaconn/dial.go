@@ -114,12 +114,12 @@ func (c *framedConn) frames(b []byte) error {
 // is not a Kafka frame.
 type NotKafkaError struct {
 	Addr string
-	Head [4]byte // the first bytes of the answer
+	Head [4]byte // what came where a frame's size was due: the answer's first bytes, from a peer that is not Kafka at all
 	Size int64   // what they read as a frame's size
 }
 
 func (e *NotKafkaError) Error() string {
-	return fmt.Sprintf("%s does not answer as a Kafka broker: its answer starts %q, a frame of %d bytes "+
-		"(a Kafka frame has 0 to %d): check that --brokers names the brokers' Kafka listener, and --tls",
+	return fmt.Sprintf("%s does not answer as a Kafka broker: where a frame's size was due it sent %q, "+
+		"which reads as %d bytes (a Kafka frame has 0 to %d): check that --brokers names the brokers' Kafka listener, and --tls",
 		e.Addr, e.Head[:], e.Size, MaxResponse)
 }

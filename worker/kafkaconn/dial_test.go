@@ -79,7 +79,7 @@ func TestClientRefusesAPeerThatIsNotKafka(t *testing.T) {
 				go func() { done <- way.call() }()
 				select {
 				case err := <-done:
-					if err == nil || !strings.Contains(err.Error(), "does not answer as a Kafka broker: its answer starts \"HTTP\"") {
+					if err == nil || !strings.Contains(err.Error(), "does not answer as a Kafka broker: where a frame's size was due it sent \"HTTP\"") {
 						t.Errorf("%s: %v, want the peer named as not a Kafka broker", way.name, err)
 					}
 				case <-time.After(40 * time.Second):
