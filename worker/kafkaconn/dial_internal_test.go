@@ -2,6 +2,7 @@ package kafkaconn
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -117,9 +118,57 @@ func TestSASLPlainWithHandshakeV0(t *testing.T) {
 // answers ApiVersions and SaslHandshake, and returns its address.
 func saslV0Broker(t *testing.T) string {
 	t.Helper()
+	return ServeTest(t, nil, func(conn net.Conn) {
+		for {
+			v, id, _, msg, err := protocol.ReadRequest(conn)
+			if err != nil {
+				return
+			}
+			var res protocol.Message
+			switch msg.(type) {
+			case *apiversions.Request:
+				res = &apiversions.Response{ApiKeys: []apiversions.ApiKeyResponse{
+					{ApiKey: int16(protocol.ApiVersions), MinVersion: 0, MaxVersion: 1},
+					{ApiKey: int16(protocol.SaslHandshake), MinVersion: 0, MaxVersion: 0},
+					{ApiKey: int16(protocol.Metadata), MinVersion: 0, MaxVersion: 4},
+				}}
+			case *saslhandshake.Request:
+				res = &saslhandshake.Response{Mechanisms: []string{"PLAIN"}}
+			default:
+				return
+			}
+			if err := protocol.WriteResponse(conn, v, id, res); err != nil {
+				return
+			}
+			if _, ok := msg.(*saslhandshake.Request); ok {
+				// The token, bare; then the empty token of success.
+				var size [4]byte
+				if _, err := io.ReadFull(conn, size[:]); err != nil {
+					return
+				}
+				if _, err := io.CopyN(io.Discard, conn, int64(binary.BigEndian.Uint32(size[:]))); err != nil {
+					return
+				}
+				if _, err := conn.Write(make([]byte, 4)); err != nil {
+					return
+				}
+			}
+		}
+	})
+}
+
+// ServeTest serves each connection to a listener on 127.0.0.1 with handle
+// (over TLS when serverTLS is set; 10 s at most a connection) until the
+// test ends, and returns its address. The package's external tests use it
+// too.
+func ServeTest(t *testing.T, serverTLS *tls.Config, handle func(net.Conn)) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if serverTLS != nil {
+		ln = tls.NewListener(ln, serverTLS)
 	}
 	t.Cleanup(func() { ln.Close() })
 	go func() {
@@ -131,41 +180,7 @@ func saslV0Broker(t *testing.T) string {
 			go func() {
 				defer conn.Close()
 				conn.SetDeadline(time.Now().Add(10 * time.Second))
-				for {
-					v, id, _, msg, err := protocol.ReadRequest(conn)
-					if err != nil {
-						return
-					}
-					var res protocol.Message
-					switch msg.(type) {
-					case *apiversions.Request:
-						res = &apiversions.Response{ApiKeys: []apiversions.ApiKeyResponse{
-							{ApiKey: int16(protocol.ApiVersions), MinVersion: 0, MaxVersion: 1},
-							{ApiKey: int16(protocol.SaslHandshake), MinVersion: 0, MaxVersion: 0},
-							{ApiKey: int16(protocol.Metadata), MinVersion: 0, MaxVersion: 4},
-						}}
-					case *saslhandshake.Request:
-						res = &saslhandshake.Response{Mechanisms: []string{"PLAIN"}}
-					default:
-						return
-					}
-					if err := protocol.WriteResponse(conn, v, id, res); err != nil {
-						return
-					}
-					if _, ok := msg.(*saslhandshake.Request); ok {
-						// The token, bare; then the empty token of success.
-						var size [4]byte
-						if _, err := io.ReadFull(conn, size[:]); err != nil {
-							return
-						}
-						if _, err := io.CopyN(io.Discard, conn, int64(binary.BigEndian.Uint32(size[:]))); err != nil {
-							return
-						}
-						if _, err := conn.Write(make([]byte, 4)); err != nil {
-							return
-						}
-					}
-				}
+				handle(conn)
 			}()
 		}
 	}()

@@ -99,30 +99,11 @@ func TestClientRefusesAPeerThatIsNotKafka(t *testing.T) {
 // TLS when serverTLS is set. It returns its address.
 func textServer(t *testing.T, serverTLS *tls.Config) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if serverTLS != nil {
-		ln = tls.NewListener(ln, serverTLS)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(10 * time.Second))
-				buf := make([]byte, 512)
-				if _, err := conn.Read(buf); err != nil {
-					return
-				}
-				io.WriteString(conn, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-			}()
+	return kafkaconn.ServeTest(t, serverTLS, func(conn net.Conn) {
+		buf := make([]byte, 512)
+		if _, err := conn.Read(buf); err != nil {
+			return
 		}
-	}()
-	return ln.Addr().String()
+		io.WriteString(conn, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+	})
 }
