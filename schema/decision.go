@@ -24,9 +24,11 @@ type Decision struct {
 	EvidenceDueBy *time.Time `json:"evidence_due_by,omitempty"`
 	// Route names the routing step that chose the queue, for explanations.
 	Route string `json:"route"`
-	// Revision is 1 for a complaint's first decision and one more each time
-	// a complaint that arrived late changed its history and it was decided
-	// again. Keep the highest revision per complaint id.
+	// Revision numbers the facts the decision was made with: 1, plus one
+	// for each change complaints that arrived late made to this one's
+	// history. Usually 1 on a complaint's first decision (more when a late
+	// complaint landed while it was being decided); higher when it was
+	// decided again. Keep the highest revision per complaint id.
 	Revision int `json:"revision"`
 	// ClockNotes says what the clocks could not know; absent when nothing.
 	// NoteBeyondCalendar: respond_by counts days past the last year whose

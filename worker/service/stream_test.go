@@ -50,8 +50,12 @@ func TestEveryComplaintDecidedInItsQueueAsOffline(t *testing.T) {
 				t.Errorf("%s: decision for queue %s written to %s", id, r.D.Queue, r.Topic)
 			}
 		}
-		if !seen[1] {
-			t.Errorf("%s: no first decision", id)
+		// Its first decision is usually revision 1, and may be higher: a
+		// late complaint of the same buyer decided in another lane while
+		// this one was being decided (history's
+		// TestAFirstDecisionCanCarryALaterRevision).
+		if len(recs) == 0 {
+			t.Errorf("%s: no decision", id)
 		}
 		if len(recs) > 1 {
 			revised++
