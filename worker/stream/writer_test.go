@@ -29,16 +29,14 @@ func TestWriterSendsOneRequestPerPartition(t *testing.T) {
 			b, kc := writerBroker(t, []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}})
 			var mu sync.Mutex
 			requests := map[string]int{} // topic/partition -> produce requests
-			b.Cluster().ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
-				b.Cluster().KeepControl()
+			onProduce(b, func(req *kmsg.ProduceRequest) {
 				mu.Lock()
 				defer mu.Unlock()
-				for _, tp := range req.(*kmsg.ProduceRequest).Topics {
+				for _, tp := range req.Topics {
 					for _, p := range tp.Partitions {
 						requests[fmt.Sprintf("%s/%d", tp.Topic, p.Partition)]++
 					}
 				}
-				return nil, nil, false
 			})
 			var parts map[string]int
 			if known {
@@ -86,18 +84,16 @@ func TestWriterSendsOneRequestPerBroker(t *testing.T) {
 	b, kc := writerBroker(t, []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}}, n.Opts(3)...)
 	var mu sync.Mutex
 	var requests []map[string]int
-	b.Cluster().ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
-		b.Cluster().KeepControl()
+	onProduce(b, func(req *kmsg.ProduceRequest) {
 		mu.Lock()
 		defer mu.Unlock()
 		in := map[string]int{}
-		for _, tp := range req.(*kmsg.ProduceRequest).Topics {
+		for _, tp := range req.Topics {
 			for _, p := range tp.Partitions {
 				in[fmt.Sprintf("%s/%d", tp.Topic, p.Partition)]++
 			}
 		}
 		requests = append(requests, in)
-		return nil, nil, false
 	})
 	w := stream.NewWriter(kc.Writer(""), map[string]int{"six": 6, "three": 3})
 	defer w.Close()
@@ -322,11 +318,10 @@ func TestWriterCompressesAsKafkaGo(t *testing.T) {
 	b, kc := writerBroker(t, []embedded.Topic{{Name: "six", Partitions: 6}, {Name: "three", Partitions: 3}})
 	var mu sync.Mutex
 	codecs := map[int16]int{} // compression codec -> record batches
-	b.Cluster().ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
-		b.Cluster().KeepControl()
+	onProduce(b, func(req *kmsg.ProduceRequest) {
 		mu.Lock()
 		defer mu.Unlock()
-		for _, tp := range req.(*kmsg.ProduceRequest).Topics {
+		for _, tp := range req.Topics {
 			for _, p := range tp.Partitions {
 				var rb kmsg.RecordBatch
 				if err := rb.ReadFrom(p.Records); err != nil {
@@ -335,7 +330,6 @@ func TestWriterCompressesAsKafkaGo(t *testing.T) {
 				codecs[rb.Attributes&7]++
 			}
 		}
-		return nil, nil, false
 	})
 	kw := kc.Writer("")
 	kw.Compression = kafka.Snappy
@@ -453,6 +447,16 @@ func TestWriterBoundsTheOneRequest(t *testing.T) {
 
 // writerBroker is an embedded broker with topics (and opts) and a client
 // of it, both closed when the test ends.
+// onProduce calls see with every produce request b receives, before b
+// handles it as usual.
+func onProduce(b *embedded.Broker, see func(*kmsg.ProduceRequest)) {
+	b.Cluster().ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		b.Cluster().KeepControl()
+		see(req.(*kmsg.ProduceRequest))
+		return nil, nil, false
+	})
+}
+
 func writerBroker(t testing.TB, topics []embedded.Topic, opts ...kfake.Opt) (*embedded.Broker, *kafkaconn.Client) {
 	t.Helper()
 	b, err := embedded.Start("127.0.0.1:0", topics, opts...)
